@@ -1,0 +1,3 @@
+from newsbeam.cli.main import main
+
+main()

@@ -1,0 +1,24 @@
+"""Index backends: where articles and events are written and searched.
+
+Every backend implements `IndexBackend`; `open_backend` picks one from settings so
+the CLI, the pipelines and the HTTP API never name a concrete store.
+"""
+
+from newsbeam.connectors.sinks.base import (
+    IndexBackend,
+    IndexedArticle,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+)
+from newsbeam.connectors.sinks.select import BackendSettings, open_backend
+
+__all__ = [
+    "BackendSettings",
+    "IndexBackend",
+    "IndexedArticle",
+    "SearchHit",
+    "SearchPage",
+    "SearchQuery",
+    "open_backend",
+]

@@ -1,0 +1,119 @@
+"""The contract every index backend keeps, and the shapes it answers in.
+
+The embedded SQLite index and Elasticsearch implement the same methods and return
+the same dataclasses, so `newsbeam search --json` and the HTTP API print one shape
+whichever store is behind them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from newsbeam.schemas import Article, Event
+
+
+@dataclass(slots=True)
+class IndexedArticle:
+    """An article with what the pipeline decided about it."""
+
+    article: Article
+    event_id: str
+    duplicate_of: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.article.to_json()
+        data["event_id"] = self.event_id
+        data["duplicate_of"] = self.duplicate_of
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A full-text query over events, with optional filters and paging (1-based)."""
+
+    text: str
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    source: str | None = None
+    language: str | None = None
+    page: int = 1
+    size: int = 10
+    #: Weight of recency in the ranking: 0 is pure relevance.
+    recency_boost: float = 0.0
+
+
+@dataclass(slots=True)
+class SearchHit:
+    """One event in a result list, best first."""
+
+    event_id: str
+    title: str
+    article_ids: list[str]
+    score: float
+    article_count: int
+    sources: list[str]
+    first_seen: str | None
+    last_seen: str | None
+    keywords: list[str] = field(default_factory=list)
+    #: Matching text with the query terms wrapped in <mark>…</mark>; HTML-escaped.
+    snippet: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class SearchPage:
+    total: int
+    hits: list[SearchHit]
+    page: int
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "page": self.page, "size": self.size, "hits": [h.to_json() for h in self.hits]}
+
+
+@runtime_checkable
+class IndexBackend(Protocol):
+    """Storage and search of articles and events.
+
+    Writes are upserts keyed by deterministic ids, so a runner's retry or a re-run of
+    the same input never doubles a document.
+    """
+
+    def known_article_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` are already indexed (lets a re-run skip them)."""
+        ...
+
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> None: ...
+
+    def write_events(self, events: Sequence[Event]) -> None:
+        """Upsert events; an event whose `aliases` name other events replaces them."""
+        ...
+
+    def search(self, query: SearchQuery) -> SearchPage: ...
+
+    def get_event(self, event_id: str) -> Event | None:
+        """The event with this id or alias."""
+        ...
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        """The stored article document (`IndexedArticle.to_json()` shape)."""
+        ...
+
+    def articles_of_event(self, event_id: str) -> list[dict[str, Any]]: ...
+
+    def load_state(self, key: str) -> bytes | None:
+        """The clustering hot state saved under `key` by the last run, if any."""
+        ...
+
+    def save_state(self, key: str, blob: bytes) -> None: ...
+
+    def counts(self) -> dict[str, int]:
+        """Document counts: `articles`, `events`."""
+        ...
+
+    def close(self) -> None: ...

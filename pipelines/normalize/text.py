@@ -1,0 +1,55 @@
+"""Clean article text and fingerprint it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Lines that page chrome leaves in copied or extracted text. Only short lines are
+# matched, so a paragraph that happens to start with "Share" is never dropped.
+_CHROME = re.compile(
+    r"""^(?:
+        \d+\s*min(?:ute)?s?\s+read
+      | share(?:\s+this)?(?:\s+(?:article|story|post))?
+      | (?:tags|comments?|advertisement|editor|by|related(?:\s+articles?)?|read\s+more)
+      | comments?\s*\(\d+\)
+      | leave\s+(?:the\s+first|a)\s+comment
+      | what\s+is\s+your\s+opinion\s+on\s+this\s+topic\??
+      | (?:sign\s+up|subscribe)\s+(?:for|to)\s+our\s+newsletter.*
+      | follow\s+us\s+on\s+\w+.*
+      | with\s+agency\s+reports
+    )[.:!]?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_MAX_CHROME_CHARS = 60
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[^\S\n]+")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+
+
+def is_chrome(line: str) -> bool:
+    """True for a line that is page furniture ("3 Min Read", "Share This Article")."""
+    line = line.strip()
+    return len(line) <= _MAX_CHROME_CHARS and bool(_CHROME.match(line))
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalize, drop control characters and chrome lines, keep paragraphs."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    paragraphs = []
+    for line in text.splitlines():
+        line = _SPACES.sub(" ", line).strip()
+        if line and not is_chrome(line):
+            paragraphs.append(line)
+    return "\n\n".join(paragraphs)
+
+
+def fold_for_comparison(text: str) -> str:
+    """Text as two copies of one story agree on it: case, quotes and spacing folded."""
+    return " ".join(text.translate(_QUOTES).casefold().split())
+
+
+def content_hash(text: str) -> str:
+    """A 128-bit fingerprint of the folded text: exact copies under other URLs collide."""
+    return hashlib.blake2b(fold_for_comparison(text).encode("utf-8"), digest_size=16).hexdigest()

@@ -1,0 +1,60 @@
+"""The Article record: one story from one outlet, as it moves through the pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class RecordError(ValueError):
+    """A record cannot go on; `reason` is a stable, machine-readable code.
+
+    Every stage that rejects a record raises this, so the dead-letter output and its
+    counters speak one vocabulary (`malformed_json`, `empty_text`, `too_large`, ...).
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def article_id_for_url(canonical_url: str) -> str:
+    """The id of an article that came without one: stable across runs and machines."""
+    return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
+
+
+@dataclass(slots=True)
+class Article:
+    """A validated, normalized article.
+
+    `published` is always timezone-aware UTC once normalized; `content_hash` is the
+    hash of the normalized text, so the same text under two URLs is caught exactly.
+    """
+
+    id: str
+    url: str
+    title: str
+    text: str
+    published: datetime | None = None
+    source: str = ""
+    language: str = ""
+    canonical_url: str = ""
+    authors: list[str] = field(default_factory=list)
+    fetched_at: datetime | None = None
+    content_hash: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON-ready data (dates as ISO-8601 strings)."""
+        data = asdict(self)
+        for key in ("published", "fetched_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        return data
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Publication order with the id as tie-breaker: the order events are built in."""
+        return (self.published.isoformat() if self.published else "", self.id)

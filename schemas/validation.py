@@ -1,0 +1,44 @@
+"""Schema checks at the pipeline's edges, from the JSON Schema files themselves."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from newsbeam.schemas.article import RecordError
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A schema from `schemas/json/`, e.g. `load_schema("event")`."""
+    path = resources.files("newsbeam.schemas") / "json" / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name))
+
+
+def validate_input(record: Any) -> dict[str, Any]:
+    """Check one input record against `article-input.schema.json`.
+
+    Raises `RecordError("schema_invalid", ...)` naming the first offending field, so
+    the dead letter says what to fix rather than that something was wrong.
+    """
+    if not isinstance(record, dict):
+        raise RecordError("schema_invalid", f"expected a JSON object, got {type(record).__name__}")
+    error = next(iter(_validator("article-input").iter_errors(record)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "record"
+        raise RecordError("schema_invalid", f"{where}: {error.message}")
+    return record
+
+
+def validate_output(name: str, document: dict[str, Any]) -> None:
+    """Assert a produced document matches its schema (used by tests and sinks' checks)."""
+    _validator(name).validate(document)
