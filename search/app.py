@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -189,6 +190,16 @@ def app_for_settings(settings: BackendSettings, *, cors_origins: Sequence[str] =
     """The app over the backend `settings` name: what `newsbeam serve` runs."""
     kind = "elasticsearch" if settings.es_url else "embedded"
     return create_app(lambda: open_backend(settings), backend_kind=kind, cors_origins=cors_origins)
+
+
+def app_from_env() -> FastAPI:
+    """The app for `uvicorn --factory newsbeam.search.app:app_from_env`, e.g. with several workers.
+
+    Settings come from the `NEWSBEAM_*` environment variables, as for every command;
+    `NEWSBEAM_CORS_ORIGINS` is a comma-separated list of allowed origins.
+    """
+    origins = [o.strip() for o in os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split(",") if o.strip()]
+    return app_for_settings(BackendSettings.from_env(), cors_origins=origins)
 
 
 def _error(status: int, code: str, message: str, details: list[ErrorItem] | None = None) -> JSONResponse:
