@@ -80,6 +80,14 @@ def _write_dead_letters(dead, path: Path) -> None:
     )
 
 
+def _read_normalized(pipeline: beam.Pipeline, sources: list[str], reader: Reader, limits: NormalizeLimits,
+                     strict: bool):
+    """The shared head of every batch pipeline: articles, and the dead letters so far."""
+    read = pipeline | "Read" >> ReadRecords(sources, reader, strict)
+    normalized = read.records | "Normalize" >> beam.ParDo(NormalizeFn(limits, strict)).with_outputs(DEAD, main="articles")
+    return normalized.articles, [read[DEAD], normalized[DEAD]]
+
+
 def ingest(
     sources: list[str],
     reader: Reader,
@@ -95,17 +103,16 @@ def ingest(
     """Read `sources` with `reader`, and index new articles and their events."""
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options or default_options())
-    read = pipeline | "Read" >> ReadRecords(sources, reader, strict)
-    normalized = read.records | "Normalize" >> beam.ParDo(NormalizeFn(limits, strict)).with_outputs(DEAD, main="articles")
+    articles, dead = _read_normalized(pipeline, sources, reader, limits, strict)
     new = (
-        normalized.articles
+        articles
         | "BatchForLookup" >> beam.BatchElements(min_batch_size=100, max_batch_size=1000)
         | "SkipIndexed" >> beam.ParDo(SkipIndexedFn(settings))
     )
     assigned = new | "Assign" >> Assign(config, settings, progress)
     assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
     assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
-    _write_dead_letters((read[DEAD], normalized[DEAD], assigned[DEAD]), dead_letter_path)
+    _write_dead_letters((*dead, assigned[DEAD]), dead_letter_path)
     return _run(pipeline, dead_letter_path, started)
 
 
@@ -126,9 +133,8 @@ def cluster(
     """
     started = time.monotonic()
     pipeline = beam.Pipeline(options=options or default_options())
-    read = pipeline | "Read" >> ReadRecords(sources, reader)
-    normalized = read.records | "Normalize" >> beam.ParDo(NormalizeFn(limits)).with_outputs(DEAD, main="articles")
-    assigned = normalized.articles | "Assign" >> Assign(config, None)
+    articles, dead = _read_normalized(pipeline, sources, reader, limits, strict=False)
+    assigned = articles | "Assign" >> Assign(config, None)
     (
         assigned.articles
         | "ToJson" >> beam.Map(
@@ -136,5 +142,5 @@ def cluster(
         )
         | "Write" >> beam.io.WriteToText(str(output), shard_name_template="", num_shards=1)
     )
-    _write_dead_letters((read[DEAD], normalized[DEAD], assigned[DEAD]), dead_letter_path)
+    _write_dead_letters((*dead, assigned[DEAD]), dead_letter_path)
     return _run(pipeline, dead_letter_path, started)
