@@ -196,10 +196,9 @@ def app_from_env() -> FastAPI:
     """The app for `uvicorn --factory newsbeam.search.app:app_from_env`, e.g. with several workers.
 
     Settings come from the `NEWSBEAM_*` environment variables, as for every command;
-    `NEWSBEAM_CORS_ORIGINS` is a comma-separated list of allowed origins.
+    `NEWSBEAM_CORS_ORIGINS` is a space-separated list of allowed origins, as for `serve`.
     """
-    origins = [o.strip() for o in os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split(",") if o.strip()]
-    return app_for_settings(BackendSettings.from_env(), cors_origins=origins)
+    return app_for_settings(BackendSettings.from_env(), cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
 
 
 def _error(status: int, code: str, message: str, details: list[ErrorItem] | None = None) -> JSONResponse:
