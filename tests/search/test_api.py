@@ -154,8 +154,10 @@ def test_only_get_is_allowed(client: TestClient) -> None:
 
 def test_health_reports_counts_but_no_location(client: TestClient, seed_settings: BackendSettings) -> None:
     response = client.get("/health")
-    assert response.json() == {"status": "ok", "backend": "embedded", "articles": 3, "events": 1}
+    kind = "elasticsearch" if seed_settings.es_url else "embedded"
+    assert response.json() == {"status": "ok", "backend": kind, "articles": 3, "events": 1}
     assert str(seed_settings.data_dir) not in response.text
+    assert not seed_settings.es_url or seed_settings.es_url not in response.text
 
 
 def test_openapi_document_describes_every_endpoint(client: TestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,10 @@ pytestmark = pytest.mark.slow
 START_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def test_serve_answers_on_the_given_port(seed_settings: BackendSettings) -> None:
-    port = free_port()
+def test_serve_answers_on_the_given_port(embedded_seed_settings: BackendSettings, unused_port: int) -> None:
+    port = unused_port
     env = dict(os.environ, NEWSBEAM_CORS_ORIGINS="https://dash.example")
-    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(seed_settings.data_dir), "--port", str(port)]
+    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(embedded_seed_settings.data_dir), "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + START_SECONDS
