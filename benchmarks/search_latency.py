@@ -39,6 +39,7 @@ SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zi", "bra", "dor",
 OUTLETS = [f"Outlet {i:02d}" for i in range(60)]
 START = datetime(2025, 1, 1, tzinfo=UTC)
 WRITE_BATCH = 5_000
+REQUEST_TIMEOUT = 120
 
 
 def vocabulary(size: int, rng: random.Random) -> list[str]:
@@ -103,19 +104,31 @@ def build_index(settings: BackendSettings, corpus: Corpus, per_event: int, rng: 
         backend.close()
 
 
-def queries(corpus: Corpus, count: int, rng: random.Random) -> list[dict[str, str]]:
-    """70% topic words (a handful of events), 20% frequent words (thousands), 10% filtered."""
+@dataclass(frozen=True)
+class Request:
+    kind: str  # rare | frequent | filtered
+    params: dict[str, str]
+
+
+KINDS = {"rare": "one to three topic words (a handful of events match)",
+         "frequent": "two of the 200 most frequent words (thousands of articles match)",
+         "filtered": "a topic word with an outlet and a ten-day date window"}
+
+
+def queries(corpus: Corpus, count: int, rng: random.Random) -> list[Request]:
+    """70% rare, 20% frequent, 10% filtered (see KINDS)."""
     out = []
     for _ in range(count):
         roll = rng.random()
         if roll < 0.7:
-            out.append({"q": " ".join(rng.sample(rng.choice(corpus.topics), rng.randint(1, 3)))})
+            out.append(Request("rare", {"q": " ".join(rng.sample(rng.choice(corpus.topics), rng.randint(1, 3)))}))
         elif roll < 0.9:
-            out.append({"q": " ".join(rng.sample(corpus.common[:200], 2))})
+            out.append(Request("frequent", {"q": " ".join(rng.sample(corpus.common[:200], 2))}))
         else:
             day = START + timedelta(days=rng.randrange(80))
-            out.append({"q": rng.choice(rng.choice(corpus.topics)), "source": rng.choice(OUTLETS),
-                        "from": day.date().isoformat(), "to": (day + timedelta(days=10)).date().isoformat()})
+            out.append(Request("filtered", {
+                "q": rng.choice(rng.choice(corpus.topics)), "source": rng.choice(OUTLETS),
+                "from": day.date().isoformat(), "to": (day + timedelta(days=10)).date().isoformat()}))
     return out
 
 
@@ -146,29 +159,52 @@ def start_server(settings: BackendSettings, port: int) -> subprocess.Popen:
     raise RuntimeError("the server did not answer /health within 60 s")
 
 
-async def drive(base: str, plan: list[dict[str, str]], clients: int) -> tuple[list[float], int, float]:
-    """Run `plan` with `clients` concurrent clients; latencies (s), errors, wall time (s)."""
-    latencies: list[float] = []
-    errors = 0
+@dataclass
+class Measured:
+    latencies: dict[str, list[float]]  # seconds, by query kind
+    failures: int  # non-200 answers and broken connections
+    wall: float
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+
+    @property
+    def all(self) -> list[float]:
+        return [x for values in self.latencies.values() for x in values]
+
+
+async def drive(base: str, plan: list[Request], clients: int) -> Measured:
+    """Run `plan` with `clients` concurrent clients, each sending its next request on an answer."""
+    measured = Measured({kind: [] for kind in KINDS}, 0, 0.0)
     cursor = iter(plan)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=REQUEST_TIMEOUT) as http:
 
         async def client() -> None:
-            nonlocal errors
-            for params in cursor:
+            for request in cursor:
                 began = time.perf_counter()
-                response = await http.get("/search", params=params)
-                latencies.append(time.perf_counter() - began)
-                errors += response.status_code != 200
+                try:
+                    response = await http.get("/search", params=request.params)
+                except httpx.TransportError:
+                    measured.failures += 1
+                    continue
+                measured.latencies[request.kind].append(time.perf_counter() - began)
+                measured.failures += response.status_code != 200
 
         began = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
-        return latencies, errors, time.perf_counter() - began
+        measured.wall = time.perf_counter() - began
+    return measured
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def summary_row(label: str, seconds: list[float]) -> str:
+    if not seconds:
+        return f"| {label} | 0 | | | | |"
+    ms = [1000 * x for x in seconds]
+    return (f"| {label} | {len(ms):,} | {percentile(ms, 50):.0f} | {percentile(ms, 95):.0f} "
+            f"| {percentile(ms, 99):.0f} | {max(ms):.0f} |")
 
 
 def main() -> None:
@@ -204,44 +240,42 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         asyncio.run(drive(base, warmup, args.clients))
-        latencies, errors, wall = asyncio.run(drive(base, plan, args.clients))
+        load_before = os.getloadavg()[0]
+        measured = asyncio.run(drive(base, plan, args.clients))
+        measured.load = (load_before, os.getloadavg()[0])
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    ms = [1000 * x for x in latencies]
-    figures = {
-        "p50": percentile(ms, 50), "p95": percentile(ms, 95), "p99": percentile(ms, 99),
-        "mean": statistics.fmean(ms), "max": max(ms), "throughput": len(ms) / wall,
-    }
-    report = render(args, settings, build_seconds, figures, errors, len(ms))
+    report = render(args, settings, build_seconds, measured)
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report, encoding="utf-8")
 
 
-def render(args, settings: BackendSettings, build_seconds: float, f: dict[str, float], errors: int, n: int) -> str:
+def render(args, settings: BackendSettings, build_seconds: float, measured: Measured) -> str:
     backend = "Elasticsearch" if settings.es_url else "embedded SQLite FTS5"
+    built = f"{build_seconds:.0f} s" if build_seconds == build_seconds else "reused from an earlier run"
+    rows = "\n".join(summary_row(f"{kind}: {KINDS[kind]}", measured.latencies[kind]) for kind in KINDS)
     return f"""# `/search` latency
 
-| | |
-|---|---|
-| index | {args.articles:,} synthetic articles in {args.articles // args.per_event:,} events, {backend} |
-| index build (write_articles + write_events) | {build_seconds:.0f} s |
-| load | {args.clients} concurrent clients, {n:,} requests (after 200 warm-up), loopback |
-| server | uvicorn, 1 process (as `newsbeam serve`) |
-| **p50** | **{f['p50']:.1f} ms** |
-| **p95** | **{f['p95']:.1f} ms** |
-| p99 / max | {f['p99']:.1f} / {f['max']:.1f} ms |
-| mean | {f['mean']:.1f} ms |
-| throughput | {f['throughput']:.0f} requests/s |
-| non-200 answers | {errors} |
-| machine | {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; clients share the machine |
+{args.clients} concurrent clients on loopback, {len(measured.all):,} requests after 200 warm-up,
+over {args.articles:,} synthetic articles in {args.articles // args.per_event:,} events
+({backend}; index built through `write_articles`/`write_events`: {built}).
+Server: uvicorn, one process, as `newsbeam serve` runs it. Latency is measured at the
+client, from sending the request to reading the whole response.
 
-Query mix: 70% one to three rare topic words, 20% two frequent words, 10% a topic word
-with an outlet and a ten-day date window. Latency is measured at the client, from sending
-the request to reading the whole response.
+| queries | requests | p50 ms | p95 ms | p99 ms | max ms |
+|---|---:|---:|---:|---:|---:|
+{summary_row("**all**", measured.all)}
+{rows}
+
+Throughput {len(measured.all) / measured.wall:.1f} requests/s; {measured.failures} failed requests.
+Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; the
+clients run on the same machine as the server. Load average (1 min) before/after the
+run: {measured.load[0]:.1f} / {measured.load[1]:.1f}; anything above the CPU count means
+other work shared the machine and the figures are pessimistic.
 
 Reproduce: `python benchmarks/search_latency.py --out benchmarks/results/search_latency.md`
 """

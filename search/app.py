@@ -106,25 +106,27 @@ def create_app(
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(
-        q: Annotated[str, Query(description="Words to look for.", max_length=params.MAX_QUERY_CHARS)],
+        q: Annotated[str, Query(description="Words to look for.", min_length=1, max_length=params.MAX_QUERY_CHARS)],
         date_from: Annotated[
             str | None, Query(alias="from", description="Earliest date or date-time (ISO-8601, UTC if no zone).")
         ] = None,
         date_to: Annotated[
             str | None, Query(alias="to", description="Latest date or date-time; a bare date includes the whole day.")
         ] = None,
-        source: Annotated[str | None, Query(description="Only events covered by this outlet.", max_length=200)] = None,
+        source: Annotated[
+            str | None, Query(description="Only events covered by this outlet.", max_length=params.MAX_SOURCE_CHARS)
+        ] = None,
         language: Annotated[
             str | None,
             Query(description="Only articles in this language (ISO 639-1, e.g. `en`).", pattern=r"^[A-Za-z]{2,3}$"),
         ] = None,
-        page: Annotated[int, Query(ge=1, description="1-based page number.")] = 1,
+        page: Annotated[int, Query(ge=1, le=params.MAX_RESULT_WINDOW, description="1-based page number.")] = 1,
         size: Annotated[int, Query(ge=1, le=params.MAX_PAGE_SIZE, description="Events per page.")] = params.DEFAULT_PAGE_SIZE,
     ) -> SearchResponse:
         """Events matching `q`, best first, with a highlighted snippet each."""
         text = params.clean_text("q", q, params.MAX_QUERY_CHARS)
         window = params.parse_window(date_from, date_to)
-        outlet = params.clean_text("source", source, 200) if source and source.strip() else None
+        outlet = params.clean_text("source", source, params.MAX_SOURCE_CHARS) if source and source.strip() else None
         params.check_paging(page, size)
         query = SearchQuery(
             text=text,
