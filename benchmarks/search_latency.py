@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,7 +163,7 @@ def start_server(settings: BackendSettings, port: int) -> subprocess.Popen:
 @dataclass
 class Measured:
     latencies: dict[str, list[float]]  # seconds, by query kind
-    failures: int  # non-200 answers and broken connections
+    failures: Counter[str]  # by kind: an HTTP status or a transport error's class name
     wall: float
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
@@ -173,7 +174,7 @@ class Measured:
 
 async def drive(base: str, plan: list[Request], clients: int) -> Measured:
     """Run `plan` with `clients` concurrent clients, each sending its next request on an answer."""
-    measured = Measured({kind: [] for kind in KINDS}, 0, 0.0)
+    measured = Measured({kind: [] for kind in KINDS}, Counter(), 0.0)
     cursor = iter(plan)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=REQUEST_TIMEOUT) as http:
@@ -183,11 +184,12 @@ async def drive(base: str, plan: list[Request], clients: int) -> Measured:
                 began = time.perf_counter()
                 try:
                     response = await http.get("/search", params=request.params)
-                except httpx.TransportError:
-                    measured.failures += 1
+                except httpx.TransportError as error:
+                    measured.failures[type(error).__name__] += 1
                     continue
                 measured.latencies[request.kind].append(time.perf_counter() - began)
-                measured.failures += response.status_code != 200
+                if response.status_code != 200:
+                    measured.failures[f"HTTP {response.status_code}"] += 1
 
         began = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(clients)))
@@ -257,6 +259,7 @@ def main() -> None:
 def render(args, settings: BackendSettings, build_seconds: float, measured: Measured) -> str:
     backend = "Elasticsearch" if settings.es_url else "embedded SQLite FTS5"
     built = f"{build_seconds:.0f} s" if build_seconds == build_seconds else "reused from an earlier run"
+    failed = ", ".join(f"{n} {kind}" for kind, n in measured.failures.most_common()) or "none"
     rows = "\n".join(summary_row(f"{kind}: {KINDS[kind]}", measured.latencies[kind]) for kind in KINDS)
     return f"""# `/search` latency
 
@@ -271,7 +274,7 @@ client, from sending the request to reading the whole response.
 {summary_row("**all**", measured.all)}
 {rows}
 
-Throughput {len(measured.all) / measured.wall:.1f} requests/s; {measured.failures} failed requests.
+Throughput {len(measured.all) / measured.wall:.1f} requests/s; failed requests: {failed}.
 Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; the
 clients run on the same machine as the server. Load average (1 min) before/after the
 run: {measured.load[0]:.1f} / {measured.load[1]:.1f}; anything above the CPU count means
