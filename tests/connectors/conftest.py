@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import pytest
 from newsbeam.connectors.http import Fetcher, FetchSettings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".opml": "text/x-opml"}
 
 
 @dataclass
@@ -103,6 +105,22 @@ class WebServer:
         """Serve `body` at `path`; returns the full URL."""
         self.routes[path] = Route(body.encode() if isinstance(body, str) else body, **options)
         return self.url(path)
+
+    def fixture(self, name: str) -> bytes:
+        """A fixture file with `{base}` pointing at this server."""
+        return (FIXTURES / name).read_bytes().replace(b"{base}", self.url("").encode())
+
+    def serve_fixtures(self) -> None:
+        """Serve every file under fixtures/ at its relative path, the way a news site would:
+        the sitemap gzipped, and the bot challenge as Cloudflare's 403."""
+        for path in sorted(FIXTURES.rglob("*")):
+            if path.is_file():
+                name = path.relative_to(FIXTURES).as_posix()
+                self.add(f"/{name}", self.fixture(name), content_type=_TYPES.get(path.suffix, "text/plain"))
+        self.add("/sitemaps/news.xml.gz", gzip.compress(self.fixture("sitemaps/news.xml")),
+                 content_type="application/x-gzip")
+        self.add("/pages/challenge.html", self.fixture("pages/challenge.html"), status=403,
+                 headers={"Server": "cloudflare", "cf-mitigated": "challenge"})
 
     def paths_requested(self) -> list[str]:
         with self.lock:
