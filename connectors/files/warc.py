@@ -17,7 +17,7 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from newsbeam.connectors.http import HTML_TYPES
-from newsbeam.connectors.http.decode import INFLATABLE, TooLargeError, decode_text, inflate
+from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
 from newsbeam.connectors.pages import extract_article
 from newsbeam.connectors.records import RawRecord
 from newsbeam.pipelines.normalize.dates import parse_published
@@ -69,6 +69,8 @@ def _article(record, origin: str, limit: int) -> RawRecord | DeadLetter:
         article = extract_article(html, url, crawled_at=crawled)
     except TooLargeError as error:
         return DeadLetter.of(STAGE, "too_large", str(error), origin, url)
+    except CorruptBodyError as error:
+        return DeadLetter.of(STAGE, "bad_encoding", str(error), origin, url)
     except RecordError as error:
         return DeadLetter.of(STAGE, error.reason, error.detail, origin, url)
     return RawRecord(origin, {"url": url, **article})
@@ -83,6 +85,7 @@ def read_warc(path: str | Path, *, max_record_bytes: int = MAX_RECORD_BYTES) -> 
             for record in records:
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
-                yield _article(record, f"{path}@{records.get_record_offset()}", max_record_bytes)
+                record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
+                yield _article(record, f"{path}#{record_id.strip('<>')}", max_record_bytes)
         except ArchiveLoadFailed as error:
             yield DeadLetter.of(STAGE, "malformed_warc", f"unreadable from here on: {error}", str(path), "")

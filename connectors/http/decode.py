@@ -15,6 +15,10 @@ class TooLargeError(Exception):
     """A body, compressed or decompressed, went over the size cap."""
 
 
+class CorruptBodyError(Exception):
+    """A compressed body that does not decompress."""
+
+
 _GZIP_MAGIC = b"\x1f\x8b"
 #: Content-Encodings `inflate` undoes; the fetcher asks for no others.
 INFLATABLE = frozenset({"gzip", "x-gzip", "deflate"})
@@ -41,7 +45,10 @@ def inflate(chunks: Iterable[bytes], encoding: str, limit: int) -> Iterator[byte
     for chunk in chunks:
         data = chunk
         while data:
-            out = decompressor.decompress(data, _CHUNK)
+            try:
+                out = decompressor.decompress(data, _CHUNK)
+            except zlib.error as error:
+                raise CorruptBodyError(f"{encoding} data does not decompress: {error}") from None
             produced += len(out)
             if produced > limit:
                 raise TooLargeError(f"decompressed body exceeds {limit:,} bytes")
@@ -50,7 +57,10 @@ def inflate(chunks: Iterable[bytes], encoding: str, limit: int) -> Iterator[byte
             data = decompressor.unconsumed_tail
             if decompressor.eof:
                 return
-    tail = decompressor.flush()
+    try:
+        tail = decompressor.flush()
+    except zlib.error as error:
+        raise CorruptBodyError(f"{encoding} data does not decompress: {error}") from None
     if produced + len(tail) > limit:
         raise TooLargeError(f"decompressed body exceeds {limit:,} bytes")
     if tail:

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from newsbeam.connectors.http.decode import INFLATABLE, TooLargeError, decode_text, inflate
+from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
 from newsbeam.connectors.http.guard import GuardedTransport, PrivateAddressError
 from newsbeam.connectors.http.politeness import HostGate
 from newsbeam.connectors.http.settings import FetchSettings
@@ -210,6 +210,8 @@ class Fetcher:
             raise FetchError("private_address", str(error), url) from None
         except TooLargeError as error:
             raise FetchError("too_large", str(error), url) from None
+        except CorruptBodyError as error:
+            raise FetchError("bad_encoding", str(error), url) from None
         except httpx.TimeoutException as error:
             reason = "connect_error" if isinstance(error, httpx.ConnectTimeout) else "timeout"
             raise FetchError(reason, f"{type(error).__name__}: {error}", url) from None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from newsbeam.connectors.http import FetchError, Fetcher
-from newsbeam.connectors.http.decode import TooLargeError, gunzip_if_gzipped
+from newsbeam.connectors.http.decode import CorruptBodyError, TooLargeError, gunzip_if_gzipped
 from newsbeam.connectors.pages import ItemHint, PageSettings, harvest_listing
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sitemaps.parse import SitemapEntry, SitemapRef, parse_sitemap
@@ -93,6 +93,9 @@ def _read(url: str, depth: int, *, since, fetcher, state, settings, budget) -> I
         return
     except TooLargeError as error:
         yield DeadLetter.of(STAGE, "too_large", str(error), url, "")
+        return
+    except CorruptBodyError as error:
+        yield DeadLetter.of(STAGE, "bad_encoding", str(error), url, "")
         return
     except RecordError as error:
         yield DeadLetter.of(STAGE, error.reason, error.detail, url, response.body[:4096].decode("utf-8", "replace"))
