@@ -95,7 +95,7 @@ class WebServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.web = self
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
