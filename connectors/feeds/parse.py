@@ -47,11 +47,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     """Items of a feed document, or `RecordError("malformed_feed")`.
 
     feedparser always gets bytes, never a URL: given a string it would fetch it
-    itself, past the HTTP layer's guards. A feed with recoverable errors (bad
-    entity, wrong declared encoding) still yields what feedparser could read.
+    itself, past the HTTP layer's guards. Links are still made absolute; URIs
+    inside summary HTML are not, since summaries become plain text. A feed
+    with recoverable errors (bad entity, wrong declared encoding) still yields
+    what feedparser could read.
     """
     parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or ""},
-                              sanitize_html=False)
+                              sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries and (parsed.bozo or not parsed.version):
         problem = parsed.get("bozo_exception") or "no feed version recognised"
         raise RecordError("malformed_feed", f"not a readable feed: {problem}")

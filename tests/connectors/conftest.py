@@ -29,6 +29,7 @@ class Route:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between header and body writes
     server: _Server
 
     def log_message(self, *args) -> None:  # keep pytest output clean

@@ -181,3 +181,23 @@ def test_settings_and_state_pickle(tmp_path):
     assert copy.unseen(["k1", "k2"]) == ["k2"]
     store.close()
     copy.close()
+
+
+def test_items_over_the_limit_wait_for_the_next_run(web, fetcher, state):
+    web.serve_fixtures()
+    web.add("/feeds/rss2.xml", web.fixture("feeds/rss2.xml"), content_type="application/rss+xml", etag='"v1"')
+    first, _ = run([web.url("/feeds/rss2.xml")], fetcher, state, max_items_per_feed=2)
+    second, _ = run([web.url("/feeds/rss2.xml")], fetcher, state, max_items_per_feed=2)
+    third, _ = run([web.url("/feeds/rss2.xml")], fetcher, state, max_items_per_feed=2)
+    assert (len(first), len(second), len(third)) == (2, 1, 0)
+    assert web.requests[-1][1].get("if-none-match") == '"v1"'  # validators saved once all were read
+
+
+def test_seen_items_expire_after_retention(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = ConnectorState(path)
+    store.commit("u", None, ["old"])
+    store.close()
+    expired = ConnectorState(path, retention_days=0)
+    assert expired.unseen(["old"]) == ["old"]
+    expired.close()
