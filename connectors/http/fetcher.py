@@ -160,7 +160,7 @@ class Fetcher:
             if response.status in _REDIRECTS and location:
                 target = urljoin(current, location.strip())
                 chain.append(current)
-                if target in chain or target == current:
+                if target in chain:
                     raise FetchError("redirect_loop", f"redirect back to {target}", url)
                 if len(chain) > self.settings.max_redirects:
                     raise FetchError("redirect_loop", f"more than {self.settings.max_redirects} redirects", url)

@@ -76,17 +76,18 @@ class PageMarkup:
 
 def wall_reason(*, url: str, markup: PageMarkup, title: str, text: str) -> tuple[str, str] | None:
     """(reason, detail) when a fetched 200 page is a wall rather than the article."""
-    words = len(text.split())
-    short = words < SHORT_TEXT_WORDS
     if _CONSENT_HOSTS.match(url):
         return "blocked_page", f"consent wall at {url}"
-    if short and (_CONSENT_WORDING.search(title) or _CONSENT_WORDING.search(text[:2000])):
+    words = len(text.split())
+    if words >= SHORT_TEXT_WORDS:  # a full article, whatever its markup says
+        return None
+    if _CONSENT_WORDING.search(title) or _CONSENT_WORDING.search(text[:2000]):
         return "blocked_page", f"consent wall ({words} words of text)"
     prompt = _PAYWALL_WORDING.search(text) or _PAYWALL_WORDING.search(title)
-    if short and (markup.not_free or prompt or markup.paywall_markup):
+    if markup.not_free or prompt or markup.paywall_markup:
         signal = ("isAccessibleForFree=false" if markup.not_free
                   else f"{prompt.group(0)!r}" if prompt else "paywall markup")
         return "paywalled", f"paywall ({signal}; {words} words of text)"
-    if short and _ERROR_TITLES.search(title):
+    if _ERROR_TITLES.search(title):
         return "error_page", f"error page served as 200 (title {title.strip()[:80]!r})"
     return None
