@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS seen (
     seen_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS seen_by_age ON seen (seen_at);
+CREATE TABLE IF NOT EXISTS failures (
+    key TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    failed_at REAL NOT NULL
+);
 """
 
 
@@ -72,7 +77,9 @@ class ConnectorState:
 
     def _prune(self) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM seen WHERE seen_at < ?", (time.time() - self.retention_days * 86400,))
+            cutoff = time.time() - self.retention_days * 86400
+            self._db.execute("DELETE FROM seen WHERE seen_at < ?", (cutoff,))
+            self._db.execute("DELETE FROM failures WHERE failed_at < ?", (cutoff,))
 
     def validators(self, url: str) -> Validators:
         with self._lock:
@@ -87,16 +94,30 @@ class ConnectorState:
                 f"SELECT key FROM seen WHERE key IN ({','.join('?' * len(chunk))})", chunk)}
         return [key for key in keys if key not in seen]
 
-    def commit(self, url: str, validators: Validators | None, seen: Iterable[str]) -> None:
-        """Record one listing's outcome at once: items now seen, and the validators
-        to send next time (None keeps the old ones, so the listing is read in full
-        again — used when some items must be retried)."""
+    def attempts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many earlier runs failed on each of `keys` in a way worth retrying."""
+        keys = list(keys)
+        with self._lock:
+            return {row[0]: row[1] for chunk in _chunks(keys, 500) for row in self._db.execute(
+                f"SELECT key, attempts FROM failures WHERE key IN ({','.join('?' * len(chunk))})", chunk)}
+
+    def commit(self, url: str, validators: Validators | None, seen: Iterable[str], failed: Iterable[str] = ()) -> None:
+        """Record one listing's outcome at once: items now seen, items that failed
+        and will be retried, and the validators to send next time (None keeps the
+        old ones, so the listing is read in full again — used when some items must
+        be retried)."""
         now = time.time()
+        seen = list(seen)
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany("INSERT OR IGNORE INTO seen (key, seen_at) VALUES (?, ?)",
                                      [(key, now) for key in seen])
+                self._db.executemany("DELETE FROM failures WHERE key = ?", [(key,) for key in seen])
+                self._db.executemany(
+                    "INSERT INTO failures (key, attempts, failed_at) VALUES (?, 1, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET attempts = attempts + 1, failed_at = excluded.failed_at",
+                    [(key, now) for key in failed])
                 if validators is not None:
                     self._db.execute(
                         "INSERT OR REPLACE INTO validators (url, etag, last_modified, checked_at) VALUES (?, ?, ?, ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from newsbeam.connectors.http import HTML_TYPES, FetchError, Fetcher
@@ -39,6 +39,9 @@ class PageSettings:
     fetch_pages: bool = True
     #: Pages fetched at once (the fetcher's per-host cap still applies).
     workers: int = 4
+    #: Runs that try a page failing transiently (timeout, 5xx, 429) before it is
+    #: given up on and its item counted as seen.
+    max_attempts: int = 3
     extract: ExtractSettings = field(default_factory=ExtractSettings)
 
 
@@ -135,17 +138,33 @@ def harvest_listing(
     reads the listing again instead of skipping what it never delivered. When an
     item failed in a way worth retrying, the old validators are kept: otherwise
     the next run would get a 304 and never see that item again. The same holds
-    for items left over when a listing has more than `limit` new ones.
+    for items left over when a listing has more than `limit` new ones. After
+    `max_attempts` runs a transiently failing page is given up on, so one dead
+    link cannot make its feed be read in full forever.
     """
     by_key = {item.key: item for item in items}
     unseen = state.unseen(by_key)
     fresh = [by_key[key] for key in unseen[:limit]]
+    earlier = state.attempts(item.key for item in fresh)
     done: list[str] = []
+    failed: list[str] = []
     retry = len(unseen) > limit  # the rest must still be there next run
     for result in harvest(fresh, fetcher=fetcher, settings=pages):
-        yield from result.outputs
-        if result.retry_later:
+        key = result.item.key
+        attempt = earlier.get(key, 0) + 1
+        if result.retry_later and attempt < pages.max_attempts:
             retry = True
+            failed.append(key)
+            yield from _noted(result.outputs, f"attempt {attempt} of {pages.max_attempts}; retried next run")
+        elif result.retry_later:
+            done.append(key)
+            yield from _noted(result.outputs, f"attempt {attempt} of {pages.max_attempts}; given up")
         else:
-            done.append(result.item.key)
-    state.commit(listing_url, None if retry else validators, done)
+            done.append(key)
+            yield from result.outputs
+    state.commit(listing_url, None if retry else validators, done, failed)
+
+
+def _noted(outputs: list[RawRecord | DeadLetter], note: str) -> Iterator[RawRecord | DeadLetter]:
+    for output in outputs:
+        yield replace(output, detail=f"{output.detail}; {note}") if isinstance(output, DeadLetter) else output

@@ -201,3 +201,15 @@ def test_seen_items_expire_after_retention(tmp_path):
     expired = ConnectorState(path, retention_days=0)
     assert expired.unseen(["old"]) == ["old"]
     expired.close()
+
+
+def test_page_failing_every_run_is_given_up_after_max_attempts(web, fetcher, state):
+    web.serve_fixtures()
+    web.add("/feeds/rss2.xml", web.fixture("feeds/rss2.xml"), content_type="application/rss+xml", etag='"v1"')
+    web.add("/pages/library.html", "down", status=500)
+    details = []
+    for _ in range(4):
+        _, letters = run([web.url("/feeds/rss2.xml")], fetcher, state, pages=PageSettings(max_attempts=3))
+        details.append([l.detail.rsplit("; ", 1)[-1] for l in letters])
+    assert details == [["retried next run"], ["retried next run"], ["given up"], []]
+    assert web.requests[-1][1].get("if-none-match") == '"v1"'

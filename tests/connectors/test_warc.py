@@ -46,6 +46,9 @@ def news_warc(tmp_path) -> Path:
         _response(writer, "https://gazette.example/bomb", gzip.compress(b"\0" * (30 * 1024 * 1024)),
                   extra=[("Content-Encoding", "gzip")])
         _response(writer, "https://gazette.example/paywall", (PAGES / "paywall.html").read_bytes())
+        # Common Crawl stores payloads decoded and renames the encoding headers
+        _response(writer, "https://gazette.example/bridge", (PAGES / "bridge.html").read_bytes(),
+                  extra=[("X-Crawler-Content-Encoding", "gzip"), ("X-Crawler-Transfer-Encoding", "chunked")])
     return path
 
 
@@ -54,7 +57,7 @@ def test_common_crawl_news_warc(news_warc):
     records = [o for o in outputs if isinstance(o, RawRecord)]
     letters = [o for o in outputs if isinstance(o, DeadLetter)]
     assert [r.data["url"] for r in records] == ["https://gazette.example/harbour", "https://gazette.example/council",
-                                                "https://gazette.example/ferry"]
+                                                "https://gazette.example/ferry", "https://gazette.example/bridge"]
     assert records[0].data["published"] == "2026-03-02T08:30:00+00:00"
     assert "breakwater" in records[0].data["text"] and "tram depot" in records[1].data["text"]
     # the ferry page claims 2031: later than the capture itself, so no date rather than a wrong one
