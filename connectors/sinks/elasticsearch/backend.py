@@ -1,0 +1,259 @@
+"""`IndexBackend` on Elasticsearch: articles, events and pipeline state behind three aliases."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+
+from newsbeam.connectors.sinks.base import IndexedArticle, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
+from newsbeam.connectors.sinks.elasticsearch.client import connect
+from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter, event_doc, event_from_doc, merge_event
+from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
+from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
+from newsbeam.connectors.sinks.elasticsearch.search import build_query, to_page
+from newsbeam.connectors.sinks.select import BackendSettings
+from newsbeam.schemas import DeadLetter, Event
+
+log = logging.getLogger(__name__)
+
+#: Optimistic-concurrency rounds for one `write_events` call before giving up on an event.
+MAX_EVENT_ROUNDS = 20
+MGET_CHUNK = 1000
+
+
+class ElasticsearchBackend:
+    """Articles and events in Elasticsearch, written idempotently and searched as events.
+
+    Writes return the documents the cluster refused for good as `DeadLetter`s (the
+    run goes on without them); transient failures are retried under `retry` and, once
+    it is spent, raise `ClusterUnavailable`.
+
+    Events are written with optimistic concurrency: each is read with its sequence
+    number, merged with the incoming view (`merge_event`) and written back only if
+    nobody changed it meanwhile; a conflict re-reads and merges again. No script is
+    used, so this also works on nodes without the painless module.
+
+    Write an event after its articles: the event document copies their text.
+    """
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        prefix: str = "newsbeam",
+        limits: BulkLimits | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.names = IndexNames(prefix)
+        self.retry = retry or RetryPolicy()
+        self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
+        self.indices = ensure_indices(client, self.names, self.retry)
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
+        return cls(connect(settings), prefix=settings.es_index_prefix, **options)
+
+    # -- articles -------------------------------------------------------------------
+
+    def known_article_ids(self, ids: Iterable[str]) -> set[str]:
+        return set(self._mget(self.names.articles, list(dict.fromkeys(ids)), source=False))
+
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
+        """Upsert articles by id; returns the ones the mapping refused."""
+        origins = {a.article.id: a.article.url or a.article.id for a in articles}
+        actions = [BulkAction("index", self.names.articles, a.article.id, a.to_json()) for a in articles]
+        return [dead_letter(f, origins.get(f.action.id, f.action.id)) for f in self.bulk.write(actions)]
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        return self._mget(self.names.articles, [article_id]).get(article_id)
+
+    def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
+        event = self.get_event(event_id)
+        if event is None:
+            return []
+        found = self._mget(self.names.articles, event.article_ids)
+        return [found[a] for a in event.article_ids if a in found]
+
+    # -- events ---------------------------------------------------------------------
+
+    def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
+        """Upsert events, merging with what is stored; an event's `aliases` are absorbed into it.
+
+        An absorbed event's document is deleted and its articles are re-pointed to the
+        survivor, so `get_event(alias)` and `articles_of_event(survivor)` stay right.
+        """
+        pending = {e.event_id: e for e in _merge_duplicates(events)}
+        dead: list[DeadLetter] = []
+        moved: dict[str, str] = {}
+        for _ in range(MAX_EVENT_ROUNDS):
+            if not pending:
+                break
+            conflicts, rejected = self._write_event_round(list(pending.values()), moved)
+            dead.extend(rejected)
+            pending = {e: pending[e] for e in conflicts}
+        if pending:
+            raise ClusterUnavailable(f"events {sorted(pending)} kept conflicting with concurrent writers")
+        self._repoint_articles(moved)
+        return dead
+
+    def _write_event_round(self, events: list[Event], moved: dict[str, str]) -> tuple[set[str], list[DeadLetter]]:
+        """One optimistic round: read, merge, write conditionally. Returns (conflicted ids, dead letters)."""
+        wanted = _union_ids([e.event_id for e in events], *(e.aliases for e in events))
+        stored = self._mget(self.names.events, wanted, versions=True)
+        merged: list[tuple[Event, dict[str, Any] | None, list[tuple[Event, dict[str, Any]]]]] = []
+        for incoming in events:
+            current = stored.get(incoming.event_id)
+            absorbed = [(event_from_doc(stored[a]), stored[a]) for a in incoming.aliases if a in stored and a != incoming.event_id]
+            event = merge_event(incoming, event_from_doc(current) if current else None, [e for e, _ in absorbed])
+            merged.append((event, current, absorbed))
+        texts = self._mget(self.names.articles, _union_ids(*(e.article_ids for e, _, _ in merged)), includes=["title", "text", "language"])
+        actions: list[BulkAction] = []
+        for event, current, absorbed in merged:
+            doc = event_doc(event, texts)
+            if current is None:
+                actions.append(BulkAction("create", self.names.events, event.event_id, doc))
+            else:
+                actions.append(BulkAction("index", self.names.events, event.event_id, doc, _version_meta(current)))
+            for old, old_doc in absorbed:
+                actions.append(BulkAction("delete", self.names.events, old.event_id, None, _version_meta(old_doc)))
+        conflicts: set[str] = set()
+        dead: list[DeadLetter] = []
+        owner: dict[str, str] = {}  # document id -> the surviving event it belongs to
+        for event, _, absorbed in merged:
+            owner[event.event_id] = event.event_id
+            owner.update({old.event_id: event.event_id for old, _ in absorbed})
+        failed_owners: set[str] = set()
+        for failure in self.bulk.write(actions):
+            event_id = owner.get(failure.action.id, failure.action.id)
+            failed_owners.add(event_id)
+            if failure.status == 409:
+                conflicts.add(event_id)
+            else:
+                dead.append(dead_letter(failure, f"event:{event_id}"))
+        for event, _, absorbed in merged:
+            if event.event_id not in failed_owners:
+                moved.update({old.event_id: event.event_id for old, _ in absorbed})
+                moved.update({a: event.event_id for a in event.aliases if a not in moved})
+        return conflicts, dead
+
+    def _repoint_articles(self, moved: dict[str, str]) -> None:
+        """Point articles of absorbed events at their survivor (a partial update each, no script)."""
+        if not moved:
+            return
+        self.retry.call("refresh articles", lambda: self.client.indices.refresh(index=self.names.articles))
+        hits = self.retry.call(
+            "find articles of merged events",
+            lambda: list(
+                helpers.scan(
+                    self.client,
+                    index=self.names.articles,
+                    query={"query": {"terms": {"event_id": sorted(moved)}}},
+                    _source=["event_id"],
+                )
+            ),
+        )
+        actions = [
+            BulkAction("update", self.names.articles, hit["_id"], {"doc": {"event_id": moved[hit["_source"]["event_id"]]}})
+            for hit in hits
+        ]
+        for failure in self.bulk.write(actions):
+            log.warning("could not re-point article %s: %s", failure.action.id, failure.detail)
+
+    def get_event(self, event_id: str) -> Event | None:
+        doc = self._mget(self.names.events, [event_id]).get(event_id)
+        if doc is None:
+            response = self.retry.call(
+                "find event by alias",
+                lambda: self.client.search(index=self.names.events, query={"term": {"aliases": event_id}}, size=1),
+            )
+            hits = response["hits"]["hits"]
+            doc = hits[0]["_source"] if hits else None
+        return event_from_doc(doc) if doc else None
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        body = build_query(query)
+        response = self.retry.call("search", lambda: self.client.search(index=self.names.events, **body))
+        return to_page(response.body, query)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def load_state(self, key: str) -> bytes | None:
+        doc = self._mget(self.names.state, [key]).get(key)
+        return base64.b64decode(doc["blob"]) if doc else None
+
+    def save_state(self, key: str, blob: bytes) -> None:
+        document = {"blob": base64.b64encode(blob).decode("ascii"), "updated_at": datetime.now(timezone.utc).isoformat()}
+        self.retry.call(
+            "save state",
+            lambda: self.client.index(index=self.names.state, id=key, document=document, refresh="wait_for"),
+        )
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Make everything written so far visible to search (Elasticsearch does this every second anyway)."""
+        aliases = ",".join([self.names.articles, self.names.events])
+        self.retry.call("refresh", lambda: self.client.indices.refresh(index=aliases))
+
+    def counts(self) -> dict[str, int]:
+        self.refresh()
+        return {
+            kind: int(self.retry.call(f"count {kind}", lambda kind=kind: self.client.count(index=self.names.alias(kind)))["count"])
+            for kind in ("articles", "events")
+        }
+
+    def close(self) -> None:
+        """Refresh, so a search right after a run sees all of it, and release the connections."""
+        try:
+            self.refresh()
+        finally:
+            self.client.close()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _mget(
+        self,
+        index: str,
+        ids: list[str],
+        *,
+        source: bool = True,
+        includes: list[str] | None = None,
+        versions: bool = False,
+    ) -> dict[str, dict[str, Any]]:
+        """Documents by id (id -> source); with `versions`, `_seq_no`/`_primary_term` are kept in the source."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), MGET_CHUNK):
+            part = ids[start : start + MGET_CHUNK]
+            params: dict[str, Any] = {"source": source} if includes is None else {"source_includes": includes}
+            response = self.retry.call("mget", lambda part=part: self.client.mget(index=index, ids=part, **params))
+            for doc in response["docs"]:
+                if doc.get("found"):
+                    body = dict(doc.get("_source") or {})
+                    if versions:
+                        body["_seq_no"], body["_primary_term"] = doc["_seq_no"], doc["_primary_term"]
+                    found[doc["_id"]] = body
+        return found
+
+
+def _version_meta(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"if_seq_no": doc["_seq_no"], "if_primary_term": doc["_primary_term"]}
+
+
+def _union_ids(*lists: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for items in lists for i in items if i))
+
+
+def _merge_duplicates(events: Sequence[Event]) -> list[Event]:
+    """Fold several views of one event in a single call into one, so one bulk never names an id twice."""
+    by_id: dict[str, Event] = {}
+    for event in events:
+        by_id[event.event_id] = merge_event(event, by_id.get(event.event_id))
+    return list(by_id.values())
