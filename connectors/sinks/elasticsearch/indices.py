@@ -5,7 +5,8 @@ Each kind of document (articles, events, state) lives in an index named
 actually gets. Readers and writers only ever name the alias `<prefix>-<kind>`. Applying
 the templates is idempotent: same body, same hash, nothing to do. A changed mapping
 hashes differently, so it gets a new index; the documents are copied over client-side
-(`helpers.reindex`, because a minimal node has no reindex module) and the alias moves
+(scroll and bulk: a minimal node has neither the reindex nor the data-streams module
+that `helpers.reindex` needs) and the alias moves
 to the new index in one atomic step. Run that migration with writers stopped.
 """
 
@@ -124,11 +125,16 @@ def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict
         return target
     for old in current:
         log.info("mapping of %s changed: copying %s into %s", alias, old, target)
-        helpers.reindex(client, source_index=old, target_index=target, chunk_size=1000)
+        _copy_documents(client, old, target)
     actions = [{"remove": {"index": old, "alias": alias}} for old in current] + [_add_alias(target, alias)]
     retry.call(f"move alias {alias}", lambda: client.indices.update_aliases(actions=actions))
     retry.call("refresh", lambda: client.indices.refresh(index=target))
     return target
+
+
+def _copy_documents(client: Elasticsearch, source: str, target: str) -> None:
+    documents = helpers.scan(client, index=source, query={"query": {"match_all": {}}}, size=1000)
+    helpers.bulk(client, ({"_index": target, "_id": d["_id"], "_source": d["_source"]} for d in documents), chunk_size=1000)
 
 
 def _add_alias(index: str, alias: str) -> dict[str, Any]:
