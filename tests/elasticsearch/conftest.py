@@ -15,6 +15,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -85,9 +86,9 @@ def es_url(es_node: Node) -> str:
     return es_node.url
 
 
-@pytest.fixture
-def index_prefix(es_url: str) -> Iterator[str]:
-    """A prefix no other test uses; its indices and templates are deleted afterwards."""
+@contextmanager
+def fresh_prefix(es_url: str) -> Iterator[str]:
+    """An index prefix no other test uses; its indices and templates are deleted afterwards."""
     from elasticsearch import Elasticsearch
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
@@ -99,6 +100,12 @@ def index_prefix(es_url: str) -> Iterator[str]:
             client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
     finally:
         client.close()
+
+
+@pytest.fixture
+def index_prefix(es_url: str) -> Iterator[str]:
+    with fresh_prefix(es_url) as prefix:
+        yield prefix
 
 
 @pytest.fixture
@@ -115,3 +122,16 @@ def backend(settings):
     store = ElasticsearchBackend.from_settings(settings)
     yield store
     store.client.close()
+
+
+@pytest.fixture(scope="module")
+def module_backend(es_url: str, tmp_path_factory):
+    """One backend for a module's read-only tests, so their shared data is indexed once."""
+    from newsbeam.connectors.sinks import BackendSettings
+    from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
+
+    with fresh_prefix(es_url) as prefix:
+        settings = BackendSettings(data_dir=tmp_path_factory.mktemp("es"), es_url=es_url, es_index_prefix=prefix)
+        store = ElasticsearchBackend.from_settings(settings)
+        yield store
+        store.client.close()

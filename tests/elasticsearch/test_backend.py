@@ -142,8 +142,35 @@ def test_concurrent_writers_lose_no_article(settings):
         w.close()
 
 
-@pytest.fixture
-def news(backend):
+def test_state_round_trip(backend):
+    assert backend.load_state("clusterer") is None
+    blob = bytes(range(256)) * 100
+    backend.save_state("clusterer", blob)
+    assert backend.load_state("clusterer") == blob
+    backend.save_state("clusterer", b"v2")
+    assert backend.load_state("clusterer") == b"v2"
+
+
+def test_mapping_rejection_becomes_a_dead_letter(backend):
+    good = article("ok1", "Fine", "fine")
+    bad = article("bad1", "Too big a hash", "text")
+    bad.article.content_hash = "z" * 40_000  # a keyword term over Lucene's 32 KB limit
+    too_long_id = article("x" * 600, "Long id", "text")
+    dead = backend.write_articles([good, bad, too_long_id])
+
+    assert all(isinstance(d, DeadLetter) for d in dead)
+    assert sorted(d.reason for d in dead) == ["mapping_rejected", "mapping_rejected"]
+    by_origin = {d.origin: d for d in dead}
+    assert "document_parsing_exception" in by_origin["https://example.org/bad1"].detail
+    assert by_origin["https://example.org/bad1"].stage == "index"
+    assert '"id": "bad1"' in by_origin["https://example.org/bad1"].raw
+    assert backend.counts()["articles"] == 1
+    assert backend.known_article_ids(["ok1", "bad1"]) == {"ok1"}
+
+
+@pytest.fixture(scope="module")
+def news(module_backend):
+    backend = module_backend
     store(backend, "ev-call", [
         article("p1", "Trump and Putin hold phone call", "Trump said the phone call with Putin was constructive", source="a.example", at=T0),
         article("p2", "Putin vows response in call with Trump", "The Kremlin confirmed the call", source="b.example", at=T0 + timedelta(hours=3)),
@@ -158,7 +185,7 @@ def news(backend):
 
 def test_search_ranks_the_matching_event_first_with_highlights(news):
     page = news.search(SearchQuery("Putin phone call"))
-    assert page.total == 2
+    assert page.total == 2  # the drone event's article mentions Putin and a phone too
     top = page.hits[0]
     assert top.event_id == "ev-call" and top.article_count == 2
     assert top.article_ids == ["p1", "p2"] and top.sources == ["a.example", "b.example"]
@@ -207,29 +234,3 @@ def test_html_in_titles_is_escaped_in_snippets(backend):
     backend.refresh()
     snippet = backend.search(SearchQuery("budget")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
-
-
-def test_state_round_trip(backend):
-    assert backend.load_state("clusterer") is None
-    blob = bytes(range(256)) * 100
-    backend.save_state("clusterer", blob)
-    assert backend.load_state("clusterer") == blob
-    backend.save_state("clusterer", b"v2")
-    assert backend.load_state("clusterer") == b"v2"
-
-
-def test_mapping_rejection_becomes_a_dead_letter(backend):
-    good = article("ok1", "Fine", "fine")
-    bad = article("bad1", "Too big a hash", "text")
-    bad.article.content_hash = "z" * 40_000  # a keyword term over Lucene's 32 KB limit
-    too_long_id = article("x" * 600, "Long id", "text")
-    dead = backend.write_articles([good, bad, too_long_id])
-
-    assert all(isinstance(d, DeadLetter) for d in dead)
-    assert sorted(d.reason for d in dead) == ["mapping_rejected", "mapping_rejected"]
-    by_origin = {d.origin: d for d in dead}
-    assert "document_parsing_exception" in by_origin["https://example.org/bad1"].detail
-    assert by_origin["https://example.org/bad1"].stage == "index"
-    assert '"id": "bad1"' in by_origin["https://example.org/bad1"].raw
-    assert backend.counts()["articles"] == 1
-    assert backend.known_article_ids(["ok1", "bad1"]) == {"ok1"}

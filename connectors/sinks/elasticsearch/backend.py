@@ -13,10 +13,10 @@ from elasticsearch import Elasticsearch, helpers
 from newsbeam.connectors.sinks.base import IndexedArticle, SearchPage, SearchQuery
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
 from newsbeam.connectors.sinks.elasticsearch.client import connect
-from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter, event_doc, event_from_doc, merge_event
+from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter, event_from_doc, merge_event
 from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
-from newsbeam.connectors.sinks.elasticsearch.search import build_query, to_page
+from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, highlight_request, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.schemas import DeadLetter, Event
 
@@ -38,8 +38,6 @@ class ElasticsearchBackend:
     number, merged with the incoming view (`merge_event`) and written back only if
     nobody changed it meanwhile; a conflict re-reads and merges again. No script is
     used, so this also works on nodes without the painless module.
-
-    Write an event after its articles: the event document copies their text.
     """
 
     def __init__(
@@ -112,10 +110,9 @@ class ElasticsearchBackend:
             absorbed = [(event_from_doc(stored[a]), stored[a]) for a in incoming.aliases if a in stored and a != incoming.event_id]
             event = merge_event(incoming, event_from_doc(current) if current else None, [e for e, _ in absorbed])
             merged.append((event, current, absorbed))
-        texts = self._mget(self.names.articles, _union_ids(*(e.article_ids for e, _, _ in merged)), includes=["title", "text", "language"])
         actions: list[BulkAction] = []
         for event, current, absorbed in merged:
-            doc = event_doc(event, texts)
+            doc = event.to_json()
             if current is None:
                 actions.append(BulkAction("create", self.names.events, event.event_id, doc))
             else:
@@ -179,9 +176,37 @@ class ElasticsearchBackend:
     # -- search -------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchPage:
-        body = build_query(query)
-        response = self.retry.call("search", lambda: self.client.search(index=self.names.events, **body))
-        return to_page(response.body, query)
+        """Events ranked by their matching articles (see `search` module for why and how)."""
+        if not query.text.strip():
+            return empty_page(query)
+        matching = match_query(query)
+        response = self.retry.call(
+            "search articles",
+            lambda: self.client.search(
+                index=self.names.articles, query=matching, size=MAX_MATCHES,
+                source_includes=["event_id", "published"], track_total_hits=False,
+            ),
+        )
+        ranked = rank_events(response["hits"]["hits"], query.recency_boost)
+        page = max(query.page, 1)
+        window = ranked[(page - 1) * query.size : page * query.size]
+        events = {r.event_id: self.get_event(r.event_id) for r in window}
+        highlighted = self._highlights(matching, [r.best_article for r in window])
+        hits = [to_hit(events[r.event_id], r, highlighted.get(r.best_article)) for r in window if events[r.event_id]]
+        return SearchPage(len(ranked), hits, page, query.size)
+
+    def _highlights(self, matching: dict[str, Any], article_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Highlighted hits for just the page's best articles (not for all the matches ranked)."""
+        if not article_ids:
+            return {}
+        query = {"bool": {"must": [matching], "filter": [{"ids": {"values": article_ids}}]}}
+        response = self.retry.call(
+            "highlight",
+            lambda: self.client.search(
+                index=self.names.articles, query=query, size=len(article_ids), source=False, highlight=highlight_request()
+            ),
+        )
+        return {hit["_id"]: hit for hit in response["hits"]["hits"]}
 
     # -- state ----------------------------------------------------------------------------
 

@@ -11,12 +11,6 @@ from newsbeam.schemas import DeadLetter, Event
 
 STAGE = "index"
 
-#: An event document carries the text of this many member articles (the rest add
-#: their titles only): enough for relevance, bounded however large the event grows.
-TEXT_ARTICLES = 25
-TEXT_CHARS_PER_ARTICLE = 2000
-MAX_TITLES = 500
-
 #: Error types by which the mapping refuses a document: the document is at fault.
 MAPPING_ERRORS = frozenset(
     {
@@ -85,20 +79,6 @@ def merge_event(incoming: Event, stored: Event | None, absorbed: Iterable[Event]
         keywords=incoming.keywords or (stored.keywords if stored else []),
         aliases=[a for a in aliases if a != incoming.event_id],
     )
-
-
-def event_doc(event: Event, articles: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The stored event: its record plus searchable text copied from its member articles.
-
-    `articles` maps article id to the stored article's `title`/`text`/`language`;
-    articles not indexed yet simply add no text.
-    """
-    members = [articles[a] for a in event.article_ids if a in articles]
-    doc = event.to_json()
-    doc["languages"] = _union(m.get("language") or "" for m in members)
-    doc["article_titles"] = [m.get("title") or "" for m in members[:MAX_TITLES] if m.get("title")]
-    doc["text"] = [(m.get("text") or "")[:TEXT_CHARS_PER_ARTICLE] for m in members[:TEXT_ARTICLES]]
-    return doc
 
 
 def dead_letter(failure: ItemFailure, origin: str) -> DeadLetter:
