@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -27,10 +28,14 @@ NODE_SCRIPT = ROOT / "deploy" / "elasticsearch" / "node.py"
 
 
 def load_node_script() -> ModuleType:
-    """deploy/ is not a package (it is not shipped), so load the script by path."""
-    spec = importlib.util.spec_from_file_location("newsbeam_es_node", NODE_SCRIPT)
+    """deploy/ is not a package (it is not shipped), so load the script by path, once."""
+    name = "newsbeam_deploy_es_node"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, NODE_SCRIPT)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the script loads
     spec.loader.exec_module(module)
     return module
 
@@ -135,3 +140,17 @@ def module_backend(es_url: str, tmp_path_factory):
         store = ElasticsearchBackend.from_settings(settings)
         yield store
         store.client.close()
+
+
+@pytest.fixture(scope="session")
+def node_script() -> ModuleType:
+    """deploy/elasticsearch/node.py as a module."""
+    return load_node_script()
+
+
+@pytest.fixture
+def own_node(es_node: Node) -> Node:
+    """The session's node when the tests may stop and restart it; skips otherwise."""
+    if es_node.data_dir is None:
+        pytest.skip("the node at NEWSBEAM_TEST_ES_URL is not ours to stop (set NEWSBEAM_TEST_ES_DATA_DIR)")
+    return es_node

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -55,6 +56,9 @@ class ElasticsearchBackend:
 
     @classmethod
     def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
+        """The backend for `settings`; `NEWSBEAM_ES_RETRY_SECONDS` sets how long faults are ridden out."""
+        if "retry" not in options and (seconds := os.environ.get("NEWSBEAM_ES_RETRY_SECONDS")):
+            options["retry"] = RetryPolicy(budget_seconds=float(seconds))
         return cls(connect(settings), prefix=settings.es_index_prefix, **options)
 
     # -- articles -------------------------------------------------------------------
