@@ -105,42 +105,40 @@ class ElasticsearchBackend:
         return dead
 
     def _write_event_round(self, events: list[Event], moved: dict[str, str]) -> tuple[set[str], list[DeadLetter]]:
-        """One optimistic round: read, merge, write conditionally. Returns (conflicted ids, dead letters)."""
+        """One optimistic round: read, merge, write conditionally. Returns (conflicted ids, dead letters).
+
+        Survivors are written before absorbed events are deleted, so a failure in between
+        leaves an alias document too many (deleted next round), never an article too few.
+        """
         wanted = _union_ids([e.event_id for e in events], *(e.aliases for e in events))
         stored = self._mget(self.names.events, wanted, versions=True)
-        merged: list[tuple[Event, dict[str, Any] | None, list[tuple[Event, dict[str, Any]]]]] = []
+        survivors: list[BulkAction] = []
+        deletes: dict[str, list[BulkAction]] = {}
         for incoming in events:
             current = stored.get(incoming.event_id)
-            absorbed = [(event_from_doc(stored[a]), stored[a]) for a in incoming.aliases if a in stored and a != incoming.event_id]
-            event = merge_event(incoming, event_from_doc(current) if current else None, [e for e, _ in absorbed])
-            merged.append((event, current, absorbed))
-        actions: list[BulkAction] = []
-        for event, current, absorbed in merged:
-            doc = event.to_json()
+            absorbed = [a for a in incoming.aliases if a in stored and a != incoming.event_id]
+            event = merge_event(incoming, event_from_doc(current) if current else None, [event_from_doc(stored[a]) for a in absorbed])
             if current is None:
-                actions.append(BulkAction("create", self.names.events, event.event_id, doc))
+                survivors.append(BulkAction("create", self.names.events, event.event_id, event.to_json()))
             else:
-                actions.append(BulkAction("index", self.names.events, event.event_id, doc, _version_meta(current)))
-            for old, old_doc in absorbed:
-                actions.append(BulkAction("delete", self.names.events, old.event_id, None, _version_meta(old_doc)))
+                survivors.append(BulkAction("index", self.names.events, event.event_id, event.to_json(), _version_meta(current)))
+            deletes[event.event_id] = [BulkAction("delete", self.names.events, a, None, _version_meta(stored[a])) for a in absorbed]
         conflicts: set[str] = set()
         dead: list[DeadLetter] = []
-        owner: dict[str, str] = {}  # document id -> the surviving event it belongs to
-        for event, _, absorbed in merged:
-            owner[event.event_id] = event.event_id
-            owner.update({old.event_id: event.event_id for old, _ in absorbed})
-        failed_owners: set[str] = set()
-        for failure in self.bulk.write(actions):
-            event_id = owner.get(failure.action.id, failure.action.id)
-            failed_owners.add(event_id)
+        for failure in self.bulk.write(survivors):
             if failure.status == 409:
-                conflicts.add(event_id)
+                conflicts.add(failure.action.id)
             else:
-                dead.append(dead_letter(failure, f"event:{event_id}"))
-        for event, _, absorbed in merged:
-            if event.event_id not in failed_owners:
-                moved.update({old.event_id: event.event_id for old, _ in absorbed})
-                moved.update({a: event.event_id for a in event.aliases if a not in moved})
+                dead.append(dead_letter(failure, f"event:{failure.action.id}"))
+        written = [e for e in events if e.event_id not in conflicts and all(d.origin != f"event:{e.event_id}" for d in dead)]
+        owner = {d.id: e.event_id for e in written for d in deletes[e.event_id]}
+        for failure in self.bulk.write([d for e in written for d in deletes[e.event_id]]):
+            if failure.status == 409:
+                conflicts.add(owner[failure.action.id])
+            else:
+                log.warning("could not delete merged event %s: %s", failure.action.id, failure.detail)
+        for event in written:
+            moved.update({alias: event.event_id for alias in event.aliases if alias != event.event_id})
         return conflicts, dead
 
     def _repoint_articles(self, moved: dict[str, str]) -> None:
