@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import platform
 import random
 import shutil
@@ -123,6 +124,8 @@ def write_report(rates: dict[str, list[float]], n: int, url: str, command: str) 
         f"{BulkLimits().max_bytes // 2**20} MB per request, {BulkLimits().concurrency} requests in flight); "
         f"'{PIPELINE_BATCH}-article calls' is how the Beam pipeline calls it. parallel_bulk: 4 threads, 500 per chunk.",
         "Times include a final refresh and are checked against the document count.",
+        f"Load average (1 min) at the end: {os.getloadavg()[0]:.1f}; on a shared machine the runs vary a lot,",
+        "so compare writers within a round, not across runs.",
     ]
     text = "\n".join(lines) + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -131,8 +134,6 @@ def write_report(rates: dict[str, list[float]], n: int, url: str, command: str) 
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 0
 
 
