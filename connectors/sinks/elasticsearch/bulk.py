@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy, is_retryable_status
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 #: Elasticsearch refuses ids longer than this (in UTF-8 bytes) for the whole bulk request.
 MAX_ID_BYTES = 512
@@ -35,9 +38,9 @@ class BulkAction:
 
     def encode(self) -> bytes:
         header = {self.op: {"_index": self.index, "_id": self.id, **self.meta}}
-        lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
+        lines = [_JSON.encode(header)]
         if self.body is not None:
-            lines.append(json.dumps(self.body, ensure_ascii=False, separators=(",", ":"), default=str))
+            lines.append(_JSON.encode(self.body))
         return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -114,9 +117,17 @@ class BulkWriter:
                 indices.add(action.index)
                 yield action, action.encode()
 
-        with ThreadPoolExecutor(max_workers=max(1, self._limits.concurrency)) as pool:
-            for failures in pool.map(self._send, chunk(encoded(), self._limits)):
-                rejected.extend(failures)
+        workers = max(1, self._limits.concurrency)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            # At most two batches per worker wait encoded: memory stays bounded and the
+            # encoder does not starve the workers of the interpreter lock.
+            in_flight: deque[Future[list[ItemFailure]]] = deque()
+            for batch in chunk(encoded(), self._limits):
+                if len(in_flight) >= 2 * workers:
+                    rejected.extend(in_flight.popleft().result())
+                in_flight.append(pool.submit(self._send, batch))
+            for future in in_flight:
+                rejected.extend(future.result())
         if refresh and indices:
             self._retry.call("refresh", lambda: self._client.indices.refresh(index=",".join(sorted(indices))))
         return rejected
