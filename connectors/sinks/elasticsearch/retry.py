@@ -20,6 +20,8 @@ from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
 from elasticsearch import ApiError
 
+from newsbeam.connectors.sinks.base import BackendUnavailable
+
 log = logging.getLogger(__name__)
 
 #: Statuses that mean "try again later" rather than "this request is wrong".
@@ -28,7 +30,7 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 T = TypeVar("T")
 
 
-class ClusterUnavailable(RuntimeError):
+class ClusterUnavailable(BackendUnavailable):
     """Elasticsearch kept failing with retryable errors for the whole retry budget."""
 
 
