@@ -12,7 +12,7 @@ def _identifier():
     # py3langid loads its model on first use; keep one per process.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def detect_language(title: str, text: str) -> str:
