@@ -1,0 +1,20 @@
+"""Run the streaming pipeline in its own process, so a test can kill it mid-flight.
+
+usage: run_stream.py FEED_URL DATA_DIR RUN_FOR POLL_INTERVAL
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+from newsbeam.connectors.sinks import BackendSettings
+from newsbeam.pipelines.runners import RunnerSettings
+from newsbeam.pipelines.streaming import StreamSettings, run
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)
+feed, data_dir, run_for, poll = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+settings = StreamSettings(
+    feeds=(feed,), backend=BackendSettings(data_dir=data_dir), poll_interval=poll, run_for=run_for, metrics_interval=5
+)
+print(run(settings, RunnerSettings(runner="prism")), flush=True)
