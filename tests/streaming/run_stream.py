@@ -3,6 +3,7 @@
 usage: run_stream.py FEED_URL DATA_DIR RUN_FOR POLL_INTERVAL
 """
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -17,4 +18,4 @@ feed, data_dir, run_for, poll = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3
 settings = StreamSettings(
     feeds=(feed,), backend=BackendSettings(data_dir=data_dir), poll_interval=poll, run_for=run_for, metrics_interval=5
 )
-print(run(settings, RunnerSettings(runner="prism")), flush=True)
+print(json.dumps(run(settings, RunnerSettings(runner="prism"))), flush=True)
