@@ -21,17 +21,19 @@ covers (write-ahead), so a crash between the two replays idempotently.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
-from apache_beam.metrics import Metrics
 from apache_beam.runners.runner import PipelineResult, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.timeutil import TimeDomain
@@ -46,15 +48,11 @@ from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
+from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, counter
+from newsbeam.pipelines.transforms import _dead as dead_letter
 from newsbeam.schemas import Article, DeadLetter, Event, RecordError
 
-NAMESPACE = "newsbeam"
-DEAD = "dead"
 _log = logging.getLogger(__name__)
-
-
-def counter(name: str):
-    return Metrics.counter(NAMESPACE, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +64,30 @@ class StreamSettings:
     assign: AssignConfig = field(default_factory=AssignConfig)
     #: Seconds between two polls of every source.
     poll_interval: float = 60.0
-    #: Stop polling after this many seconds (None: run until cancelled).
+    #: Stop polling after this many seconds (None: run until cancelled; 0: poll once).
     run_for: float | None = None
     #: How long a canonical URL stays in the dedup state after it was last seen.
     dedup_horizon: timedelta = timedelta(days=3)
     #: Seconds between two metrics lines in the log.
     metrics_interval: float = 30.0
     limits: NormalizeLimits = field(default_factory=NormalizeLimits)
+    #: Where rejected records go, as JSON Lines appended while the job runs.
+    dead_letter_path: Path | None = None
+
+
+def poll_state_key(url: str) -> str:
+    return f"poll:{url}"
 
 
 class PollSourceFn(beam.DoFn):
     """Poll one source per tick, emitting only items not yet handled.
 
     Keyed by source URL so each source's validators and recently emitted links are
-    Beam state and polls of one source never overlap. On the first poll of a job
-    (empty state) the GET is unconditional and the index decides what is new: a
-    restart must not trust validators saved while items were still in flight.
+    Beam state and polls of one source never overlap. The index decides what is
+    new, so a restarted job neither loses nor repeats an item. Validators are
+    persisted in the index (for the next job) only after a poll that found nothing
+    new: a later 304 then means "unchanged since everything in it was indexed",
+    which stays true even if this job dies with items in flight.
     """
 
     VALIDATORS = ReadModifyWriteStateSpec("validators", PickleCoder())
@@ -103,63 +109,62 @@ class PollSourceFn(beam.DoFn):
         emitted_state=beam.DoFn.StateParam(EMITTED),
     ):
         url, _tick = keyed
-        validators = validators_state.read() or Validators()
-        emitted: dict[str, None] = emitted_state.read() or {}
+        validators = validators_state.read()
+        if validators is None:
+            saved = self._backend.load_state(poll_state_key(url))
+            validators = Validators(*json.loads(saved)) if saved else Validators()
+        # Links this job emitted → article id until the index confirms it (then None).
+        emitted: dict[str, str | None] = emitted_state.read() or {}
         counter("polls").inc()
         result = self._poller.poll(url, validators, skip=emitted)
         validators_state.write(result.validators)
-        if result.not_modified:
-            counter("polls_not_modified").inc()
-            return
-        fresh = [item for item in result.items if isinstance(item, RawRecord)]
-        known = self._known(fresh)
+        records = [item for item in result.items if isinstance(item, RawRecord)]
+        ids = self._ids(records)
+        unconfirmed = {link: i for link, i in emitted.items() if i is not None}
+        known = self._backend.known_article_ids([*ids.values(), *unconfirmed.values()])
+        for link, article in unconfirmed.items():
+            if article in known:
+                emitted[link] = None
         now = Timestamp.now()
+        new = 0
         for item in result.items:
             if isinstance(item, DeadLetter):
-                counter("dead_lettered").inc()
-                yield beam.pvalue.TaggedOutput(DEAD, item)
+                yield dead_letter(item, False)
                 continue
             link = item.data.get("url") or item.origin
-            emitted[link] = None
-            if link in known:
+            article = ids.get(link)
+            if article in known:
+                emitted[link] = None
                 continue
+            emitted[link] = article
+            new += 1
             counter("fetched").inc()
             yield beam.window.TimestampedValue(item, now)
+        if result.not_modified:
+            counter("polls_not_modified").inc()
+        settled = new == 0 and all(i is None for i in emitted.values())
+        if settled and not result.not_modified:
+            self._backend.save_state(poll_state_key(url), json.dumps(astuple(result.validators)).encode())
+        elif not settled:
+            self._backend.save_state(poll_state_key(url), b"")
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
         emitted_state.write(emitted)
 
-    def _known(self, records: Sequence[RawRecord]) -> set[str]:
-        """Links of `records` whose article is already indexed (from an earlier run)."""
+    @staticmethod
+    def _ids(records: Sequence[RawRecord]) -> dict[str, str]:
+        """Link → the article id it will get, for the records that will normalize."""
         ids = {}
         for record in records:
             try:
-                ids[normalize_record(record.data).id] = record.data.get("url") or record.origin
+                ids[record.data.get("url") or record.origin] = normalize_record(record.data).id
             except RecordError:
-                continue
-        return {ids[i] for i in self._backend.known_article_ids(ids)}
+                continue  # the Normalize step dead-letters it with the reason
+        return ids
 
     def teardown(self) -> None:
         self._poller.close()
         self._backend.close()
-
-
-class NormalizeFn(beam.DoFn):
-    """RawRecord → Article stamped with its fetch time, or a dead letter."""
-
-    def __init__(self, limits: NormalizeLimits) -> None:
-        self._limits = limits
-
-    def process(self, raw: RawRecord, ts=beam.DoFn.TimestampParam):
-        try:
-            fetched = datetime.fromtimestamp(float(ts), tz=timezone.utc)
-            article = normalize_record(raw.data, limits=self._limits, fetched_at=fetched)
-        except RecordError as error:
-            counter("dead_lettered").inc()
-            yield beam.pvalue.TaggedOutput(DEAD, DeadLetter.of("normalize", error.reason, error.detail, raw.origin, raw.data))
-            return
-        counter("extracted").inc()
-        yield article
 
 
 class DedupByUrlFn(beam.DoFn):
@@ -247,7 +252,9 @@ class AssignStreamFn(beam.DoFn):
             self._assigners[key] = cached
         return cached[1]
 
-    def process(self, keyed: tuple[str, Article], generation=beam.DoFn.StateParam(GENERATION)):
+    def process(
+        self, keyed: tuple[str, Article], ts=beam.DoFn.TimestampParam, generation=beam.DoFn.StateParam(GENERATION)
+    ):
         key, article = keyed
         current = generation.read() or 0
         assigner = self._assigner(key, current)
@@ -256,7 +263,8 @@ class AssignStreamFn(beam.DoFn):
             self._assigners[key] = (current + 1, assigner)
             self._dirty[key] = assigner
         hot_window = timedelta(days=self._config.cluster.hot_window_days)
-        if article.published and article.fetched_at and article.fetched_at - article.published > hot_window:
+        fetched = datetime.fromtimestamp(float(ts), tz=timezone.utc)
+        if article.published and fetched - article.published > hot_window:
             counter("late_articles").inc()
         decided = _replayed(assigner, article)
         if decided is not None:
@@ -265,11 +273,11 @@ class AssignStreamFn(beam.DoFn):
             decision = assigner.process(article, featurize(article, self._config.features))
             if decision.duplicate_of:
                 counter(f"duplicates_{decision.duplicate_kind}").inc()
-            elif decision.event_id == event_id_for(article.id):
-                counter("events_created").inc()
             decided = IndexedArticle(article, decision.event_id, decision.duplicate_of)
         self._articles.append(decided)
         for event in assigner.drain_events():
+            opened = event.event_id == event_id_for(article.id) and not decided.duplicate_of
+            counter("events_new" if opened else "events_updated").inc()
             self._events[event.event_id] = event
         yield decided
 
@@ -297,7 +305,10 @@ class StreamIngest(beam.PTransform):
     def expand(self, pbegin):
         s = self._settings
         start = Timestamp.now()
-        stop = start + Duration(seconds=s.run_for) if s.run_for else MAX_TIMESTAMP
+        if s.run_for is None:
+            stop = MAX_TIMESTAMP
+        else:  # run_for=0 still polls once: the impulse fires at `start`
+            stop = start + Duration(seconds=max(s.run_for, 0.001))
         feeds = list(s.feeds)
         polled = (
             pbegin
@@ -306,6 +317,12 @@ class StreamIngest(beam.PTransform):
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend)).with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
+        if s.dead_letter_path is not None:
+            (
+                (polled[DEAD], normalized[DEAD])
+                | "AllDead" >> beam.Flatten()
+                | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
+            )
         return (
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a))
@@ -313,6 +330,22 @@ class StreamIngest(beam.PTransform):
             | "ByLanguage" >> beam.Map(lambda a: (a.language or "", a))
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend))
         )
+
+
+class AppendJsonLinesFn(beam.DoFn):
+    """Append each dead letter to a JSON Lines file as it comes: a stream has no end to wait for."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def process(self, letter: DeadLetter):
+        line = json.dumps(letter.to_json(), ensure_ascii=False) + "\n"
+        with self._lock:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            with self._path.open("a", encoding="utf-8") as out:
+                out.write(line)
 
 
 def _live_metrics(result: PipelineResult) -> dict[str, int]:
@@ -333,7 +366,7 @@ def _live_metrics(result: PipelineResult) -> dict[str, int]:
 
 def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
     """Run the streaming pipeline until it stops (run_for) or is cancelled; return the counters."""
-    runner = RunnerSettings(**{**{f: getattr(runner, f) for f in runner.__dataclass_fields__}, "streaming": True})
+    runner = dataclasses.replace(runner, streaming=True)
     with runner_session(runner) as options:
         pipeline = beam.Pipeline(options=options)
         _ = pipeline | "Stream" >> StreamIngest(settings)
