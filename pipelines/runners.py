@@ -117,7 +117,7 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
                 "--runner=PrismRunner",
                 f"--prism_location={prism}",
                 "--environment_type=LOOPBACK",
-                "--prism_log_level=warn",
+                "--prism_log_level=error",
                 *args,
             ]
         )

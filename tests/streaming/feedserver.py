@@ -7,6 +7,7 @@ live, so tests can measure publish-to-searchable latency.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -61,6 +62,8 @@ class NewsSite:
         self._rng = random.Random(seed)
         self._pending = [_make_item(start_number + n, self._rng) for n in range(total)]
         self.items: list[Item] = []
+        #: The If-None-Match of every feed request, in order (None: unconditional).
+        self.feed_requests: list[str | None] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         site = self
@@ -71,16 +74,26 @@ class NewsSite:
 
             def do_GET(self) -> None:
                 if self.path == "/feed.xml":
-                    self._send(200, "application/rss+xml", site.feed_xml())
+                    body = site.feed_xml()
+                    etag = '"%s"' % hashlib.sha1(body.encode()).hexdigest()
+                    site.feed_requests.append(self.headers.get("If-None-Match"))
+                    if self.headers.get("If-None-Match") == etag:
+                        self.send_response(304)
+                        self.send_header("ETag", etag)
+                        self.end_headers()
+                        return
+                    self._send(200, "application/rss+xml", body, {"ETag": etag})
                 elif self.path.startswith("/articles/") and self.path.endswith(".html"):
                     page = site.page(int(self.path.removeprefix("/articles/").removesuffix(".html")))
                     self._send(*((200, "text/html; charset=utf-8", page) if page else (404, "text/plain", "gone")))
                 else:
                     self._send(404, "text/plain", "not found")
 
-            def _send(self, status: int, kind: str, body: str) -> None:
+            def _send(self, status: int, kind: str, body: str, headers: dict[str, str] | None = None) -> None:
                 data = body.encode("utf-8")
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
