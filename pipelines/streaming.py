@@ -313,7 +313,8 @@ class StreamIngest(beam.PTransform):
         polled = (
             pbegin
             | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
-            | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds])
+            # Typed keys: stateful steps need a deterministic key coder.
+            | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend)).with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
@@ -325,9 +326,9 @@ class StreamIngest(beam.PTransform):
             )
         return (
             normalized.articles
-            | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a))
+            | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
-            | "ByLanguage" >> beam.Map(lambda a: (a.language or "", a))
+            | "ByLanguage" >> beam.Map(lambda a: (a.language or "", a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend))
         )
 
