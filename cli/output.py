@@ -36,7 +36,8 @@ def echo_run_summary(summary: RunSummary, *, what: str) -> None:
 
 def plain_snippet(snippet: str) -> str:
     """A highlighted HTML snippet as terminal text, matches in bold."""
-    return html.unescape(_MARK.sub(lambda m: click.style(m.group(1), bold=True), snippet))
+    text = html.unescape(_MARK.sub(lambda m: click.style(m.group(1), bold=True), snippet))
+    return " ".join(text.split())
 
 
 def echo_hit(rank: int, hit: SearchHit) -> None:
