@@ -70,3 +70,9 @@ def test_record_without_id_or_url_is_rejected():
     with pytest.raises(RecordError) as error:
         normalize_record({"text": "Orphan text."})
     assert error.value.reason == "schema_invalid"
+
+
+def test_missing_source_falls_back_to_the_outlets_host():
+    article = normalize_record({"id": "x", "url": "https://www.daily.example.net/a?utm_source=x", "text": "Text.", "source": ""})
+    assert article.source == "daily.example.net"
+    assert normalize_record({"id": "y", "text": "Text."}).source == ""

@@ -63,3 +63,15 @@ def test_a_second_batch_continues_the_first_runs_events(newsbeam, corpus, tmp_pa
     assert "0 new, 1 updated" in result.output
     hits = json.loads(newsbeam("search", "Putin phone call", "--data-dir", str(data_dir), "--json").output)
     assert set(hits[0]["article_ids"]) == {"seed-a", "seed-b", "seed-c"}
+
+
+def test_rewriting_articles_keeps_one_full_text_row_each(corpus, tmp_path):
+    from newsbeam.connectors.sinks import IndexedArticle
+    from newsbeam.pipelines.normalize import normalize_record
+
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    articles = [normalize_record(row) for row in read_jsonl(corpus / "seed_call.jsonl")]
+    for _ in range(3):
+        backend.write_articles([IndexedArticle(a, "evt-x") for a in articles])
+    assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3
+    backend.close()

@@ -21,6 +21,8 @@ from newsbeam.connectors.sinks.base import IndexedArticle, SearchHit, SearchPage
 from newsbeam.schemas import Event
 
 INDEX_FILE = "index.sqlite3"
+#: Stored in `PRAGMA user_version`; an index of another layout is refused, not misread.
+LAYOUT_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
-    id UNINDEXED, title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
@@ -76,7 +78,14 @@ class SqliteBackend:
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        if not fresh and version != LAYOUT_VERSION:
+            self._db.close()
+            raise RuntimeError(f"{self.path} was written by another newsbeam version (layout {version}, "
+                               f"this one reads {LAYOUT_VERSION}); ingest again into a new --data-dir")
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     # -- writes ----------------------------------------------------------------
 
@@ -90,17 +99,21 @@ class SqliteBackend:
         return known
 
     def write_articles(self, articles: Sequence[IndexedArticle]) -> None:
+        # An upsert keeps the article's rowid, and its full-text row shares that rowid,
+        # so replacing one is two keyed writes however large the index grows.
         with self._transaction():
             for item in articles:
                 a = item.article
-                self._db.execute(
-                    "INSERT OR REPLACE INTO articles (id, event_id, duplicate_of, published, source, language, doc)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rowid = self._db.execute(
+                    "INSERT INTO articles (id, event_id, duplicate_of, published, source, language, doc)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
+                    " duplicate_of = excluded.duplicate_of, published = excluded.published,"
+                    " source = excluded.source, language = excluded.language, doc = excluded.doc RETURNING rowid",
                     (a.id, item.event_id, item.duplicate_of, a.published.isoformat() if a.published else None,
                      a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False)),
-                )
-                self._db.execute("DELETE FROM article_text WHERE id = ?", (a.id,))
-                self._db.execute("INSERT INTO article_text (id, title, text) VALUES (?, ?, ?)", (a.id, a.title, a.text))
+                ).fetchone()[0]
+                self._db.execute("DELETE FROM article_text WHERE rowid = ?", (rowid,))
+                self._db.execute("INSERT INTO article_text (rowid, title, text) VALUES (?, ?, ?)", (rowid, a.title, a.text))
 
     def write_events(self, events: Sequence[Event]) -> None:
         with self._transaction():
@@ -142,16 +155,15 @@ class SqliteBackend:
             where.append("a.published <= ?")
             params.append(query.date_to.astimezone(timezone.utc).isoformat())
         rows = self._db.execute(
-            "SELECT a.event_id, -bm25(article_text, 0.0, 3.0, 1.0) AS score,"
-            f" snippet(article_text, 2, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24)"
-            " FROM article_text JOIN articles a ON a.id = article_text.id"
+            "SELECT a.event_id, -bm25(article_text, 3.0, 1.0), article_text.rowid"
+            " FROM article_text JOIN articles a ON a.rowid = article_text.rowid"
             f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT {_MAX_MATCHES}",
             params,
         ).fetchall()
         ranked = self._rank_events(rows, query.recency_boost)
         start = (query.page - 1) * query.size
         hits = []
-        for event_id, score, snippet in ranked[start : start + query.size]:
+        for event_id, score, best_rowid in ranked[start : start + query.size]:
             event = self.get_event(event_id)
             if event is None:
                 continue
@@ -159,31 +171,40 @@ class SqliteBackend:
             hits.append(SearchHit(
                 event_id=event.event_id, title=event.title, article_ids=event.article_ids, score=round(score, 4),
                 article_count=event.article_count, sources=event.sources, first_seen=doc["first_seen"],
-                last_seen=doc["last_seen"], keywords=event.keywords, snippet=_highlight(snippet),
+                last_seen=doc["last_seen"], keywords=event.keywords, snippet=self._snippet(match, best_rowid),
             ))
         return SearchPage(len(ranked), hits, query.page, query.size)
 
-    def _rank_events(self, rows: list[tuple[str, float, str]], recency_boost: float) -> list[tuple[str, float, str]]:
+    def _snippet(self, match: str, rowid: int) -> str:
+        """The highlighted passage of one article; built only for the hits shown."""
+        row = self._db.execute(
+            f"SELECT snippet(article_text, 1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24)"
+            " FROM article_text WHERE article_text MATCH ? AND rowid = ?",
+            (match, rowid),
+        ).fetchone()
+        return _highlight(row[0]) if row else ""
+
+    def _rank_events(self, rows: list[tuple[str, float, int]], recency_boost: float) -> list[tuple[str, float, int]]:
         """Event score: its best article's BM25, plus a little for each further match.
 
         The log bonus lets an event that many outlets covered outrank a single
         article with the same best score, without letting volume beat relevance.
         """
-        best: dict[str, tuple[float, str]] = {}
+        best: dict[str, tuple[float, int]] = {}
         matches: dict[str, int] = {}
-        for event_id, score, snippet in rows:
+        for event_id, score, rowid in rows:
             matches[event_id] = matches.get(event_id, 0) + 1
             if event_id not in best or score > best[event_id][0]:
-                best[event_id] = (score, snippet)
+                best[event_id] = (score, rowid)
         scored = []
         newest = self._newest_by_event(best) if recency_boost else {}
         now = max(newest.values(), default=None)
-        for event_id, (score, snippet) in best.items():
+        for event_id, (score, rowid) in best.items():
             score *= 1.0 + 0.25 * math.log(matches[event_id])
             if recency_boost and now and newest.get(event_id):
                 age_days = (now - newest[event_id]).total_seconds() / 86400
                 score *= 1.0 + recency_boost * math.exp(-age_days / 7.0)
-            scored.append((event_id, score, snippet))
+            scored.append((event_id, score, rowid))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored
 
