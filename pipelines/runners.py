@@ -118,6 +118,10 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
                 f"--prism_location={prism}",
                 "--environment_type=LOOPBACK",
                 "--prism_log_level=error",
+                # Our own Prism per run: the SDK otherwise keeps one process-wide job
+                # server, which later DirectRunner pipelines in the process would
+                # silently reuse (the DirectRunner prefers a live Prism).
+                "--experiments=disable_prism_server_singleton",
                 *args,
             ]
         )
