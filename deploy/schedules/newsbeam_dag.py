@@ -29,7 +29,6 @@ with DAG(
         env={
             "NEWSBEAM_FEEDS": "{{ var.value.get('newsbeam_feeds', '/etc/newsbeam/feeds.txt') }}",
             "NEWSBEAM_DATA_DIR": "{{ var.value.get('newsbeam_data_dir', '/var/lib/newsbeam') }}",
-            "NEWSBEAM_RUNNER": "prism",
         },
         append_env=True,
         execution_timeout=timedelta(minutes=30),
