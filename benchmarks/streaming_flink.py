@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "streaming"))
 
-from feedserver import NewsSite  # noqa: E402
+from feedserver import LOCAL_FETCH, NewsSite  # noqa: E402
 from indexwatch import IndexWatcher, article_id, percentile  # noqa: E402
 
 from newsbeam.connectors.sinks import BackendSettings, open_backend  # noqa: E402
 from newsbeam.pipelines.runners import runner_args  # noqa: E402
-from newsbeam.pipelines.streaming import StreamSettings, run  # noqa: E402
+from newsbeam.pipelines.streaming import StreamSettings, run
 
 
 def main() -> int:
@@ -44,7 +44,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsbeam-bench-") as tmp:
         backend = BackendSettings(data_dir=Path(tmp))
         settings = StreamSettings(
-            feeds=(site.feed_url,), backend=backend, poll_interval=args.poll,
+            feeds=(site.feed_url,), fetch=LOCAL_FETCH, backend=backend, poll_interval=args.poll,
             run_for=args.startup + args.items * args.interval + args.tail, metrics_interval=10,
         )
         watcher = IndexWatcher(site, backend).start()

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from newsbeam.cli.ingest import dead_letter_file
-from newsbeam.cli.options import backend_options, backend_settings
+from newsbeam.cli.options import ALLOW_LOOPBACK_ENV, backend_options, backend_settings
 
 RUNNERS = ("prism", "flink", "direct", "spark", "dataflow")
 
 
 @click.command("run")
 @click.option("--feeds", "feeds_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File of feed URLs (RSS/Atom/RDF), one a line; # starts a comment.")
+              help="Feed list: one feed URL a line (# comments), or an OPML export.")
 @backend_options
 @click.option("--runner", type=click.Choice(RUNNERS), default="prism", show_default=True,
               help="Beam runner. prism and flink run locally (engines are fetched and cached on first use).")
@@ -45,6 +46,7 @@ def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner:
       NEWSBEAM_FLINK_MASTER=host:8081 newsbeam run --feeds feeds.txt --runner flink
       newsbeam run --feeds feeds.txt --runner dataflow -- --project P --region R --temp_location gs://B/tmp
     """
+    from newsbeam.connectors.http import FetchSettings
     from newsbeam.pipelines.runners import runner_args
     from newsbeam.pipelines.streaming import StreamSettings, run
     from newsbeam.pipelines.streaming_sources import read_source_list
@@ -60,6 +62,8 @@ def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner:
         run_for=0 if once else run_for,
         metrics_interval=metrics_interval,
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
+        fetch=FetchSettings(allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1",
+                            **({"user_agent": ua} if (ua := os.environ.get("NEWSBEAM_USER_AGENT")) else {})),
     )
     click.echo(f"Polling {len(feeds)} feed(s) every {poll_interval:g} s on {runner} into the {settings.description} …",
                err=True)

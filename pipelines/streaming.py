@@ -40,6 +40,8 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 
+from newsbeam.connectors.http import FetchSettings
+from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
@@ -73,6 +75,9 @@ class StreamSettings:
     limits: NormalizeLimits = field(default_factory=NormalizeLimits)
     #: Where rejected records go, as JSON Lines appended while the job runs.
     dead_letter_path: Path | None = None
+    #: How feeds and pages are fetched (politeness, guards) and pages extracted.
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    pages: PageSettings = field(default_factory=PageSettings)
 
 
 def poll_state_key(url: str) -> str:
@@ -95,11 +100,13 @@ class PollSourceFn(beam.DoFn):
     #: Links remembered per source; a feed shows its newest few dozen items.
     MAX_EMITTED = 2000
 
-    def __init__(self, backend: BackendSettings) -> None:
+    def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings) -> None:
         self._backend_settings = backend
+        self._fetch = fetch
+        self._pages = pages
 
     def setup(self) -> None:
-        self._poller = FeedPoller()
+        self._poller = FeedPoller(self._fetch, self._pages)
         self._backend = open_backend(self._backend_settings)
 
     def process(
@@ -131,7 +138,7 @@ class PollSourceFn(beam.DoFn):
             if isinstance(item, DeadLetter):
                 yield dead_letter(item, False)
                 continue
-            link = item.data.get("url") or item.origin
+            link = item.origin
             article = ids.get(link)
             if article in known:
                 emitted[link] = None
@@ -157,7 +164,7 @@ class PollSourceFn(beam.DoFn):
         ids = {}
         for record in records:
             try:
-                ids[record.data.get("url") or record.origin] = normalize_record(record.data).id
+                ids[record.origin] = normalize_record(record.data).id
             except RecordError:
                 continue  # the Normalize step dead-letters it with the reason
         return ids
@@ -315,7 +322,7 @@ class StreamIngest(beam.PTransform):
             | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
             # Typed keys: stateful steps need a deterministic key coder.
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
-            | "Poll" >> beam.ParDo(PollSourceFn(s.backend)).with_outputs(DEAD, main="records")
+            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages)).with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
         if s.dead_letter_path is not None:

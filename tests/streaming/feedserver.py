@@ -17,6 +17,11 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
+from newsbeam.connectors.http import FetchSettings
+
+#: The test site is ours and on 127.0.0.1: allow loopback, no politeness delay.
+LOCAL_FETCH = FetchSettings(allow_loopback=True, min_interval=0.0, max_per_host=8)
+
 TOPICS = [
     "harbour", "election", "vaccine", "wildfire", "satellite", "tariff", "glacier", "museum", "railway",
     "drought", "festival", "merger", "earthquake", "orchestra", "pipeline", "reactor", "marathon", "lottery",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from feedserver import LOCAL_FETCH
 from indexwatch import IndexWatcher, article_id, percentile
 
 from newsbeam.connectors.sinks import BackendSettings, open_backend
@@ -19,7 +20,7 @@ def test_every_item_indexed_once_within_ten_seconds(prism_binary, news_site, tmp
     site = news_site(total=ITEMS, interval=1.0)
     backend = BackendSettings(data_dir=tmp_path / "data")
     settings = StreamSettings(
-        feeds=(site.feed_url,), backend=backend, poll_interval=POLL_INTERVAL, run_for=ITEMS + 12, metrics_interval=10
+        feeds=(site.feed_url,), fetch=LOCAL_FETCH, backend=backend, poll_interval=POLL_INTERVAL, run_for=ITEMS + 12, metrics_interval=10
     )
     watcher = IndexWatcher(site, backend).start()
     site.publish_all()
