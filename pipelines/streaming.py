@@ -25,7 +25,6 @@ import dataclasses
 import json
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta, timezone
