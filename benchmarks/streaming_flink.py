@@ -40,7 +40,8 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("newsbeam").setLevel(logging.INFO)
 
-    site = NewsSite(total=args.items, interval=args.interval)
+    # The feed lists every item: a real feed drops old items, but here we measure the pipeline.
+    site = NewsSite(total=args.items, interval=args.interval, feed_size=args.items)
     with tempfile.TemporaryDirectory(prefix="newsbeam-bench-") as tmp:
         backend = BackendSettings(data_dir=Path(tmp))
         settings = StreamSettings(
@@ -83,8 +84,10 @@ def main() -> int:
     if latencies:
         print(f"publish-to-searchable latency: p50 {percentile(latencies, 0.5):.2f}s "
               f"p95 {percentile(latencies, 0.95):.2f}s max {latencies[-1]:.2f}s")
-        print(f"throughput: {len(latencies) / span if span else 0:.2f} articles/s sustained "
-              f"(the site's rate: {1 / args.interval:.2f}/s)")
+        first_published = min(i.published for i in site.items)
+        busy = max(watcher.searchable_at.values()) - first_published
+        print(f"throughput: {len(latencies) / busy:.2f} articles/s from first publish to last searchable "
+              f"(the site published {1 / args.interval:.2f}/s)")
     ok = len(indexed) == len(site.items) == total == counters.get("articles_indexed", -1)
     print("exactly once: " + ("yes" if ok else "NO"))
     return 0 if ok else 1
