@@ -1,0 +1,151 @@
+"""Fetch and cache the engines the portable runners need, from package registries only.
+
+The Beam Python SDK downloads Prism and the Flink job server from release pages
+that many networks (CI sandboxes, corporate proxies) cannot reach. We build Prism
+from the Go module proxy and resolve the Flink job server's classpath from Maven
+Central instead, once, into `~/.cache/newsbeam` (or `$NEWSBEAM_CACHE_DIR`). A
+second call finds the cached copy and returns at once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+#: The Beam release the project pins (pyproject: apache-beam 2.77.x); Prism must match.
+BEAM_VERSION = "2.77.0"
+PRISM_MODULE = "github.com/apache/beam/sdks/v2/go/cmd/prism"
+
+#: The Flink runner used for the job server. Beam's Java artifacts for the pinned
+#: Python release are not always on Maven Central when the Python SDK ships; the
+#: portable job API is stable across these releases, so the newest resolvable
+#: runner serves. Override with NEWSBEAM_FLINK_RUNNER=group:artifact:version.
+FLINK_RUNNER_ARTIFACT = "org.apache.beam:beam-runners-flink-1.19:2.62.0"
+FLINK_JOB_SERVER_MAIN = "org.apache.beam.runners.flink.FlinkJobServerDriver"
+
+
+class RunnerSetupError(RuntimeError):
+    """A runner's engine could not be installed; the message says what to install by hand."""
+
+
+def cache_dir() -> Path:
+    """Where runner engines live: `$NEWSBEAM_CACHE_DIR`, else `~/.cache/newsbeam`."""
+    if env := os.environ.get("NEWSBEAM_CACHE_DIR"):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsbeam"
+
+
+def prism_binary(install: bool = True) -> Path:
+    """Path to the Prism binary for BEAM_VERSION, building it with `go install` on first use.
+
+    The binary is named after its version so an upgrade of the pin builds a new one
+    instead of silently running an old engine.
+    """
+    target = cache_dir() / "bin" / f"prism-{BEAM_VERSION}"
+    if target.is_file() and os.access(target, os.X_OK):
+        return target
+    if not install:
+        raise RunnerSetupError(f"Prism {BEAM_VERSION} is not installed; run deploy/runners/install-prism.sh")
+    go = shutil.which("go")
+    if go is None:
+        raise RunnerSetupError(
+            "Prism needs Go (https://go.dev/dl/) to build once: "
+            f"GOBIN=... go install {PRISM_MODULE}@v{BEAM_VERSION}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".prism-build-") as gobin:
+        env = {**os.environ, "GOBIN": gobin, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
+        _run([go, "install", f"{PRISM_MODULE}@v{BEAM_VERSION}"], env=env, cwd=gobin, what="go install prism")
+        # Rename into place last, so an interrupted build never leaves a half binary.
+        os.replace(Path(gobin) / "prism", target)
+    return target
+
+
+def flink_job_server_classpath(install: bool = True) -> str:
+    """Java classpath of Beam's Flink job server with an embedded Flink, resolved by Maven.
+
+    Maven Central carries the runner and its dependencies, not always the shaded
+    job-server jar; resolving the dependency tree works with both.
+    """
+    artifact = os.environ.get("NEWSBEAM_FLINK_RUNNER", FLINK_RUNNER_ARTIFACT)
+    group, name, version = artifact.split(":")
+    lib = cache_dir() / "flink" / f"{name}-{version}"
+    done = lib / ".complete"
+    if done.is_file():
+        return str(lib / "*")
+    if not install:
+        raise RunnerSetupError(f"Flink job server {artifact} is not installed; run deploy/runners/install-flink.sh")
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise RunnerSetupError("The Flink job server is resolved with Maven: install `mvn` (Debian: maven)")
+    lib.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="newsbeam-flink-") as work:
+        pom = Path(work) / "pom.xml"
+        pom.write_text(_JOB_SERVER_POM.format(group=group, name=name, version=version))
+        _run(
+            [mvn, "-B", "-q", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={lib}"],
+            env=os.environ.copy(),
+            cwd=work,
+            what="mvn dependency:copy-dependencies",
+        )
+    done.write_text(artifact + "\n")
+    return str(lib / "*")
+
+
+def java_binary() -> str:
+    """The `java` the Flink job server runs on: `$JAVA_HOME/bin/java`, else the one on PATH."""
+    if home := os.environ.get("JAVA_HOME"):
+        candidate = Path(home) / "bin" / "java"
+        if candidate.is_file():
+            return str(candidate)
+    if found := shutil.which("java"):
+        return found
+    raise RunnerSetupError("The Flink runner needs a Java 11 or 17 runtime (Debian: openjdk-17-jre-headless)")
+
+
+def _run(cmd: list[str], *, env: dict[str, str], cwd: str, what: str) -> None:
+    print(f"newsbeam: {what} (first use only) ...", file=sys.stderr, flush=True)
+    result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = (result.stdout + result.stderr)[-3000:]
+        raise RunnerSetupError(f"{what} failed ({result.returncode}):\n{tail}")
+
+
+_JOB_SERVER_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>newsbeam.local</groupId>
+  <artifactId>flink-job-server-classpath</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>{group}</groupId>
+      <artifactId>{name}</artifactId>
+      <version>{version}</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m newsbeam.pipelines.runner_cache prism|flink`: install and print the path."""
+    args = argv if argv is not None else sys.argv[1:]
+    if args not in (["prism"], ["flink"]):
+        print("usage: python -m newsbeam.pipelines.runner_cache prism|flink", file=sys.stderr)
+        return 2
+    try:
+        print(prism_binary() if args[0] == "prism" else flink_job_server_classpath())
+    except RunnerSetupError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

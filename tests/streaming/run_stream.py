@@ -1,0 +1,24 @@
+"""Run the streaming pipeline in its own process, so a test can kill it mid-flight.
+
+usage: run_stream.py FEED_URL DATA_DIR RUN_FOR POLL_INTERVAL
+"""
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from feedserver import LOCAL_FETCH  # noqa: E402
+
+from newsbeam.connectors.sinks import BackendSettings
+from newsbeam.pipelines.runners import RunnerSettings
+from newsbeam.pipelines.streaming import StreamSettings, run
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+logging.getLogger("httpx").setLevel(logging.WARNING)
+feed, data_dir, run_for, poll = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+settings = StreamSettings(
+    feeds=(feed,), fetch=LOCAL_FETCH, backend=BackendSettings(data_dir=data_dir), poll_interval=poll, run_for=run_for, metrics_interval=5
+)
+print(json.dumps(run(settings, RunnerSettings(runner="prism"))), flush=True)
