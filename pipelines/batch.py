@@ -16,6 +16,7 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings
@@ -58,9 +59,16 @@ class RunSummary:
         return {k[len(prefix):]: v for k, v in sorted(self.counters.items()) if k.startswith(prefix)}
 
 
-def default_options() -> PipelineOptions:
-    """The in-process DirectRunner: no cluster, no server, fine for a laptop run."""
-    return PipelineOptions(flags=[], runner="DirectRunner", direct_num_workers=1, direct_running_mode="in_memory")
+def new_pipeline(options: PipelineOptions | None) -> beam.Pipeline:
+    """A pipeline on the given runner options, by default Beam's in-process runner.
+
+    The default is the FnApiRunner itself rather than "DirectRunner": the latter may
+    hand a pipeline to a Prism job server already running in the process, which
+    would make a laptop batch run depend on what ran before it.
+    """
+    if options is not None:
+        return beam.Pipeline(options=options)
+    return beam.Pipeline(runner=FnApiRunner(), options=PipelineOptions(flags=[]))
 
 
 def _run(pipeline: beam.Pipeline, dead_letter_path: Path | None, started: float) -> RunSummary:
@@ -104,7 +112,7 @@ def ingest(
 ) -> RunSummary:
     """Read `sources` with `reader`, and index new articles and their events."""
     started = time.monotonic()
-    pipeline = beam.Pipeline(options=options or default_options())
+    pipeline = new_pipeline(options)
     articles, dead = _read_normalized(pipeline, sources, reader, limits, strict)
     new = (
         articles
@@ -136,7 +144,7 @@ def cluster(
     its reference, and the tests hold the two to the same answer.
     """
     started = time.monotonic()
-    pipeline = beam.Pipeline(options=options or default_options())
+    pipeline = new_pipeline(options)
     articles, dead = _read_normalized(pipeline, sources, reader, limits, strict=False)
     assigned = articles | "Assign" >> Assign(config, None)
     (

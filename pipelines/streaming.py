@@ -49,8 +49,7 @@ from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
-from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, counter
-from newsbeam.pipelines.transforms import _dead as dead_letter
+from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, counter, dead_letter
 from newsbeam.schemas import Article, DeadLetter, Event, RecordError
 
 _log = logging.getLogger(__name__)

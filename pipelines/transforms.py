@@ -39,7 +39,8 @@ class RejectedRecord(RuntimeError):
         self.letter = letter
 
 
-def _dead(letter: DeadLetter, strict: bool):
+def dead_letter(letter: DeadLetter, strict: bool = False):
+    """Count a rejected record and send it to the `dead` output (or raise, when strict)."""
     counter("rejected").inc()
     counter(f"rejected_{letter.reason}").inc()
     if strict:
@@ -55,7 +56,7 @@ class _ReadEach(beam.DoFn):
     def process(self, spec: str):
         for item in self._reader(spec):
             if isinstance(item, DeadLetter):
-                yield _dead(item, self._strict)
+                yield dead_letter(item, self._strict)
             else:
                 counter("read").inc()
                 yield item
@@ -89,7 +90,7 @@ class NormalizeFn(beam.DoFn):
         try:
             yield normalize_record(raw.data, limits=self._limits)
         except RecordError as error:
-            yield _dead(DeadLetter.of("normalize", error.reason, error.detail, raw.origin, raw.data), self._strict)
+            yield dead_letter(DeadLetter.of("normalize", error.reason, error.detail, raw.origin, raw.data), self._strict)
 
 
 class SkipIndexedFn(beam.DoFn):
@@ -136,7 +137,7 @@ class AssignInOrderFn(beam.DoFn):
             bar = tqdm(items, desc=f"assign [{key or '?'}]", unit="article", disable=not self._progress or None, leave=False)
             for article, features in bar:
                 if article.id in seen:
-                    yield _dead(DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
+                    yield dead_letter(DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
                                               article.url or article.id, article.to_json()), False)
                     continue
                 seen.add(article.id)
@@ -187,7 +188,7 @@ class _WriteBatches(beam.DoFn):
         refused = write(batch)
         counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
         for letter in refused:
-            yield _dead(letter, False)
+            yield dead_letter(letter, False)
         yield len(batch) - len(refused)
 
     def teardown(self) -> None:
