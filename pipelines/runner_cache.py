@@ -51,7 +51,8 @@ def prism_binary(install: bool = True) -> Path:
         return target
     if not install:
         raise RunnerSetupError(f"Prism {BEAM_VERSION} is not installed; run deploy/runners/install-prism.sh")
-    go = shutil.which("go")
+    # Go's official tarball installs to /usr/local/go, often not on a service's PATH.
+    go = shutil.which("go") or shutil.which("go", path="/usr/local/go/bin")
     if go is None:
         raise RunnerSetupError(
             "Prism needs Go (https://go.dev/dl/) to build once: "
