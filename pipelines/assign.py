@@ -78,6 +78,14 @@ class OnlineAssigner:
             self._event_of.pop(old, None)
         return Assignment(article.id, event_id, None, None)
 
+    def resolve(self, event_id: str) -> str:
+        """The current id of an event an earlier `Assignment` named.
+
+        Converging events merge, the younger into the older; an id handed out
+        before the merge is an alias of the survivor from then on.
+        """
+        return self.clusterer.resolve(event_id)
+
     def drain_events(self) -> list[Event]:
         """Events created or changed since the last call, ready to upsert."""
         return self.clusterer.drain_changed()

@@ -43,6 +43,9 @@ class FeatureConfig:
     #: Only the opening of a long article counts for clustering: ledes name the
     #: event, tails wander into background that links unrelated stories.
     body_words: int = 400
+    #: Stemmer for articles whose language could not be told (short headlines):
+    #: one consistent stemmer keeps them comparable with each other.
+    fallback_language: str = "en"
 
 
 @dataclass(slots=True)
@@ -99,7 +102,7 @@ def _weigh(counts: Counter, factor: float, terms: dict[str, float]) -> None:
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
-    language = article.language
+    language = article.language if article.language in _SNOWBALL else config.fallback_language
     surface: dict[str, str] = {}
 
     def stems(tokens: list[str]) -> Counter:
@@ -116,11 +119,10 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     terms: dict[str, float] = {}
     _weigh(stems(body_tokens), 1.0, terms)
     _weigh(stems(words(article.title)), config.title_weight, terms)
+    # Names boost the stems they are made of rather than forming phrase features
+    # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
     lede = " ".join(article.text.split()[: config.body_words])
-    entity_counts = Counter(f"@{e}" for e in entities(f"{article.title}. {lede}"))
-    for entity in entity_counts:
-        surface.setdefault(entity, entity[1:])
-    _weigh(entity_counts, config.entity_weight, terms)
+    _weigh(stems(words(" ".join(entities(f"{article.title}. {lede}")))), config.entity_weight, terms)
     return terms, surface
 
 
@@ -131,11 +133,17 @@ def shingles(text: str, size: int) -> list[bytes]:
     return [" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)]
 
 
+@cache
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    # Building them costs more than hashing a whole article: make them once.
+    return MinHash(num_perm=num_perm, seed=1).permutations
+
+
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
     terms, surface = term_weights(article, config)
     article_shingles = shingles(article.text, config.shingle_words)
-    minhash = MinHash(num_perm=config.num_perm, seed=1)
+    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=_permutations(config.num_perm))
     minhash.update_batch(article_shingles)
     return ArticleFeatures(
         article_id=article.id,

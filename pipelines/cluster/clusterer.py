@@ -24,8 +24,11 @@ from newsbeam.schemas import Article, Event
 class ClusterConfig:
     """Knobs of the clusterer; the defaults are the tested configuration."""
 
-    #: Minimum time-damped cosine similarity for an article to join an event.
+    #: Minimum time-damped cosine similarity for a full-length article to join an
+    #: event. Shorter articles need less: see `threshold_for`.
     threshold: float = 0.30
+    #: Article length (distinct terms) from which `threshold` applies unscaled.
+    reference_terms: int = 60
     #: Time gap (days) over which similarity is damped by a factor e.
     time_scale_days: float = 3.0
     #: Events untouched for this long leave the hot state.
@@ -38,6 +41,16 @@ class ClusterConfig:
     query_terms: int = 12
     #: Candidate events scored per article, most term overlaps first.
     max_candidates: int = 40
+    #: A short article is compared with the event's core: its top terms, this many
+    #: per article term (at least `core_terms_min`). A five-word headline scored
+    #: against a 150-term centroid looks unrelated however on-topic it is.
+    core_terms_per_article_term: float = 2.0
+    core_terms_min: int = 12
+    #: Every this many articles, events changed since the last pass are compared
+    #: with their neighbours, and pairs whose centroids converged are merged.
+    merge_every: int = 100
+    #: Centroid cosine (time-damped) at which two events are one.
+    merge_threshold: float = 0.4
     #: Keywords an event shows.
     keywords: int = 8
 
@@ -57,6 +70,9 @@ class EventState:
     representative_id: str = ""
     titled: bool = False
     indexed_terms: tuple[str, ...] = ()
+    #: Centroid terms by falling weight, with the running norm of each prefix.
+    ranked: dict[str, int] = field(default_factory=dict)
+    prefix_norms: list[float] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
 
     def to_event(self, surface: dict[str, str], keyword_count: int) -> Event:
@@ -107,6 +123,8 @@ class OnlineClusterer:
         self._changed: set[str] = set()
         self._retired: dict[str, EventState] = {}
         self._merged_into: dict[str, str] = {}
+        self._since_merge: set[str] = set()
+        self._assigned = 0
 
     # -- scoring ---------------------------------------------------------------
 
@@ -130,17 +148,37 @@ class OnlineClusterer:
         gap_days = abs((when - edge).total_seconds()) / 86400.0
         return math.exp(-gap_days / self.config.time_scale_days)
 
+    def threshold_for(self, vector: dict[str, float]) -> float:
+        """The join threshold for an article of this many terms.
+
+        The cosine an article can reach with its own event grows with the share of
+        its terms that the event's core explains, and its chance overlap with an
+        unrelated event shrinks as 1/sqrt(terms): so the bar scales with the
+        square root of the article's length. A headline of six terms needs about a
+        third of what a full text needs, which is how it behaves on real data.
+        """
+        scale = math.sqrt(min(1.0, len(vector) / self.config.reference_terms))
+        return self.config.threshold * scale
+
     def _candidates(self, vector: dict[str, float]) -> list[str]:
         query = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: self.config.query_terms]
-        overlaps: Counter[str] = Counter()
-        for term, _ in query:
-            overlaps.update(self._postings.get(term, ()))
+        overlaps: defaultdict[str, float] = defaultdict(float)
+        for term, weight in query:
+            for event_id in self._postings.get(term, ()):
+                overlaps[event_id] += weight
         ranked = sorted(overlaps.items(), key=lambda item: (-item[1], item[0]))
         return [event_id for event_id, _ in ranked[: self.config.max_candidates]]
 
     def similarity(self, vector: dict[str, float], event: EventState) -> float:
-        dot = sum(weight * event.centroid.get(term, 0.0) for term, weight in vector.items())
-        return dot / event.norm if event.norm else 0.0
+        """Cosine between the article and the event's core of comparable length."""
+        config = self.config
+        size = max(config.core_terms_min, int(config.core_terms_per_article_term * len(vector)))
+        size = min(size, len(event.prefix_norms))
+        if not size:
+            return 0.0
+        ranked, centroid = event.ranked, event.centroid
+        dot = sum(weight * centroid[term] for term, weight in vector.items() if ranked.get(term, size) < size)
+        return dot / event.prefix_norms[size - 1]
 
     # -- updates ---------------------------------------------------------------
 
@@ -151,7 +189,7 @@ class OnlineClusterer:
         for stem, word in features.surface.items():
             self._surface.setdefault(stem, word)
         vector = self._vector(features.terms)
-        best_id, best_score = None, self.config.threshold
+        best_id, best_score = None, self.threshold_for(vector)
         for event_id in self._candidates(vector):
             event = self.events[event_id]
             score = self.similarity(vector, event) * self._time_factor(event, article.published)
@@ -163,8 +201,67 @@ class OnlineClusterer:
         else:
             event = self.events[best_id]
         self._join(event, article, vector)
+        self._since_merge.add(event.event_id)
+        self._assigned += 1
+        joined = event.event_id
+        if self._assigned % self.config.merge_every == 0:
+            self._merge_converged()
         self._age_out()
-        return event.event_id
+        return self.resolve(joined)
+
+    # -- merging ---------------------------------------------------------------
+
+    def _merge_converged(self) -> None:
+        """Merge each recently changed event into a neighbour it has converged with.
+
+        Online assignment splits a story when its first articles arrive before
+        its vocabulary settles; later articles pull the pieces together, and this
+        pass joins them. The older event survives and the younger becomes its
+        alias, so ids already handed out still resolve.
+        """
+        for event_id in sorted(self._since_merge):
+            event = self.events.get(event_id)
+            if event is None or event_id in self._merged_into:
+                continue
+            query = {term: event.centroid[term] / event.norm for term in event.indexed_terms}
+            best_id, best_score = None, self.config.merge_threshold
+            for other_id in self._candidates(query):
+                if other_id == event_id:
+                    continue
+                other = self.events[other_id]
+                dot = sum(w * other.centroid.get(t, 0.0) for t, w in event.centroid.items())
+                score = dot / (event.norm * other.norm) * self._gap_factor(event, other)
+                if score >= best_score:
+                    best_id, best_score = other_id, score
+            if best_id is not None:
+                self._merge(event, self.events[best_id])
+        self._since_merge.clear()
+
+    def _gap_factor(self, a: EventState, b: EventState) -> float:
+        if None in (a.first_seen, a.last_seen, b.first_seen, b.last_seen):
+            return 1.0
+        gap = max(a.first_seen - b.last_seen, b.first_seen - a.last_seen).total_seconds() / 86400.0
+        return math.exp(-max(0.0, gap) / self.config.time_scale_days)
+
+    def _merge(self, a: EventState, b: EventState) -> None:
+        older, younger = sorted((a, b), key=lambda e: (e.first_seen.isoformat() if e.first_seen else "", e.event_id))
+        for term, weight in younger.centroid.items():
+            older.centroid[term] = older.centroid.get(term, 0.0) + weight
+        older.article_ids.extend(younger.article_ids)
+        older.sources.extend(s for s in younger.sources if s not in older.sources)
+        older.aliases.extend([younger.event_id, *younger.aliases])
+        if younger.first_seen and (older.first_seen is None or younger.first_seen < older.first_seen):
+            older.first_seen = younger.first_seen
+        if younger.last_seen and (older.last_seen is None or younger.last_seen > older.last_seen):
+            older.last_seen = younger.last_seen
+        self._merged_into[younger.event_id] = older.event_id
+        self.events.pop(younger.event_id)
+        for term in younger.indexed_terms:
+            self._unpost(term, younger.event_id)
+        self._changed.discard(younger.event_id)
+        self._refresh(older)
+        self._expiry.touch(older.event_id, older.last_seen)
+        self._changed.add(older.event_id)
 
     def add_duplicate(self, event_id: str, article: Article) -> None:
         """Count a duplicate in its original's event without moving the centroid."""
@@ -180,10 +277,6 @@ class OnlineClusterer:
         centroid = event.centroid
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
-        if len(centroid) > self.config.event_terms:
-            kept = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.event_terms]
-            event.centroid = centroid = dict(kept)
-        event.norm = math.sqrt(sum(w * w for w in centroid.values()))
         event.article_ids.append(article.id)
         if article.source and article.source not in event.sources:
             event.sources.append(article.source)
@@ -191,6 +284,22 @@ class OnlineClusterer:
             # The earliest article with a headline represents the event.
             event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
         self._touch(event, article.published)
+        self._refresh(event)
+
+    def _refresh(self, event: EventState) -> None:
+        """Trim the centroid, recompute its ranking and norms, and re-post it."""
+        centroid = event.centroid
+        if len(centroid) > self.config.event_terms:
+            kept = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.event_terms]
+            event.centroid = centroid = dict(kept)
+        ordered = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))
+        event.ranked = {term: rank for rank, (term, _) in enumerate(ordered)}
+        running, prefix = 0.0, []
+        for _, weight in ordered:
+            running += weight * weight
+            prefix.append(math.sqrt(running))
+        event.prefix_norms = prefix
+        event.norm = prefix[-1] if prefix else 0.0
         self._reindex(event)
 
     def _touch(self, event: EventState, when: datetime | None) -> None:
@@ -218,7 +327,11 @@ class OnlineClusterer:
 
     def _age_out(self) -> None:
         for event_id in self._expiry.expired():
-            event = self.events.pop(event_id)
+            event = self.events.pop(event_id, None)
+            if event is None:  # merged into another event meanwhile
+                continue
+            for alias in event.aliases:
+                self._merged_into.pop(alias, None)
             if event_id in self._changed:
                 self._retired[event_id] = event
             for term in event.indexed_terms:
