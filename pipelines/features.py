@@ -134,16 +134,17 @@ def shingles(text: str, size: int) -> list[bytes]:
 
 
 @cache
-def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    # Building them costs more than hashing a whole article: make them once.
-    return MinHash(num_perm=num_perm, seed=1).permutations
+def _template(num_perm: int) -> MinHash:
+    # Building the permutations costs more than hashing a whole article: make them once.
+    return MinHash(num_perm=num_perm, seed=1)
 
 
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
     terms, surface = term_weights(article, config)
     article_shingles = shingles(article.text, config.shingle_words)
-    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=_permutations(config.num_perm))
+    template = _template(config.num_perm)
+    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=template.permutations, scheme=template.scheme)
     minhash.update_batch(article_shingles)
     return ArticleFeatures(
         article_id=article.id,

@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from newsbeam.pipelines.features import ArticleFeatures
 from newsbeam.pipelines.hot_window import ExpiryQueue
@@ -40,7 +41,7 @@ class ClusterConfig:
     index_terms: int = 30
     query_terms: int = 12
     #: Candidate events scored per article, most term overlaps first.
-    max_candidates: int = 40
+    max_candidates: int = 20
     #: A short article is compared with the event's core: its top terms, this many
     #: per article term (at least `core_terms_min`). A five-word headline scored
     #: against a 150-term centroid looks unrelated however on-topic it is.
@@ -51,6 +52,8 @@ class ClusterConfig:
     merge_every: int = 100
     #: Centroid cosine (time-damped) at which two events are one.
     merge_threshold: float = 0.4
+    #: Neighbours compared per changed event in a merge pass.
+    merge_candidates: int = 5
     #: Keywords an event shows.
     keywords: int = 8
 
@@ -109,6 +112,11 @@ def _headline_of(article: Article) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
 
 
+#: Sort key for (term, weight) pairs; with a stable sort, ties keep their
+#: (deterministic) insertion order.
+_WEIGHT = itemgetter(1)
+
+
 class OnlineClusterer:
     """Assigns each article, in publication order, to an event."""
 
@@ -135,7 +143,7 @@ class OnlineClusterer:
             term: weight * (math.log((n + 1) / (self._document_frequency[term] + 1)) + 1.0)
             for term, weight in terms.items()
         }
-        top = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[: self.config.article_terms]
+        top = sorted(weighted.items(), key=_WEIGHT, reverse=True)[: self.config.article_terms]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         return {term: w / norm for term, w in top}
 
@@ -161,7 +169,8 @@ class OnlineClusterer:
         return self.config.threshold * scale
 
     def _candidates(self, vector: dict[str, float]) -> list[str]:
-        query = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: self.config.query_terms]
+        # Vectors and centroid tops are kept in falling weight order.
+        query = list(vector.items())[: self.config.query_terms]
         overlaps: defaultdict[str, float] = defaultdict(float)
         for term, weight in query:
             for event_id in self._postings.get(term, ()):
@@ -223,14 +232,19 @@ class OnlineClusterer:
             event = self.events.get(event_id)
             if event is None or event_id in self._merged_into:
                 continue
-            query = {term: event.centroid[term] / event.norm for term in event.indexed_terms}
+            # Both sides reduced to their indexed top terms: they carry most of a
+            # centroid's mass, and keep a pass at a few hundred look-ups per event.
+            top = {term: event.centroid[term] for term in event.indexed_terms}
+            top_norm = event.prefix_norms[len(top) - 1]
             best_id, best_score = None, self.config.merge_threshold
-            for other_id in self._candidates(query):
+            for other_id in self._candidates(top)[: self.config.merge_candidates + 1]:
                 if other_id == event_id:
                     continue
                 other = self.events[other_id]
-                dot = sum(w * other.centroid.get(t, 0.0) for t, w in event.centroid.items())
-                score = dot / (event.norm * other.norm) * self._gap_factor(event, other)
+                other_centroid = other.centroid
+                dot = sum(w * other_centroid[t] for t, w in top.items() if t in other.ranked and other.ranked[t] < len(top))
+                score = dot / (top_norm * other.prefix_norms[min(len(top), len(other.prefix_norms)) - 1])
+                score *= self._gap_factor(event, other)
                 if score >= best_score:
                     best_id, best_score = other_id, score
             if best_id is not None:
@@ -288,11 +302,8 @@ class OnlineClusterer:
 
     def _refresh(self, event: EventState) -> None:
         """Trim the centroid, recompute its ranking and norms, and re-post it."""
-        centroid = event.centroid
-        if len(centroid) > self.config.event_terms:
-            kept = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.event_terms]
-            event.centroid = centroid = dict(kept)
-        ordered = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))
+        ordered = sorted(event.centroid.items(), key=_WEIGHT, reverse=True)[: self.config.event_terms]
+        event.centroid = dict(ordered)
         event.ranked = {term: rank for rank, (term, _) in enumerate(ordered)}
         running, prefix = 0.0, []
         for _, weight in ordered:
@@ -310,8 +321,7 @@ class OnlineClusterer:
         self._changed.add(event.event_id)
 
     def _reindex(self, event: EventState) -> None:
-        top = sorted(event.centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.index_terms]
-        terms = tuple(term for term, _ in top)
+        terms = tuple(list(event.centroid)[: self.config.index_terms])
         for term in set(event.indexed_terms) - set(terms):
             self._unpost(term, event.event_id)
         for term in terms:
