@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import snowballstemmer
@@ -68,7 +69,7 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(name) if name else None
 
 
-@cache
+@lru_cache(maxsize=1 << 18)
 def _stem(language: str, word: str) -> str:
     stemmer = _stemmer(language)
     return stemmer.stemWord(word) if stemmer else word
@@ -76,7 +77,7 @@ def _stem(language: str, word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Case-folded word tokens, apostrophes inside words kept."""
-    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    return _WORD.findall(text.casefold().replace("’", "'"))
 
 
 def entities(text: str) -> list[str]:
@@ -107,12 +108,12 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
 
     def stems(tokens: list[str]) -> Counter:
         counts: Counter = Counter()
-        for token in tokens:
+        for token, count in Counter(tokens).items():
             if len(token) < 2 and not token.isdigit():
                 continue
             stem = _stem(language, token)
             surface.setdefault(stem, token)
-            counts[stem] += 1
+            counts[stem] += count
         return counts
 
     body_tokens = words(article.text)[: config.body_words]
@@ -126,11 +127,33 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     return terms, surface
 
 
-def shingles(text: str, size: int) -> list[bytes]:
-    """Word n-grams of the folded text: what two copies of one wire story share."""
+#: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).
+_CHAIN = np.uint64(0x01000193)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def shingle_hashes(text: str, size: int) -> np.ndarray:
+    """32-bit hashes of the word n-grams of the folded text (what wire copies share).
+
+    Each word is hashed once (cached) and the n-grams are chained in numpy:
+    hashing every shingle's bytes with SHA-1 cost more than all other features
+    together. MinHash mixes the values again, so a simple chain is enough.
+    """
     tokens = fold_for_comparison(text).split()
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
     size = max(1, min(size, len(tokens)))
-    return [" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)]
+    hashes = np.fromiter((_word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    count = len(tokens) - size + 1
+    chained = hashes[:count].copy()
+    for offset in range(1, size):
+        chained = (chained * _CHAIN + hashes[offset : offset + count]) & _LOW32
+    return chained
 
 
 @cache
@@ -142,10 +165,11 @@ def _template(num_perm: int) -> MinHash:
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
     terms, surface = term_weights(article, config)
-    article_shingles = shingles(article.text, config.shingle_words)
+    article_shingles = shingle_hashes(article.text, config.shingle_words)
     template = _template(config.num_perm)
-    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=template.permutations, scheme=template.scheme)
-    minhash.update_batch(article_shingles)
+    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=template.permutations, scheme=template.scheme,
+                      hashfunc=int)
+    minhash.update_batch(article_shingles.tolist())
     return ArticleFeatures(
         article_id=article.id,
         published=article.published,
