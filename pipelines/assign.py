@@ -67,7 +67,7 @@ class OnlineAssigner:
         if original is not None and original in self._event_of:
             event_id = self.clusterer.resolve(self._event_of[original])
             self.clusterer.add_duplicate(event_id, article)
-            self.exact.add(article)
+            self.exact.add(article, original)
             return Assignment(article.id, event_id, original, kind)
         event_id = self.clusterer.assign(article, features)
         self.exact.add(article)
