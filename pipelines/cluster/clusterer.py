@@ -54,6 +54,11 @@ class ClusterConfig:
     merge_threshold: float = 0.4
     #: Neighbours compared per changed event in a merge pass.
     merge_candidates: int = 5
+    #: Document frequencies halve over this many days (event time), and terms
+    #: whose decayed count drops below `df_floor` are forgotten: IDF follows
+    #: what the stream talks about now, in memory bounded by the recent vocabulary.
+    df_half_life_days: float = 30.0
+    df_floor: float = 0.5
     #: Keywords an event shows.
     keywords: int = 8
 
@@ -124,7 +129,8 @@ class OnlineClusterer:
         self.config = config
         self.events: dict[str, EventState] = {}
         self._document_frequency: Counter[str] = Counter()
-        self._documents = 0
+        self._documents = 0.0
+        self._df_decayed_at: datetime | None = None
         self._postings: dict[str, set[str]] = defaultdict(set)
         self._surface: dict[str, str] = {}
         self._expiry = ExpiryQueue(timedelta(days=config.hot_window_days))
@@ -193,6 +199,7 @@ class OnlineClusterer:
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         """The id of the event this article joins (a new one if none is close)."""
+        self._decay_document_frequency(article.published)
         self._documents += 1
         self._document_frequency.update(features.terms.keys())
         for stem, word in features.surface.items():
@@ -276,6 +283,24 @@ class OnlineClusterer:
         self._refresh(older)
         self._expiry.touch(older.event_id, older.last_seen)
         self._changed.add(older.event_id)
+
+    def _decay_document_frequency(self, when: datetime | None) -> None:
+        """Once per day of event time, decay all counts and drop the faded ones."""
+        if when is None:
+            return
+        if self._df_decayed_at is None:
+            self._df_decayed_at = when
+            return
+        days = (when - self._df_decayed_at).total_seconds() / 86400.0
+        if days < 1.0:
+            return
+        factor = 0.5 ** (days / self.config.df_half_life_days)
+        floor = self.config.df_floor
+        self._document_frequency = Counter(
+            {term: count * factor for term, count in self._document_frequency.items() if count * factor >= floor}
+        )
+        self._documents *= factor
+        self._df_decayed_at = when
 
     def add_duplicate(self, event_id: str, article: Article) -> None:
         """Count a duplicate in its original's event without moving the centroid."""
