@@ -23,9 +23,10 @@ class DeadLetter:
     raw_size: int
 
     @classmethod
-    def of(cls, stage: str, reason: str, detail: str, origin: str, raw: Any) -> DeadLetter:
+    def of(cls, stage: str, reason: str, detail: str, origin: str, raw: Any, raw_size: int | None = None) -> DeadLetter:
+        """A dead letter keeping (the head of) `raw`; `raw_size` when only a head was read."""
         text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-        return cls(stage, reason, detail, origin, text[:MAX_RAW_CHARS], len(text))
+        return cls(stage, reason, detail, origin, text[:MAX_RAW_CHARS], len(text) if raw_size is None else raw_size)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

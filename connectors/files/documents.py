@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import trafilatura
-
+from newsbeam.connectors.pages.extract import extract_article
 from newsbeam.pipelines.normalize.text import is_chrome
 from newsbeam.schemas import RecordError
 
@@ -42,22 +41,8 @@ def parse_text_article(raw: str) -> dict[str, Any]:
 
 
 def parse_html_article(html: str, url: str | None = None) -> dict[str, Any]:
-    """Main text and metadata of an article page, extracted by trafilatura."""
-    document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, favor_precision=True
-    )
-    if document is None or not (document.text or "").strip():
-        raise RecordError("empty_extraction", "trafilatura found no main text")
-    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
-    return {
-        "title": document.title or "",
-        "text": document.text,
-        "published": document.date,
-        "source": document.sitename or "",
-        "language": document.language or None,
-        "authors": authors,
-        **({"url": document.url} if document.url and not url else {}),
-    }
+    """Main text and metadata of an article page (see `connectors.pages.extract`)."""
+    return extract_article(html, url)
 
 
 def read_document(path: Path) -> dict[str, Any]:

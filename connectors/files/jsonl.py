@@ -38,7 +38,7 @@ def read_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
             if size > max_line_bytes:
                 yield DeadLetter.of(
                     STAGE, "too_large", f"line has {size:,} bytes; limit {max_line_bytes:,}", origin,
-                    line[:1024].decode("utf-8", "backslashreplace"),
+                    line[:1024].decode("utf-8", "backslashreplace"), raw_size=size,
                 )
                 continue
             if not line.strip():

@@ -1,4 +1,4 @@
-"""Read whatever local path the user names: a JSON Lines file or a folder of articles."""
+"""Read whatever local path the user names: a JSON Lines file, a WARC file or a folder of articles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from newsbeam.connectors.files.documents import read_document
 from newsbeam.connectors.files.jsonl import read_jsonl
+from newsbeam.connectors.files.warc import is_warc, read_warc
 from newsbeam.connectors.records import RawRecord
 from newsbeam.schemas import DeadLetter, RecordError
 
@@ -43,10 +44,12 @@ def read_folder(folder: Path) -> Iterator[RawRecord | DeadLetter]:
 
 
 def read_path(path: str | Path) -> Iterator[RawRecord | DeadLetter]:
-    """Records from a JSON Lines file, a folder of documents, or a single document."""
+    """Records from a JSON Lines file, a WARC file, a folder of documents, or a single document."""
     path = Path(path)
     if path.is_dir():
         yield from read_folder(path)
+    elif is_warc(path):
+        yield from read_warc(path)
     elif path.suffix.lower() in DOCUMENT_SUFFIXES:
         yield read_document_file(path.parent, path)
     elif path.exists():

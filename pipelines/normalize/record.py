@@ -9,7 +9,7 @@ from typing import Any
 from newsbeam.pipelines.normalize.dates import parse_published
 from newsbeam.pipelines.normalize.language import detect_language
 from newsbeam.pipelines.normalize.text import clean_text, content_hash
-from newsbeam.pipelines.normalize.urls import canonical_url
+from newsbeam.pipelines.normalize.urls import canonical_url, outlet_of
 from newsbeam.schemas import Article, RecordError, article_id_for_url, validate_input
 
 
@@ -57,7 +57,7 @@ def normalize_record(
         title=title,
         text=text,
         published=parse_published(record.get("published")),
-        source=(record.get("source") or "").strip(),
+        source=(record.get("source") or "").strip() or outlet_of(canonical),
         language=language,
         authors=[a.strip() for a in record.get("authors") or [] if a.strip()],
         fetched_at=fetched_at,

@@ -34,3 +34,8 @@ def canonical_url(url: str) -> str:
     path = _AMP_PATH.sub("", parts.path).rstrip("/") or "/"
     query = _AMP_QUERY.sub("", parts.query).strip("&")
     return urlunsplit(("https", host, path, query, ""))
+
+
+def outlet_of(canonical: str) -> str:
+    """The host of a canonical URL: the outlet's best name when a record gives none."""
+    return urlsplit(canonical).hostname or "" if canonical.startswith("https://") else ""

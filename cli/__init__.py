@@ -1,0 +1,1 @@
+"""The `newsbeam` command line; each module here that defines `command` adds a subcommand."""

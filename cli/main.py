@@ -1,0 +1,48 @@
+"""Entry point: `newsbeam COMMAND`. Subcommands are the modules of this package."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+
+import click
+
+import newsbeam
+from newsbeam import cli as cli_package
+
+_NOT_COMMANDS = {"main", "options", "output"}
+
+
+def _configure_logging(verbose: int) -> None:
+    # Beam and its optional GCP imports are chatty at WARNING; a user wants our
+    # own messages, and theirs only when asking for detail with -v.
+    level = logging.WARNING if verbose else logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("newsbeam").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(newsbeam.__version__, prog_name="newsbeam")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """newsbeam pulls news stories, drops duplicates, groups the rest into events
+    (one real-world happening covered by many outlets) and searches those events.
+
+    \b
+    Try it:
+      newsbeam demo                              ingest the bundled sample and search it
+      newsbeam ingest articles.jsonl             index your own articles
+      newsbeam search "central bank rates"       find events
+      newsbeam cluster in.jsonl -o out.jsonl     dedup + cluster a file, no index
+
+    The index is embedded (SQLite, no server) in --data-dir, default
+    $NEWSBEAM_DATA_DIR or ~/.local/share/newsbeam. Run `newsbeam COMMAND --help`
+    for each command's options.
+    """
+    _configure_logging(verbose)
+
+
+for _module in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda m: m.name):
+    if _module.name not in _NOT_COMMANDS:
+        main.add_command(importlib.import_module(f"newsbeam.cli.{_module.name}").command)

@@ -1,0 +1,76 @@
+"""Read feeds: conditional GET, discovery, only unseen items, their pages fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from newsbeam.connectors.feeds.discover import discover_feeds, looks_like_html
+from newsbeam.connectors.feeds.parse import parse_feed
+from newsbeam.connectors.http import FetchError, Fetcher
+from newsbeam.connectors.pages import PageSettings, harvest_listing
+from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.state import ConnectorState, Validators
+from newsbeam.schemas import DeadLetter, RecordError
+
+STAGE = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """Plain data so Beam can pickle it."""
+
+    pages: PageSettings = field(default_factory=PageSettings)
+    #: New items taken from one feed per run; the rest wait for the next run.
+    max_items_per_feed: int = 1000
+    #: Follow <link rel="alternate"> when a listed URL is a web page, not a feed.
+    discover: bool = True
+    #: Feeds read from one discovered page (a site may announce comment feeds too).
+    max_discovered: int = 3
+
+
+def read_feed(
+    url: str,
+    *,
+    fetcher: Fetcher,
+    state: ConnectorState,
+    settings: FeedSettings = FeedSettings(),
+    discovered: bool = False,
+) -> Iterator[RawRecord | DeadLetter]:
+    """Records for one feed URL (or the feeds its page announces)."""
+    known = state.validators(url)
+    try:
+        response = fetcher.get(url, etag=known.etag, last_modified=known.last_modified)
+    except FetchError as error:
+        yield DeadLetter.of(STAGE, error.reason, error.detail, url, "")
+        return
+    if response.not_modified:
+        return
+    if looks_like_html(response.body, response.mime):
+        feeds = discover_feeds(response.text(), response.url) if settings.discover and not discovered else []
+        if not feeds:
+            yield DeadLetter.of(STAGE, "malformed_feed", "a web page that announces no feed", url, response.text())
+        for feed in feeds[: settings.max_discovered]:
+            yield from read_feed(feed, fetcher=fetcher, state=state, settings=settings, discovered=True)
+        return
+    try:
+        feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
+    except RecordError as error:
+        yield DeadLetter.of(STAGE, error.reason, error.detail, url, response.body[:4096].decode("utf-8", "replace"))
+        return
+    for detail, entry in feed.skipped:
+        yield DeadLetter.of(STAGE, "missing_link", detail, url, entry)
+    yield from harvest_listing(url, feed.items, Validators.of(response.headers), fetcher=fetcher, state=state,
+                             pages=settings.pages, limit=settings.max_items_per_feed)
+
+
+def iter_feed_records(
+    feed_urls: Iterable[str],
+    *,
+    fetcher: Fetcher,
+    state: ConnectorState,
+    settings: FeedSettings = FeedSettings(),
+) -> Iterator[RawRecord | DeadLetter]:
+    """Records for every new item of every feed; a broken feed is a dead letter, never a stop."""
+    for url in feed_urls:
+        yield from read_feed(url, fetcher=fetcher, state=state, settings=settings)

@@ -1,0 +1,286 @@
+"""The one HTTP client every connector fetches through.
+
+Built on httpx because it streams bodies (so size caps hold before memory is
+spent), has separate connect/read timeouts, lets redirects be followed by hand
+(so every hop is checked against robots.txt and the address guard) and lets the
+socket layer be replaced (so the address guard sees the real DNS answer).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
+from newsbeam.connectors.http.guard import GuardedTransport, PrivateAddressError
+from newsbeam.connectors.http.politeness import HostGate
+from newsbeam.connectors.http.settings import FetchSettings
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_RETRY_STATUSES = {429, 503}
+#: RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
+_MAX_ROBOTS_BYTES = 512 * 1024
+#: Failures worth trying again on a later run; anything else is final for this URL.
+TRANSIENT_REASONS = frozenset({"timeout", "connect_error", "protocol_error", "http_429", "robots_unreachable"})
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class FetchError(Exception):
+    """A fetch that ended without a usable response, with a dead-letter reason code."""
+
+    def __init__(self, reason: str, detail: str, url: str, response: Response | None = None) -> None:
+        super().__init__(f"{reason}: {detail} ({url})")
+        self.reason = reason
+        self.detail = detail
+        self.url = url
+        #: The error response itself (status >= 400), for callers that read
+        #: more into it, like recognising a bot challenge behind a 403.
+        self.response = response
+
+    @property
+    def transient(self) -> bool:
+        return self.reason in TRANSIENT_REASONS or self.reason.startswith("http_5")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete, size-checked response at the end of its redirect chain."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    redirects: tuple[str, ...] = field(default=())
+
+    @property
+    def mime(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def text(self) -> str:
+        """The body decoded with the charset the bytes support (see `decode_text`)."""
+        return decode_text(self.body, self.headers.get("content-type"))[0]
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+class Fetcher:
+    """Polite, bounded GET requests. Thread-safe; one per process is the intent.
+
+    Pickles as its settings, so a Beam DoFn can hold one and every worker builds
+    its own client, host gate and robots cache.
+    """
+
+    def __init__(self, settings: FetchSettings = FetchSettings()) -> None:
+        self.settings = settings
+        self._gate = HostGate(min_interval=settings.min_interval, max_per_host=settings.max_per_host)
+        self._robots: dict[str, Protego | None | FetchError] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._client = httpx.Client(
+            transport=GuardedTransport(
+                allow_loopback=settings.allow_loopback,
+                allow_private=settings.allow_private,
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
+            ),
+            timeout=httpx.Timeout(
+                settings.read_timeout, connect=settings.connect_timeout, pool=settings.total_timeout
+            ),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    def __reduce__(self):
+        return (Fetcher, (self.settings,))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        accept: Collection[str] = (),
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Response:
+        """GET `url`, following up to `max_redirects` redirects, or raise `FetchError`.
+
+        `accept` lists the media types wanted; another declared type fails before
+        the body is read. `etag`/`last_modified` make the request conditional: an
+        unchanged resource comes back as a `Response` with `not_modified`.
+        """
+        conditional = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        chain: list[str] = []
+        current = url
+        while True:
+            if urlsplit(current).scheme not in ("http", "https"):
+                raise FetchError("bad_url", "only http and https URLs are fetched", current)
+            if self.settings.respect_robots:
+                self._check_robots(current)
+            response = self._send(current, conditional if not chain else {}, accept)
+            location = response.headers.get("location")
+            if response.status in _REDIRECTS and location:
+                target = urljoin(current, location.strip())
+                chain.append(current)
+                if target in chain:
+                    raise FetchError("redirect_loop", f"redirect back to {target}", url)
+                if len(chain) > self.settings.max_redirects:
+                    raise FetchError("redirect_loop", f"more than {self.settings.max_redirects} redirects", url)
+                current = target
+                continue
+            response = Response(current, response.status, response.headers, response.body, tuple(chain))
+            if response.status >= 400:
+                raise FetchError(f"http_{response.status}", f"HTTP {response.status} from {current}", url, response)
+            return response
+
+    # -- one hop, with retries -------------------------------------------------
+
+    def _send(self, url: str, headers: dict[str, str], accept: Collection[str]) -> Response:
+        host = _host(url)
+        for attempt in range(self.settings.retries + 1):
+            last = attempt == self.settings.retries
+            with self._gate.slot(host):
+                try:
+                    response = self._exchange(url, headers, accept)
+                except FetchError as error:
+                    if error.reason != "connect_error" or last:
+                        raise
+                    self._gate.defer(host, self.settings.backoff * 2**attempt)
+                    continue
+            if response.status not in _RETRY_STATUSES or last:
+                return response
+            wait = retry_after_seconds(response.headers.get("retry-after"))
+            if wait is None:
+                wait = self.settings.backoff * 2**attempt
+            if wait > self.settings.max_retry_after:
+                return response
+            self._gate.defer(host, wait)
+        raise AssertionError("unreachable: the last attempt always returns or raises")
+
+    def _exchange(self, url: str, headers: dict[str, str], accept: Collection[str]) -> Response:
+        deadline = time.monotonic() + self.settings.total_timeout
+        try:
+            with self._client.stream("GET", url, headers=headers) as raw:
+                response_headers = {k.lower(): v for k, v in raw.headers.items()}
+                mime = response_headers.get("content-type", "").split(";", 1)[0].strip().lower()
+                if accept and raw.status_code < 300 and mime and mime not in accept:
+                    reason = "not_html" if set(accept) & set(HTML_TYPES) else "unexpected_content_type"
+                    raise FetchError(reason, f"content type {mime!r}", url)
+                body = b"".join(self._body(raw, deadline, url))
+                return Response(url, raw.status_code, response_headers, body)
+        except PrivateAddressError as error:
+            raise FetchError("private_address", str(error), url) from None
+        except TooLargeError as error:
+            raise FetchError("too_large", str(error), url) from None
+        except CorruptBodyError as error:
+            raise FetchError("bad_encoding", str(error), url) from None
+        except httpx.TimeoutException as error:
+            reason = "connect_error" if isinstance(error, httpx.ConnectTimeout) else "timeout"
+            raise FetchError(reason, f"{type(error).__name__}: {error}", url) from None
+        except httpx.ConnectError as error:
+            raise FetchError("connect_error", str(error) or type(error).__name__, url) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise FetchError("protocol_error", str(error) or type(error).__name__, url) from None
+        except httpx.HTTPError as error:
+            raise FetchError("fetch_error", f"{type(error).__name__}: {error}", url) from None
+
+    def _body(self, raw: httpx.Response, deadline: float, url: str) -> Iterator[bytes]:
+        """The decoded body, stopped at the size cap and the total deadline."""
+        limit = self.settings.max_body_bytes
+        declared = raw.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise TooLargeError(f"Content-Length {int(declared):,} exceeds {limit:,} bytes")
+
+        def capped_raw() -> Iterator[bytes]:
+            received = 0
+            for chunk in raw.iter_raw():
+                received += len(chunk)
+                if received > limit:
+                    raise TooLargeError(f"body exceeds {limit:,} bytes")
+                if time.monotonic() > deadline:
+                    raise FetchError("timeout", f"no complete body within {self.settings.total_timeout}s", url)
+                yield chunk
+
+        encoding = raw.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("", "identity"):
+            return capped_raw()
+        if encoding not in INFLATABLE:
+            raise FetchError("bad_encoding", f"unsupported Content-Encoding {encoding!r}", url)
+        return inflate(capped_raw(), encoding, limit)
+
+    # -- robots.txt ------------------------------------------------------------
+
+    def _check_robots(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.path == "/robots.txt":
+            return
+        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        rules = self._robots_for(origin)
+        if isinstance(rules, FetchError) and rules.reason == "private_address":
+            raise FetchError(rules.reason, rules.detail, url)
+        if isinstance(rules, FetchError):
+            raise FetchError("robots_unreachable", f"robots.txt unavailable ({rules.reason}); not crawling", url)
+        if rules is not None and not rules.can_fetch(url, self.settings.user_agent):
+            raise FetchError("robots_disallowed", f"robots.txt of {origin} disallows this URL", url)
+
+    def _robots_for(self, origin: str) -> Protego | None | FetchError:
+        """Parsed robots.txt of an origin, once per fetcher (RFC 9309 semantics):
+        a 4xx means no rules, a 5xx or network failure means crawl nothing for now."""
+        with self._lock:
+            if origin in self._robots:
+                return self._robots[origin]
+            lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with lock:
+            if origin in self._robots:
+                return self._robots[origin]
+            rules: Protego | None | FetchError
+            try:
+                response = self.get(f"{origin}/robots.txt")
+                rules = Protego.parse(response.body[:_MAX_ROBOTS_BYTES].decode("utf-8", "replace"))
+                delay = rules.crawl_delay(self.settings.user_agent)
+                if delay:
+                    self._gate.slow_down(_host(origin), min(float(delay), self.settings.max_crawl_delay))
+            except FetchError as error:
+                status = error.response.status if error.response is not None else 0
+                rules = None if 400 <= status < 500 else error
+            with self._lock:
+                self._robots[origin] = rules
+            return rules

@@ -1,0 +1,170 @@
+"""Fetch the pages behind feed and sitemap items, and merge what both say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from newsbeam.connectors.http import HTML_TYPES, FetchError, Fetcher
+from newsbeam.connectors.pages.extract import ExtractSettings, extract_article
+from newsbeam.connectors.pages.walls import bot_challenge
+from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.state import ConnectorState, Validators
+from newsbeam.schemas import DeadLetter, RecordError
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHint:
+    """What a feed or sitemap says about one story, before its page is read."""
+
+    url: str
+    #: The state-store key that marks this item as seen.
+    key: str
+    #: The feed or sitemap the item was listed in.
+    listed_in: str
+    title: str = ""
+    summary: str = ""
+    published: str | None = None
+    source: str = ""
+    language: str | None = None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageSettings:
+    """Whether and how item pages are fetched; plain data so Beam can pickle it."""
+
+    fetch_pages: bool = True
+    #: Pages fetched at once (the fetcher's per-host cap still applies).
+    workers: int = 4
+    #: Runs that try a page failing transiently (timeout, 5xx, 429) before it is
+    #: given up on and its item counted as seen.
+    max_attempts: int = 3
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Harvested:
+    """Outputs for one item, and whether to try it again on a later run.
+
+    A failed page yields a dead letter saying why and, when the listing had a
+    summary, a record with that summary as text: the story is not lost, and a
+    later run that gets the page replaces it (same URL, same article id).
+    """
+
+    item: ItemHint
+    outputs: list[RawRecord | DeadLetter]
+    retry_later: bool = False
+
+
+def _listing_record(item: ItemHint) -> dict[str, Any]:
+    return {
+        "url": item.url,
+        "title": item.title,
+        "text": item.summary,
+        "published": item.published,
+        "source": item.source,
+        "language": item.language,
+        "authors": list(item.authors),
+    }
+
+
+def _failure(item: ItemHint, stage: str, reason: str, detail: str, *, transient: bool) -> Harvested:
+    if item.summary.strip():
+        detail = f"{detail}; kept the listing's summary as text"
+    letter = DeadLetter.of(stage, reason, detail, item.url, asdict(item))
+    outputs: list[RawRecord | DeadLetter] = [letter]
+    if item.summary.strip():
+        outputs.append(RawRecord(item.url, _listing_record(item)))
+    return Harvested(item, outputs, transient)
+
+
+def fetch_article(item: ItemHint, *, fetcher: Fetcher, settings: PageSettings = PageSettings()) -> Harvested:
+    """The record for one item: its page's article, or its listing's summary and why."""
+    if not settings.fetch_pages:
+        if not item.summary.strip():
+            return _failure(item, "extract", "empty_extraction", "listing has no summary and pages are not fetched",
+                            transient=False)
+        return Harvested(item, [RawRecord(item.url, _listing_record(item))])
+    try:
+        response = fetcher.get(item.url, accept=HTML_TYPES)
+    except FetchError as error:
+        if error.response is not None and (challenge := bot_challenge(error.response.headers, error.response.text())):
+            return _failure(item, "fetch", "blocked_page", f"HTTP {error.response.status}: {challenge}", transient=False)
+        return _failure(item, "fetch", error.reason, error.detail, transient=error.transient)
+    try:
+        page = extract_article(response.text(), response.url, reference_date=item.published,
+                               settings=settings.extract)
+    except RecordError as error:
+        return _failure(item, "extract", error.reason, error.detail, transient=False)
+    record = {
+        "url": response.url,
+        "title": page["title"] or item.title,
+        "text": page["text"],
+        "published": page["published"],
+        "source": page["source"] or item.source,
+        "language": page["language"] or item.language,
+        "authors": page["authors"] or list(item.authors),
+    }
+    return Harvested(item, [RawRecord(item.url, record)])
+
+
+def harvest(items: Iterable[ItemHint], *, fetcher: Fetcher, settings: PageSettings = PageSettings()) -> Iterator[Harvested]:
+    """`fetch_article` for each item, `settings.workers` at a time, in input order."""
+    items = list(items)
+    if settings.workers <= 1 or len(items) <= 1:
+        for item in items:
+            yield fetch_article(item, fetcher=fetcher, settings=settings)
+        return
+    with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="newsbeam-page") as pool:
+        yield from pool.map(lambda item: fetch_article(item, fetcher=fetcher, settings=settings), items)
+
+
+def harvest_listing(
+    listing_url: str,
+    items: Iterable[ItemHint],
+    validators: Validators | None,
+    *,
+    fetcher: Fetcher,
+    state: ConnectorState,
+    pages: PageSettings,
+    limit: int,
+) -> Iterator[RawRecord | DeadLetter]:
+    """Records for a listing's unseen items, then one state commit for the listing.
+
+    The commit comes after the last item is handed on, so a run that dies midway
+    reads the listing again instead of skipping what it never delivered. When an
+    item failed in a way worth retrying, the old validators are kept: otherwise
+    the next run would get a 304 and never see that item again. The same holds
+    for items left over when a listing has more than `limit` new ones. After
+    `max_attempts` runs a transiently failing page is given up on, so one dead
+    link cannot make its feed be read in full forever.
+    """
+    by_key = {item.key: item for item in items}
+    unseen = state.unseen(by_key)
+    fresh = [by_key[key] for key in unseen[:limit]]
+    earlier = state.attempts(item.key for item in fresh)
+    done: list[str] = []
+    failed: list[str] = []
+    retry = len(unseen) > limit  # the rest must still be there next run
+    for result in harvest(fresh, fetcher=fetcher, settings=pages):
+        key = result.item.key
+        attempt = earlier.get(key, 0) + 1
+        if result.retry_later and attempt < pages.max_attempts:
+            retry = True
+            failed.append(key)
+            yield from _noted(result.outputs, f"attempt {attempt} of {pages.max_attempts}; retried next run")
+        elif result.retry_later:
+            done.append(key)
+            yield from _noted(result.outputs, f"attempt {attempt} of {pages.max_attempts}; given up")
+        else:
+            done.append(key)
+            yield from result.outputs
+    state.commit(listing_url, None if retry else validators, done, failed)
+
+
+def _noted(outputs: list[RawRecord | DeadLetter], note: str) -> Iterator[RawRecord | DeadLetter]:
+    for output in outputs:
+        yield replace(output, detail=f"{output.detail}; {note}") if isinstance(output, DeadLetter) else output

@@ -1,0 +1,93 @@
+"""Pages that are not the article: bot challenges, consent walls, paywalls, error pages.
+
+Each of these would otherwise be indexed as article text ("Just a moment...",
+"We value your privacy", "Subscribe to continue reading"). The signals are
+markers the big vendors put in their pages, not guesses about wording alone:
+wording is only trusted on pages whose extracted text is short.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from newsbeam.connectors.pages.dates import json_ld_objects
+
+#: Bot-protection vendors' challenge pages (Cloudflare, PerimeterX, DataDome, Akamai, Imperva).
+#: Plain lower-case substrings: `in` on a lowered string is far cheaper than a regex scan.
+_CHALLENGE_MARKERS = ("cf-chl", "challenge-platform", "cf_chl_opt", "attention required! | cloudflare",
+                      "px-captcha", "captcha-delivery.com", "_incapsula_resource", "pardon our interruption",
+                      "errors.edgesuite.net")
+_CHALLENGE_TITLES = re.compile(r"^\s*(just a moment\.*|attention required|access denied|are you a robot\??|"
+                               r"security check|please verify you are a human)\s*$", re.I)
+_CONSENT_HOSTS = re.compile(r"^https?://(consent\.[a-z.]+|[a-z.]*\.consent\.|guce\.[a-z.]+)/", re.I)
+_CONSENT_WORDING = re.compile(
+    r"before you continue|we value your privacy|cookie consent|consent to (the use of )?cookies|"
+    r"manage (your )?cookie|accept all cookies|your privacy choices|"
+    r"bevor sie fortfahren|datenschutzeinstellungen|avant de continuer|gestion des cookies", re.I)
+_PAYWALL_CLASSES = re.compile(r"\b(paywall|regwall|subscriber-only|premium-content|piano-offer|tp-modal|"
+                              r"meteredContent)\b", re.I)
+_PAYWALL_WORDING = re.compile(
+    r"subscribe (now )?to (continue|keep) reading|to continue reading,? (please )?(subscribe|log ?in|sign in)|"
+    r"this (article|story|content) is (only )?(available )?(for|to) (paying )?subscribers|"
+    r"already a subscriber\?|become a (member|subscriber) to read|"
+    r"jetzt abonnieren und weiterlesen|réservé aux abonnés", re.I)
+_ERROR_TITLES = re.compile(r"\b(404|410|page not found|not found|seite nicht gefunden|page introuvable|"
+                           r"server error|error 50\d)\b", re.I)
+
+_HEAD_CHARS = 32 * 1024
+#: Below this many words an extracted "article" is as likely a wall's message as a story.
+SHORT_TEXT_WORDS = 150
+
+
+def bot_challenge(headers: Mapping[str, str], html: str) -> str | None:
+    """Why a response is a bot challenge, or None. Used on 403/429/503 answers and 200 pages alike."""
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated header)"
+    # Challenge pages are small and put their markers up front; scanning only
+    # the head keeps this check cheap on the megabyte pages news sites serve.
+    head = html[:_HEAD_CHARS]
+    lowered = head.lower()
+    if marker := next((m for m in _CHALLENGE_MARKERS if m in lowered), None):
+        return f"bot challenge page ({marker})"
+    title = re.search(r"<title[^>]*>(.*?)</title>", head, re.I | re.S)
+    if title and _CHALLENGE_TITLES.match(title.group(1)):
+        return f"bot challenge page (title {title.group(1).strip()!r})"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageMarkup:
+    """What the page's markup says about walls, read before trafilatura prunes the tree."""
+
+    not_free: bool
+    paywall_markup: bool
+
+    @classmethod
+    def read(cls, tree: HtmlElement) -> PageMarkup:
+        not_free = any(str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "0")
+                       for node in json_ld_objects(tree))
+        classes = " ".join(tree.xpath("//@class | //@id"))
+        return cls(not_free, bool(_PAYWALL_CLASSES.search(classes)))
+
+
+def wall_reason(*, url: str, markup: PageMarkup, title: str, text: str) -> tuple[str, str] | None:
+    """(reason, detail) when a fetched 200 page is a wall rather than the article."""
+    if _CONSENT_HOSTS.match(url):
+        return "blocked_page", f"consent wall at {url}"
+    words = len(text.split())
+    if words >= SHORT_TEXT_WORDS:  # a full article, whatever its markup says
+        return None
+    if _CONSENT_WORDING.search(title) or _CONSENT_WORDING.search(text[:2000]):
+        return "blocked_page", f"consent wall ({words} words of text)"
+    prompt = _PAYWALL_WORDING.search(text) or _PAYWALL_WORDING.search(title)
+    if markup.not_free or prompt or markup.paywall_markup:
+        signal = ("isAccessibleForFree=false" if markup.not_free
+                  else f"{prompt.group(0)!r}" if prompt else "paywall markup")
+        return "paywalled", f"paywall ({signal}; {words} words of text)"
+    if _ERROR_TITLES.search(title):
+        return "error_page", f"error page served as 200 (title {title.strip()[:80]!r})"
+    return None

@@ -1,0 +1,262 @@
+"""The embedded index: SQLite with FTS5, in a data directory, no server needed.
+
+SQLite is in every Python, survives crashes (WAL journal), and its FTS5 engine
+ranks with BM25 and builds highlighted snippets, which is all a laptop-sized
+news index needs. Events are ranked by their best-matching member articles.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from newsbeam.connectors.sinks.base import IndexedArticle, SearchHit, SearchPage, SearchQuery
+from newsbeam.schemas import Event
+
+INDEX_FILE = "index.sqlite3"
+#: Stored in `PRAGMA user_version`; an index of another layout is refused, not misread.
+LAYOUT_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    duplicate_of TEXT,
+    published TEXT,
+    source TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
+    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY,
+    last_seen TEXT,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_aliases (alias TEXT PRIMARY KEY, event_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
+"""
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+#: Article matches looked at per query; events beyond the best of these are not ranked.
+_MAX_MATCHES = 5000
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+
+
+def _fts_query(text: str) -> str:
+    """Any-term FTS5 query: BM25 then ranks articles matching more terms higher."""
+    return " OR ".join(f'"{token}"' for token in _TOKEN.findall(text.lower()))
+
+
+def _highlight(snippet: str) -> str:
+    """HTML-escape a snippet, then turn the match sentinels into <mark> tags."""
+    return html.escape(snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+
+
+def _event_from_doc(doc: str) -> Event:
+    data = json.loads(doc)
+    data.pop("article_count", None)
+    for key in ("first_seen", "last_seen"):
+        data[key] = datetime.fromisoformat(data[key]) if data[key] else None
+    return Event(**data)
+
+
+class SqliteBackend:
+    """`IndexBackend` on a SQLite file in `data_dir`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / INDEX_FILE
+        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        if not fresh and version != LAYOUT_VERSION:
+            self._db.close()
+            raise RuntimeError(f"{self.path} was written by another newsbeam version (layout {version}, "
+                               f"this one reads {LAYOUT_VERSION}); ingest again into a new --data-dir")
+        self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    # -- writes ----------------------------------------------------------------
+
+    def known_article_ids(self, ids: Iterable[str]) -> set[str]:
+        ids = list(ids)
+        known: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            known.update(row[0] for row in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
+        return known
+
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> None:
+        # An upsert keeps the article's rowid, and its full-text row shares that rowid,
+        # so replacing one is two keyed writes however large the index grows.
+        with self._transaction():
+            for item in articles:
+                a = item.article
+                rowid = self._db.execute(
+                    "INSERT INTO articles (id, event_id, duplicate_of, published, source, language, doc)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
+                    " duplicate_of = excluded.duplicate_of, published = excluded.published,"
+                    " source = excluded.source, language = excluded.language, doc = excluded.doc RETURNING rowid",
+                    (a.id, item.event_id, item.duplicate_of, a.published.isoformat() if a.published else None,
+                     a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False)),
+                ).fetchone()[0]
+                self._db.execute("DELETE FROM article_text WHERE rowid = ?", (rowid,))
+                self._db.execute("INSERT INTO article_text (rowid, title, text) VALUES (?, ?, ?)", (rowid, a.title, a.text))
+
+    def write_events(self, events: Sequence[Event]) -> None:
+        with self._transaction():
+            for event in events:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO events (event_id, last_seen, doc) VALUES (?, ?, ?)",
+                    (event.event_id, event.last_seen.isoformat() if event.last_seen else None,
+                     json.dumps(event.to_json(), ensure_ascii=False)),
+                )
+                for alias in event.aliases:
+                    self._db.execute("DELETE FROM events WHERE event_id = ?", (alias,))
+                    self._db.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (event.event_id, alias))
+                    self._db.execute("INSERT OR REPLACE INTO event_aliases VALUES (?, ?)", (alias, event.event_id))
+
+    def save_state(self, key: str, blob: bytes) -> None:
+        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, blob))
+
+    def load_state(self, key: str) -> bytes | None:
+        row = self._db.execute("SELECT blob FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- reads -----------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        match = _fts_query(query.text)
+        if not match:
+            return SearchPage(0, [], query.page, query.size)
+        where, params = ["article_text MATCH ?"], [match]
+        if query.source:
+            where.append("a.source = ?")
+            params.append(query.source)
+        if query.language:
+            where.append("a.language = ?")
+            params.append(query.language)
+        if query.date_from:
+            where.append("a.published >= ?")
+            params.append(query.date_from.astimezone(timezone.utc).isoformat())
+        if query.date_to:
+            where.append("a.published <= ?")
+            params.append(query.date_to.astimezone(timezone.utc).isoformat())
+        rows = self._db.execute(
+            "SELECT a.event_id, -bm25(article_text, 3.0, 1.0), article_text.rowid"
+            " FROM article_text JOIN articles a ON a.rowid = article_text.rowid"
+            f" WHERE {' AND '.join(where)} ORDER BY rank LIMIT {_MAX_MATCHES}",
+            params,
+        ).fetchall()
+        ranked = self._rank_events(rows, query.recency_boost)
+        start = (query.page - 1) * query.size
+        hits = []
+        for event_id, score, best_rowid in ranked[start : start + query.size]:
+            event = self.get_event(event_id)
+            if event is None:
+                continue
+            doc = event.to_json()
+            hits.append(SearchHit(
+                event_id=event.event_id, title=event.title, article_ids=event.article_ids, score=round(score, 4),
+                article_count=event.article_count, sources=event.sources, first_seen=doc["first_seen"],
+                last_seen=doc["last_seen"], keywords=event.keywords, snippet=self._snippet(match, best_rowid),
+            ))
+        return SearchPage(len(ranked), hits, query.page, query.size)
+
+    def _snippet(self, match: str, rowid: int) -> str:
+        """The highlighted passage of one article; built only for the hits shown."""
+        row = self._db.execute(
+            f"SELECT snippet(article_text, 1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24)"
+            " FROM article_text WHERE article_text MATCH ? AND rowid = ?",
+            (match, rowid),
+        ).fetchone()
+        return _highlight(row[0]) if row else ""
+
+    def _rank_events(self, rows: list[tuple[str, float, int]], recency_boost: float) -> list[tuple[str, float, int]]:
+        """Event score: its best article's BM25, plus a little for each further match.
+
+        The log bonus lets an event that many outlets covered outrank a single
+        article with the same best score, without letting volume beat relevance.
+        """
+        best: dict[str, tuple[float, int]] = {}
+        matches: dict[str, int] = {}
+        for event_id, score, rowid in rows:
+            matches[event_id] = matches.get(event_id, 0) + 1
+            if event_id not in best or score > best[event_id][0]:
+                best[event_id] = (score, rowid)
+        scored = []
+        newest = self._newest_by_event(best) if recency_boost else {}
+        now = max(newest.values(), default=None)
+        for event_id, (score, rowid) in best.items():
+            score *= 1.0 + 0.25 * math.log(matches[event_id])
+            if recency_boost and now and newest.get(event_id):
+                age_days = (now - newest[event_id]).total_seconds() / 86400
+                score *= 1.0 + recency_boost * math.exp(-age_days / 7.0)
+            scored.append((event_id, score, rowid))
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
+
+    def _newest_by_event(self, event_ids: Iterable[str]) -> dict[str, datetime]:
+        newest = {}
+        for event_id in event_ids:
+            row = self._db.execute("SELECT last_seen FROM events WHERE event_id = ?", (event_id,)).fetchone()
+            if row and row[0]:
+                newest[event_id] = datetime.fromisoformat(row[0])
+        return newest
+
+    def get_event(self, event_id: str) -> Event | None:
+        row = self._db.execute(
+            "SELECT doc FROM events WHERE event_id = COALESCE((SELECT event_id FROM event_aliases WHERE alias = ?), ?)",
+            (event_id, event_id),
+        ).fetchone()
+        return _event_from_doc(row[0]) if row else None
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
+        event = self.get_event(event_id)
+        if event is None:
+            return []
+        rows = self._db.execute(
+            "SELECT doc FROM articles WHERE event_id = ? ORDER BY published, id", (event.event_id,)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+            "events": self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0],
+        }
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN … COMMIT, rolled back on error, for a connection in autocommit mode."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self._db.execute("ROLLBACK" if kind else "COMMIT")

@@ -1,0 +1,209 @@
+"""Beam transforms around the plain-Python stages; batch and streaming compose them.
+
+Each transform that can reject a record has a main output and a `dead` output of
+`DeadLetter`s, and counts what it did in Beam metrics under the `newsbeam`
+namespace, so summaries and monitoring read one set of counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from tqdm import tqdm
+
+from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.features import featurize
+from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
+from newsbeam.schemas import Article, DeadLetter, RecordError
+
+NAMESPACE = "newsbeam"
+DEAD = "dead"
+EVENTS = "events"
+
+
+def counter(name: str):
+    return Metrics.counter(NAMESPACE, name)
+
+
+class RejectedRecord(RuntimeError):
+    """Raised instead of dead-lettering when the run is `--strict`."""
+
+    def __init__(self, letter: DeadLetter) -> None:
+        super().__init__(f"{letter.origin}: {letter.reason}: {letter.detail}")
+        self.letter = letter
+
+
+def _dead(letter: DeadLetter, strict: bool):
+    counter("rejected").inc()
+    counter(f"rejected_{letter.reason}").inc()
+    if strict:
+        raise RejectedRecord(letter)
+    return beam.pvalue.TaggedOutput(DEAD, letter)
+
+
+class _ReadEach(beam.DoFn):
+    def __init__(self, reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool) -> None:
+        self._reader = reader
+        self._strict = strict
+
+    def process(self, spec: str):
+        for item in self._reader(spec):
+            if isinstance(item, DeadLetter):
+                yield _dead(item, self._strict)
+            else:
+                counter("read").inc()
+                yield item
+
+
+class ReadRecords(beam.PTransform):
+    """Records from source specs (paths, URLs) through a connector's reader function."""
+
+    def __init__(self, specs: list[str], reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool = False):
+        super().__init__()
+        self._specs = specs
+        self._reader = reader
+        self._strict = strict
+
+    def expand(self, pbegin):
+        return (
+            pbegin
+            | "Sources" >> beam.Create(self._specs)
+            | "Read" >> beam.ParDo(_ReadEach(self._reader, self._strict)).with_outputs(DEAD, main="records")
+        )
+
+
+class NormalizeFn(beam.DoFn):
+    """RawRecord → Article, or a dead letter saying why not."""
+
+    def __init__(self, limits: NormalizeLimits, strict: bool = False) -> None:
+        self._limits = limits
+        self._strict = strict
+
+    def process(self, raw: RawRecord):
+        try:
+            yield normalize_record(raw.data, limits=self._limits)
+        except RecordError as error:
+            yield _dead(DeadLetter.of("normalize", error.reason, error.detail, raw.origin, raw.data), self._strict)
+
+
+class SkipIndexedFn(beam.DoFn):
+    """Drop articles the index already holds, so a re-run changes nothing."""
+
+    def __init__(self, settings: BackendSettings) -> None:
+        self._settings = settings
+
+    def setup(self) -> None:
+        self._backend = open_backend(self._settings)
+
+    def process(self, batch: list[Article]):
+        known = self._backend.known_article_ids(a.id for a in batch)
+        counter("already_indexed").inc(len(known))
+        yield from (a for a in batch if a.id not in known)
+
+    def teardown(self) -> None:
+        self._backend.close()
+
+
+class AssignInOrderFn(beam.DoFn):
+    """Dedup and cluster one key's articles in publication order.
+
+    The batch pipeline groups by a coarse key (the language), so one worker holds
+    that key's hot state: exactly the online algorithm the streaming pipeline runs,
+    resumed from and saved to the index's state store between runs.
+    """
+
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False) -> None:
+        self._config = config
+        self._settings = settings
+        self._progress = progress
+
+    def process(self, keyed: tuple[str, Iterable[tuple[Article, Any]]]):
+        key, items = keyed
+        items = sorted(items, key=lambda pair: pair[0].sort_key)
+        state_key = f"assign:{key}"
+        backend = open_backend(self._settings) if self._settings else None
+        try:
+            assigner = OnlineAssigner.restore(backend.load_state(state_key) if backend else None, self._config)
+            hot_before = set(assigner.clusterer.events)
+            seen: set[str] = set()
+            bar = tqdm(items, desc=f"assign [{key or '?'}]", unit="article", disable=not self._progress or None, leave=False)
+            for article, features in bar:
+                if article.id in seen:
+                    yield _dead(DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
+                                              article.url or article.id, article.to_json()), False)
+                    continue
+                seen.add(article.id)
+                decision = assigner.process(article, features)
+                if decision.duplicate_of:
+                    counter(f"duplicates_{decision.duplicate_kind}").inc()
+                yield IndexedArticle(article, decision.event_id, decision.duplicate_of)
+            for event in assigner.drain_events():
+                counter("events_updated" if event.event_id in hot_before else "events_new").inc()
+                yield beam.pvalue.TaggedOutput(EVENTS, event)
+            if backend:
+                backend.save_state(state_key, assigner.snapshot())
+        finally:
+            if backend:
+                backend.close()
+
+
+class Assign(beam.PTransform):
+    """Articles → featurize (parallel) → per-language ordered dedup + clustering."""
+
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False):
+        super().__init__()
+        self._config = config
+        self._settings = settings
+        self._progress = progress
+
+    def expand(self, articles):
+        config = self._config
+        return (
+            articles
+            | "Featurize" >> beam.Map(lambda a: (a.language, (a, featurize(a, config.features))))
+            | "ByLanguage" >> beam.GroupByKey()
+            | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress)).with_outputs(
+                EVENTS, DEAD, main="articles"
+            )
+        )
+
+
+class _WriteBatches(beam.DoFn):
+    def __init__(self, settings: BackendSettings, kind: str) -> None:
+        self._settings = settings
+        self._kind = kind
+
+    def setup(self) -> None:
+        self._backend = open_backend(self._settings)
+
+    def process(self, batch: list):
+        if self._kind == "articles":
+            self._backend.write_articles(batch)
+            counter("articles_indexed").inc(len(batch))
+        else:
+            self._backend.write_events(batch)
+            counter("events_indexed").inc(len(batch))
+
+    def teardown(self) -> None:
+        self._backend.close()
+
+
+class WriteToIndex(beam.PTransform):
+    """Upsert articles or events into the configured index, in batches."""
+
+    def __init__(self, settings: BackendSettings, kind: str) -> None:
+        super().__init__()
+        self._settings = settings
+        self._kind = kind
+
+    def expand(self, items):
+        return (
+            items
+            | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
+            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind))
+        )

@@ -1,0 +1,125 @@
+"""Article extraction, dates and walls, on the fixture pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from newsbeam.connectors.pages import ItemHint, PageSettings, extract_article, fetch_article
+from newsbeam.connectors.pages.dates import choose_published
+from newsbeam.connectors.records import RawRecord
+from newsbeam.schemas import DeadLetter, RecordError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def page(name: str) -> str:
+    return (FIXTURES / "pages" / name).read_text(encoding="utf-8")
+
+
+def test_json_ld_date_author_and_text():
+    record = extract_article(page("harbour.html"), "https://gazette.example/harbour")
+    assert record["title"] == "Harbour reopens after storm repairs"
+    assert record["published"] == "2026-03-02T08:30:00+00:00"
+    assert "forty metres of the old stone breakwater" in record["text"]
+    assert "All rights reserved" not in record["text"] and "Sport" not in record["text"]
+    assert record["authors"] == ["Ines Calder"]
+    assert record["language"] == "en"
+
+
+def test_meta_date_when_no_json_ld():
+    assert extract_article(page("council.html"))["published"] == "2026-03-03T19:45:00+00:00"
+
+
+def test_htmldate_heuristic_as_fallback():
+    assert extract_article(page("library.html"))["published"].startswith("2026-03-04")
+
+
+def test_future_page_date_rejected_for_feed_date():
+    record = extract_article(page("ferry.html"), reference_date="2026-03-05T06:00:00+00:00")
+    assert record["published"] == "2026-03-05T06:00:00+00:00"
+
+
+def test_page_date_far_from_feed_date_rejected():
+    record = extract_article(page("bakery.html"), reference_date="2026-03-04T15:00:00+00:00")
+    assert record["published"] == "2026-03-04T15:00:00+00:00"
+
+
+def test_page_day_with_feed_time_keeps_the_feed_time():
+    record = extract_article(page("bridge.html"), reference_date="2026-03-05T11:20:00+00:00")
+    assert record["published"] == "2026-03-05T11:20:00+00:00"
+
+
+def test_choose_published_order_and_limits():
+    now = datetime(2026, 3, 10, tzinfo=timezone.utc)
+    week = timedelta(days=7)
+    candidates = [("2026-04-01T00:00:00Z", "json-ld"), ("garbage", "meta"), ("2026-03-08T10:00:00Z", "htmldate")]
+    choice = choose_published(candidates, reference=None, max_skew=week, now=now)
+    assert (choice.value, choice.source) == ("2026-03-08T10:00:00+00:00", "htmldate")
+    assert choose_published([], reference=None, max_skew=week, now=now).value is None
+    assert choose_published([], reference="2027-01-01T00:00:00Z", max_skew=week, now=now).value is None
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [("paywall.html", "paywalled"), ("consent.html", "blocked_page"), ("challenge.html", "blocked_page"),
+     ("soft404.html", "error_page"), ("empty.html", "empty_extraction")],
+)
+def test_walls_are_not_articles(name, reason):
+    with pytest.raises(RecordError) as caught:
+        extract_article(page(name), "https://gazette.example/x")
+    assert caught.value.reason == reason
+
+
+def test_consent_redirect_host_is_a_wall():
+    with pytest.raises(RecordError) as caught:
+        extract_article(page("harbour.html").replace("<p>The harbour", "<p>Before you continue. The harbour"),
+                        "https://consent.example.com/?continue=x")
+    assert caught.value.reason == "blocked_page"
+
+
+def hint(url: str, summary: str = "", published: str | None = None) -> ItemHint:
+    return ItemHint(url=url, key=url, listed_in="test", title="Listed title", summary=summary, published=published,
+                    source="Listing source")
+
+
+def test_fetch_article_merges_page_and_listing(web, fetcher):
+    web.serve_fixtures()
+    result = fetch_article(hint(web.url("/pages/harbour.html"), "short summary"), fetcher=fetcher)
+    [record] = result.outputs
+    assert isinstance(record, RawRecord) and not result.retry_later
+    assert record.data["title"] == "Harbour reopens after storm repairs"
+    assert record.data["source"] == "Listing source"  # the page names no site
+    assert "breakwater" in record.data["text"]
+
+
+def test_blocked_page_keeps_summary_and_says_why(web, fetcher):
+    web.serve_fixtures()
+    result = fetch_article(hint(web.url("/pages/challenge.html"), "Rowing club elects a captain."), fetcher=fetcher)
+    letter, record = result.outputs
+    assert isinstance(letter, DeadLetter) and letter.reason == "blocked_page" and "Cloudflare" in letter.detail
+    assert "kept the listing's summary" in letter.detail
+    assert isinstance(record, RawRecord) and record.data["text"] == "Rowing club elects a captain."
+    assert not result.retry_later
+
+
+def test_transient_failure_is_retried_later(web, fetcher):
+    web.add("/down", "oops", status=500)
+    result = fetch_article(hint(web.url("/down"), "summary"), fetcher=fetcher)
+    assert result.retry_later and result.outputs[0].reason == "http_500"
+
+
+def test_wrong_charset_page(web, fetcher):
+    html = page("harbour.html").replace("Skipper Mara Lindqvist", "Skipper Mará Lindqvíst")
+    web.add("/latin.html", html.encode("cp1252"), content_type="text/html; charset=utf-8")
+    [record] = fetch_article(hint(web.url("/latin.html")), fetcher=fetcher).outputs
+    assert "Mará Lindqvíst" in record.data["text"]
+
+
+def test_summary_only_mode(web, fetcher):
+    settings = PageSettings(fetch_pages=False)
+    [record] = fetch_article(hint("https://gazette.example/a", "Summary text."), fetcher=fetcher,
+                             settings=settings).outputs
+    assert record.data["text"] == "Summary text." and web.requests == []

@@ -1,0 +1,142 @@
+"""Fixtures for the search API: an index built by the real pipeline, the app, a live server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from newsbeam.cli.main import main as newsbeam_cli
+from newsbeam.connectors.sinks.select import BackendSettings
+from newsbeam.search.app import app_for_settings
+
+SERVER_START_SECONDS = 20
+
+
+@pytest.fixture(scope="session")
+def seed_corpus(corpus: Path) -> Path:
+    """seed_call.jsonl: three articles, three outlets, one event (`corpus` is tests/conftest.py's)."""
+    return corpus / "seed_call.jsonl"
+
+
+def ingest(corpus: Path, settings: BackendSettings) -> None:
+    """Build an index exactly as a user would: `newsbeam ingest CORPUS --data-dir DIR [--es-url URL]`."""
+    args = ["ingest", str(corpus), "--data-dir", str(settings.data_dir)]
+    if settings.es_url:
+        args += ["--es-url", settings.es_url]
+    env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix}
+    result = CliRunner().invoke(newsbeam_cli, args, env=env)
+    assert result.exit_code == 0, f"newsbeam ingest failed:\n{result.output}\n{result.exception!r}"
+
+
+@pytest.fixture(scope="session")
+def embedded_seed_settings(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> BackendSettings:
+    """The embedded index holding the seed corpus (read-only for tests: they share it)."""
+    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("seed-index"))
+    ingest(seed_corpus, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def search_es_url(request: pytest.FixtureRequest) -> str:
+    """The test Elasticsearch node: CI's (`NEWSBEAM_TEST_ES_URL`) or the shared `es_url` fixture's."""
+    if url := os.environ.get("NEWSBEAM_TEST_ES_URL"):
+        return url.rstrip("/")
+    try:
+        return request.getfixturevalue("es_url")
+    except pytest.FixtureLookupError:
+        pytest.skip("no Elasticsearch node: set NEWSBEAM_TEST_ES_URL, or share the `es_url` fixture from tests/conftest.py")
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_seed_settings(
+    seed_corpus: Path, search_es_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BackendSettings]:
+    """The seed corpus in Elasticsearch, under an index prefix of its own, deleted afterwards."""
+    from elasticsearch import Elasticsearch
+
+    prefix = f"test-search-{uuid.uuid4().hex[:8]}"
+    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("es-run"), es_url=search_es_url, es_index_prefix=prefix)
+    ingest(seed_corpus, settings)
+    yield settings
+    with Elasticsearch(search_es_url, request_timeout=30) as client:
+        client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+
+
+@pytest.fixture(scope="session", params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)])
+def seed_settings(request: pytest.FixtureRequest) -> BackendSettings:
+    """The seed corpus in each backend: the API must answer the same over both."""
+    return request.getfixturevalue(f"{request.param}_seed_settings")
+
+
+@pytest.fixture()
+def fresh_seed_settings(seed_corpus: Path, tmp_path: Path) -> BackendSettings:
+    """An embedded index of the seed corpus that this one test may change."""
+    settings = BackendSettings(data_dir=tmp_path / "index")
+    ingest(seed_corpus, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def seed_app(seed_settings: BackendSettings) -> FastAPI:
+    return app_for_settings(seed_settings)
+
+
+@pytest.fixture()
+def client(seed_app: FastAPI) -> Iterator[TestClient]:
+    # Server errors must come back as responses (that is what a client sees), not raise here.
+    with TestClient(seed_app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture()
+def unused_port() -> int:
+    """A loopback port nothing listens on right now."""
+    return free_port()
+
+
+class LiveServer:
+    """Uvicorn serving an app on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn-test", daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=SERVER_START_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def live_server(embedded_seed_settings: BackendSettings) -> Iterator[LiveServer]:
+    """The embedded seed index served on loopback, for the browser."""
+    with LiveServer(app_for_settings(embedded_seed_settings)) as server:
+        yield server

@@ -1,0 +1,38 @@
+"""`newsbeam demo` on the bundled sample: dedup decisions, a sample search, idempotent re-runs."""
+
+from __future__ import annotations
+
+import json
+
+from support import read_jsonl
+
+from newsbeam.cli.demo import sample_path
+
+SYNDICATED = {"demo-26": "demo-25", "demo-27": "demo-25", "demo-28": "demo-25"}
+AMP_COPY = {"demo-29": "demo-02"}
+
+
+def test_sample_is_big_enough_and_labelled():
+    records = read_jsonl(sample_path())
+    labels = {row["id"]: row["event"] for row in read_jsonl(sample_path().with_name("demo.labels.jsonl"))}
+    assert len(records) >= 30 and {r["id"] for r in records} == set(labels)
+    covered = {event for event in labels.values() if list(labels.values()).count(event) >= 3}
+    assert len(covered) >= 6
+
+
+def test_cluster_finds_the_syndicated_copies_and_the_amp_copy(newsbeam, tmp_path):
+    out = tmp_path / "out.jsonl"
+    newsbeam("cluster", str(sample_path()), "-o", str(out))
+    duplicates = {row["id"]: row["duplicate_of"] for row in read_jsonl(out) if row["duplicate_of"]}
+    assert duplicates == {**SYNDICATED, **AMP_COPY}
+
+
+def test_demo_runs_searches_and_reruns_idempotently(newsbeam, tmp_path):
+    data_dir = tmp_path / "demo"
+    first = newsbeam("demo", "--data-dir", str(data_dir))
+    assert "articles indexed 34" in first.output
+    assert "1. " in first.output and "Ferry" in first.output.split("1. ", 1)[1].split("\n", 1)[0]
+    second = newsbeam("demo", "--data-dir", str(data_dir))
+    assert "already indexed  34" in second.output and "articles indexed 0" in second.output
+    hits = json.loads(newsbeam("search", "Lindmark sleeper trains", "--data-dir", str(data_dir), "--json").output)
+    assert set(SYNDICATED) | {"demo-25"} <= set(hits[0]["article_ids"])
