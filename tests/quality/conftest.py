@@ -1,4 +1,5 @@
-"""Fixtures for dedup and clustering quality tests."""
+"""Fixtures for dedup and clustering quality tests (the shared corpus comes from
+the project-wide `corpus` fixture)."""
 
 from __future__ import annotations
 
@@ -9,32 +10,23 @@ import pytest
 
 from newsbeam.pipelines.normalize import normalize_record
 
-ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
-# `../shared/corpus` from the project root; from a worktree one level further up.
-SHARED_CORPUS = next(
-    (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "corpus").is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
 @pytest.fixture(scope="session")
-def seed_records() -> list[dict]:
-    path = SHARED_CORPUS / "seed_call.jsonl"
-    if not path.exists():
-        pytest.skip(f"shared corpus not found at {path}")
-    return read_jsonl(path)
+def seed_records(corpus: Path) -> list[dict]:
+    return _read_jsonl(corpus / "seed_call.jsonl")
 
 
 @pytest.fixture(scope="session")
 def fulltext_records() -> list[dict]:
     """Invented full-text articles: 7 events by several outlets, syndicated copies, one-offs."""
-    return read_jsonl(FIXTURES / "fulltext_events.jsonl")
+    return _read_jsonl(FIXTURES / "fulltext_events.jsonl")
 
 
 @pytest.fixture
@@ -46,10 +38,3 @@ def make_article():
         return normalize_record(record)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def shared_corpus() -> Path:
-    if not SHARED_CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {SHARED_CORPUS}")
-    return SHARED_CORPUS
