@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import normalize_record
 
@@ -57,32 +57,11 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
     return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)
 
 
-class AliasMap:
-    """Event id → surviving event id, learnt from drained events' `aliases`.
-
-    This is how the index learns of merges too, and unlike the assigner's own
-    memory it is not bounded by the hot window, so old ids resolve for ever.
-    """
-
-    def __init__(self) -> None:
-        self._survivor: dict[str, str] = {}
-
-    def update(self, events) -> None:
-        for event in events:
-            for alias in event.aliases:
-                self._survivor[alias] = event.event_id
-
-    def resolve(self, event_id: str) -> str:
-        while event_id in self._survivor:
-            event_id = self._survivor[event_id]
-        return event_id
-
-
 def run(records: Iterable[dict], config: AssignConfig = AssignConfig()) -> dict[str, tuple[str, str | None]]:
     """Article id → (event id, duplicate_of), exactly as one online pass decides."""
     articles = sorted((normalize_record(record) for record in records), key=lambda a: a.sort_key)
     assigner = OnlineAssigner(config)
-    aliases = AliasMap()
+    aliases = EventAliases()
     decided = {}
     for article in articles:
         decision = assigner.process(article, featurize(article, config.features))

@@ -88,12 +88,11 @@ def bcubed_from_labels(predicted: np.ndarray, gold: np.ndarray) -> tuple[float, 
 
 def run_one(articles: int, seed: int, workers: int) -> dict:
     """Measure one size in this process; returns the figures as a dict."""
-    from benchmarks.quality import AliasMap
-    from newsbeam.pipelines.assign import OnlineAssigner
+    from newsbeam.pipelines.assign import EventAliases, OnlineAssigner
 
     path = stream_file(articles, seed)
     assigner = OnlineAssigner()
-    aliases = AliasMap()
+    aliases = EventAliases()
     event_index: dict[str, int] = {}
     gold_index: dict[str, int] = {}
     predicted = np.zeros(articles, dtype=np.int64)

@@ -63,6 +63,11 @@ class ArticleFeatures:
     shingle_count: int
 
 
+def has_stemmer(language: str) -> bool:
+    """Whether terms of this language are stemmed (else the fallback stemmer is used)."""
+    return language in _SNOWBALL
+
+
 @cache
 def _stemmer(language: str):
     name = _SNOWBALL.get(language)
@@ -103,7 +108,7 @@ def _weigh(counts: Counter, factor: float, terms: dict[str, float]) -> None:
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
-    language = article.language if article.language in _SNOWBALL else config.fallback_language
+    language = article.language if has_stemmer(article.language) else config.fallback_language
     surface: dict[str, str] = {}
 
     def stems(tokens: list[str]) -> Counter:

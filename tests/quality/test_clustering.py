@@ -7,12 +7,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from benchmarks.quality import evaluate, load, run, synthetic
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner, assignment_key
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.cluster.clusterer import event_id_for
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize.text import content_hash
-from newsbeam.schemas import Article
+from newsbeam.schemas import Article, Event
 
 
 def test_seed_articles_form_one_event_without_duplicates(seed_records):
@@ -98,3 +98,17 @@ def test_cold_events_leave_the_hot_state():
         article = _article(f"d{day}", f"Unrelated story number {day} about topic{day}", start + timedelta(days=day))
         clusterer.assign(article, featurize(article))
     assert len(clusterer.events) <= 2
+
+
+def test_undetected_language_shares_the_fallback_state(make_article):
+    config = AssignConfig()
+    headline = make_article(title="Fed's Plosser sees high bar", text="Fed's Plosser sees high bar", language="")
+    assert assignment_key(headline, config) == "en"
+    assert assignment_key(make_article(text="Der Bundestag hat am Freitag beschlossen", language="de"), config) == "de"
+
+
+def test_event_aliases_resolve_ids_after_the_hot_state_forgot_them():
+    aliases = EventAliases()
+    aliases.update([Event("e1", "", "", [], [], None, None, aliases=["e2"]),
+                    Event("e0", "", "", [], [], None, None, aliases=["e1"])])
+    assert [aliases.resolve(e) for e in ("e0", "e1", "e2", "e3")] == ["e0", "e0", "e0", "e3"]
