@@ -68,6 +68,12 @@ def _prepare(lines: list[str]):
     return out
 
 
+def _current_rss_mb() -> float:
+    """Resident memory now (not the peak), to show where it levels off."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _chunks(path: Path, articles: int) -> Iterator[list[str]]:
     with path.open(encoding="utf-8") as handle:
         lines = islice(handle, articles)
@@ -98,6 +104,8 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     predicted = np.zeros(articles, dtype=np.int64)
     gold = np.zeros(articles, dtype=np.int64)
     done = 0
+    checkpoints: list[dict] = []
+    step = max(CHUNK, articles // 10)
     started = time.perf_counter()
     with get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
@@ -107,8 +115,10 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
             if len(pending) < 2 * workers + 2:
                 continue
             done = _consume(pending.popleft().get(), assigner, aliases, event_index, gold_index, predicted, gold, done)
+            _checkpoint(checkpoints, done, step, assigner)
         while pending:
             done = _consume(pending.popleft().get(), assigner, aliases, event_index, gold_index, predicted, gold, done)
+            _checkpoint(checkpoints, done, step, assigner)
     elapsed = time.perf_counter() - started
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -142,7 +152,14 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
         "dedup_precision": round(stats["correct"] / stats["flagged"], 4) if stats["flagged"] else 1.0,
         "dedup_recall": round(stats["correct"] / stats["copies"], 4) if stats["copies"] else 1.0,
         "workers": workers,
+        "checkpoints": checkpoints,
     }
+
+
+def _checkpoint(checkpoints: list[dict], done: int, step: int, assigner) -> None:
+    if done // step > len(checkpoints):
+        checkpoints.append({"articles": done, "rss_mb": round(_current_rss_mb(), 1),
+                            "hot_events": len(assigner.clusterer.events)})
 
 
 def _consume(batch, assigner, aliases, event_index, gold_index, predicted, gold, done) -> int:
@@ -191,6 +208,12 @@ def write_report(results: list[dict], out: Path, command: str) -> None:
         "included, generating it excluded).",
         "",
         *rows,
+        "",
+        "Resident memory of the assignment process as each run goes (articles: MB, hot events) — it levels off",
+        "once the hot window (7 days of events, 3 days of dedup keys) is full:",
+        "",
+        *(f"- {r['articles']:,}: " + ", ".join(f"{c['articles']:,}: {c['rss_mb']:.0f} MB, {c['hot_events']:,}"
+                                              for c in r["checkpoints"]) for r in results),
         "",
     ]
     (out / "scale.md").write_text("\n".join(text), encoding="utf-8")
