@@ -22,7 +22,7 @@ def run_ingest(sources: list[str], data_dir: Path | None, es_url: str | None, *,
                web: WebOptions | None = None) -> None:
     """Run the batch pipeline and report; shared by `ingest` and `demo`."""
     from newsbeam.connectors.files import read_path
-    from newsbeam.connectors.sinks import open_backend
+    from newsbeam.connectors.sinks import BackendUnavailable, open_backend
     from newsbeam.pipelines.batch import ingest
     from newsbeam.pipelines.transforms import RejectedRecord
 
@@ -36,10 +36,14 @@ def run_ingest(sources: list[str], data_dir: Path | None, es_url: str | None, *,
     try:
         summary = ingest(sources, reader, settings, dead_path, strict=strict, progress=sys.stderr.isatty())
     except Exception as error:  # Beam wraps the DoFn's exception; find ours in the chain.
-        rejected = _find(error, RejectedRecord)
-        if rejected is None:
-            raise
-        raise click.ClickException(f"rejected record (--strict): {rejected}") from None
+        if rejected := _find(error, RejectedRecord):
+            raise click.ClickException(f"rejected record (--strict): {rejected}") from None
+        if unavailable := _find(error, BackendUnavailable):
+            raise click.ClickException(
+                f"the index is unavailable: {unavailable}. Re-run the same command to finish: "
+                "articles already indexed are skipped and writes are idempotent."
+            ) from None
+        raise
     if summary["rejected"] == 0:
         dead_path.unlink(missing_ok=True)
     echo_run_summary(summary, what=what)

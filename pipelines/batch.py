@@ -25,9 +25,11 @@ from newsbeam.pipelines.transforms import (
     DEAD,
     EVENTS,
     NAMESPACE,
+    SNAPSHOTS,
     Assign,
     NormalizeFn,
     ReadRecords,
+    SaveStateFn,
     SkipIndexedFn,
     WriteToIndex,
 )
@@ -110,9 +112,11 @@ def ingest(
         | "SkipIndexed" >> beam.ParDo(SkipIndexedFn(settings))
     )
     assigned = new | "Assign" >> Assign(config, settings, progress)
-    assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
-    assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
-    _write_dead_letters((*dead, assigned[DEAD]), dead_letter_path)
+    articles_written = assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
+    events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
+    writes_done = (articles_written.written, events_written.written) | "WritesDone" >> beam.Flatten()
+    assigned[SNAPSHOTS] | "SaveState" >> beam.ParDo(SaveStateFn(settings), beam.pvalue.AsList(writes_done))
+    _write_dead_letters((*dead, assigned[DEAD], articles_written[DEAD], events_written[DEAD]), dead_letter_path)
     return _run(pipeline, dead_letter_path, started)
 
 

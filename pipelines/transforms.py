@@ -24,6 +24,7 @@ from newsbeam.schemas import Article, DeadLetter, RecordError
 NAMESPACE = "newsbeam"
 DEAD = "dead"
 EVENTS = "events"
+SNAPSHOTS = "snapshots"
 
 
 def counter(name: str):
@@ -114,7 +115,8 @@ class AssignInOrderFn(beam.DoFn):
 
     The batch pipeline groups by a coarse key (the language), so one worker holds
     that key's hot state: exactly the online algorithm the streaming pipeline runs,
-    resumed from and saved to the index's state store between runs.
+    resumed from the index's state store. The new state leaves as a `snapshots`
+    output, saved by `SaveStateFn` only once the index writes have landed.
     """
 
     def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False) -> None:
@@ -145,8 +147,7 @@ class AssignInOrderFn(beam.DoFn):
             for event in assigner.drain_events():
                 counter("events_updated" if event.event_id in hot_before else "events_new").inc()
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
-            if backend:
-                backend.save_state(state_key, assigner.snapshot())
+            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key, assigner.snapshot()))
         finally:
             if backend:
                 backend.close()
@@ -168,7 +169,7 @@ class Assign(beam.PTransform):
             | "Featurize" >> beam.Map(lambda a: (a.language, (a, featurize(a, config.features))))
             | "ByLanguage" >> beam.GroupByKey()
             | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress)).with_outputs(
-                EVENTS, DEAD, main="articles"
+                EVENTS, DEAD, SNAPSHOTS, main="articles"
             )
         )
 
@@ -182,19 +183,23 @@ class _WriteBatches(beam.DoFn):
         self._backend = open_backend(self._settings)
 
     def process(self, batch: list):
-        if self._kind == "articles":
-            self._backend.write_articles(batch)
-            counter("articles_indexed").inc(len(batch))
-        else:
-            self._backend.write_events(batch)
-            counter("events_indexed").inc(len(batch))
+        write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
+        refused = write(batch)
+        counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
+        for letter in refused:
+            yield _dead(letter, False)
+        yield len(batch) - len(refused)
 
     def teardown(self) -> None:
         self._backend.close()
 
 
 class WriteToIndex(beam.PTransform):
-    """Upsert articles or events into the configured index, in batches."""
+    """Upsert articles or events into the configured index, in batches.
+
+    Outputs the number written per batch (main) and the documents the index
+    refused (`dead`).
+    """
 
     def __init__(self, settings: BackendSettings, kind: str) -> None:
         super().__init__()
@@ -205,5 +210,25 @@ class WriteToIndex(beam.PTransform):
         return (
             items
             | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
-            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind))
+            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind)).with_outputs(DEAD, main="written")
         )
+
+
+class SaveStateFn(beam.DoFn):
+    """Save a clustering snapshot, once the writes it must follow are done.
+
+    The writes' outputs arrive as a side input, which Beam computes before this
+    step runs: a run that fails while writing leaves the previous state in place,
+    so the next run does not resume from state naming articles never indexed.
+    """
+
+    def __init__(self, settings: BackendSettings) -> None:
+        self._settings = settings
+
+    def process(self, snapshot: tuple[str, bytes], writes_done: list[int]):
+        key, blob = snapshot
+        backend = open_backend(self._settings)
+        try:
+            backend.save_state(key, blob)
+        finally:
+            backend.close()

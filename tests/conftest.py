@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from es_node import es_node, es_url  # noqa: F401  (shared by every test folder)
 from support import shared_dir
 
 from newsbeam.cli.main import main

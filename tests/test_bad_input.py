@@ -60,3 +60,11 @@ def test_cluster_dead_letters_too(newsbeam, tmp_path):
     reasons = {letter["reason"] for letter in read_jsonl(tmp_path / "out.deadletters.jsonl")}
     assert reasons == EXPECTED_REASONS
     assert "rejected    6" in result.output
+
+
+def test_an_unreachable_index_ends_the_run_with_a_clear_message(newsbeam, corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSBEAM_ES_RETRY_SECONDS", "1")
+    result = newsbeam("ingest", str(corpus / "seed_call.jsonl"), "--data-dir", str(tmp_path),
+                      "--es-url", "http://127.0.0.1:9", expect_exit=1)
+    assert "the index is unavailable" in result.output and "Re-run" in result.output
+    assert "Traceback" not in result.output

@@ -5,6 +5,7 @@ the CLI, the pipelines and the HTTP API never name a concrete store.
 """
 
 from newsbeam.connectors.sinks.base import (
+    BackendUnavailable,
     IndexBackend,
     IndexedArticle,
     SearchHit,
@@ -15,6 +16,7 @@ from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 
 __all__ = [
     "BackendSettings",
+    "BackendUnavailable",
     "IndexBackend",
     "IndexedArticle",
     "SearchHit",

@@ -12,7 +12,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from newsbeam.schemas import Article, Event
+from newsbeam.schemas import Article, DeadLetter, Event
+
+
+class BackendUnavailable(RuntimeError):
+    """The index did not answer within its retry budget; a re-run finishes the job."""
 
 
 @dataclass(slots=True)
@@ -88,10 +92,15 @@ class IndexBackend(Protocol):
         """Which of `ids` are already indexed (lets a re-run skip them)."""
         ...
 
-    def write_articles(self, articles: Sequence[IndexedArticle]) -> None: ...
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
+        """Upsert articles by id; returns those the store refused (e.g. by its mapping)."""
+        ...
 
-    def write_events(self, events: Sequence[Event]) -> None:
-        """Upsert events; an event whose `aliases` name other events replaces them."""
+    def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
+        """Upsert events; an event whose `aliases` name other events replaces them.
+
+        Returns the events the store refused.
+        """
         ...
 
     def search(self, query: SearchQuery) -> SearchPage: ...

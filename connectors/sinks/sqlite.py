@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbeam.connectors.sinks.base import IndexedArticle, SearchHit, SearchPage, SearchQuery
-from newsbeam.schemas import Event
+from newsbeam.schemas import DeadLetter, Event
 
 INDEX_FILE = "index.sqlite3"
 #: Stored in `PRAGMA user_version`; an index of another layout is refused, not misread.
@@ -98,7 +98,7 @@ class SqliteBackend:
             known.update(row[0] for row in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
         return known
 
-    def write_articles(self, articles: Sequence[IndexedArticle]) -> None:
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
         # An upsert keeps the article's rowid, and its full-text row shares that rowid,
         # so replacing one is two keyed writes however large the index grows.
         with self._transaction():
@@ -114,8 +114,9 @@ class SqliteBackend:
                 ).fetchone()[0]
                 self._db.execute("DELETE FROM article_text WHERE rowid = ?", (rowid,))
                 self._db.execute("INSERT INTO article_text (rowid, title, text) VALUES (?, ?, ?)", (rowid, a.title, a.text))
+        return []  # SQLite has no mapping to refuse a document
 
-    def write_events(self, events: Sequence[Event]) -> None:
+    def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
         with self._transaction():
             for event in events:
                 self._db.execute(
@@ -127,6 +128,7 @@ class SqliteBackend:
                     self._db.execute("DELETE FROM events WHERE event_id = ?", (alias,))
                     self._db.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (event.event_id, alias))
                     self._db.execute("INSERT OR REPLACE INTO event_aliases VALUES (?, ?)", (alias, event.event_id))
+        return []
 
     def save_state(self, key: str, blob: bytes) -> None:
         self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, blob))

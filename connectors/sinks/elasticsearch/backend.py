@@ -1,0 +1,286 @@
+"""`IndexBackend` on Elasticsearch: articles, events and pipeline state behind three aliases."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+
+from newsbeam.connectors.sinks.base import IndexedArticle, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
+from newsbeam.connectors.sinks.elasticsearch.client import connect
+from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter, event_from_doc, merge_event
+from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
+from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
+from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, highlight_request, match_query, rank_events, to_hit
+from newsbeam.connectors.sinks.select import BackendSettings
+from newsbeam.schemas import DeadLetter, Event
+
+log = logging.getLogger(__name__)
+
+#: Optimistic-concurrency rounds for one `write_events` call before giving up on an event.
+MAX_EVENT_ROUNDS = 20
+MGET_CHUNK = 1000
+
+
+class ElasticsearchBackend:
+    """Articles and events in Elasticsearch, written idempotently and searched as events.
+
+    Writes return the documents the cluster refused for good as `DeadLetter`s (the
+    run goes on without them); transient failures are retried under `retry` and, once
+    it is spent, raise `ClusterUnavailable`.
+
+    Events are written with optimistic concurrency: each is read with its sequence
+    number, merged with the incoming view (`merge_event`) and written back only if
+    nobody changed it meanwhile; a conflict re-reads and merges again. No script is
+    used, so this also works on nodes without the painless module.
+    """
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        prefix: str = "newsbeam",
+        limits: BulkLimits | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.names = IndexNames(prefix)
+        self.retry = retry or RetryPolicy()
+        self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
+        self.indices = ensure_indices(client, self.names, self.retry)
+
+    @classmethod
+    def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
+        """The backend for `settings`; `NEWSBEAM_ES_RETRY_SECONDS` sets how long faults are ridden out."""
+        if "retry" not in options and (seconds := os.environ.get("NEWSBEAM_ES_RETRY_SECONDS")):
+            options["retry"] = RetryPolicy(budget_seconds=float(seconds))
+        return cls(connect(settings), prefix=settings.es_index_prefix, **options)
+
+    # -- articles -------------------------------------------------------------------
+
+    def known_article_ids(self, ids: Iterable[str]) -> set[str]:
+        return set(self._mget(self.names.articles, list(dict.fromkeys(ids)), source=False))
+
+    def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
+        """Upsert articles by id; returns the ones the mapping refused."""
+        origins = {a.article.id: a.article.url or a.article.id for a in articles}
+        actions = [BulkAction("index", self.names.articles, a.article.id, a.to_json()) for a in articles]
+        return [dead_letter(f, origins.get(f.action.id, f.action.id)) for f in self.bulk.write(actions)]
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        return self._mget(self.names.articles, [article_id]).get(article_id)
+
+    def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
+        event = self.get_event(event_id)
+        if event is None:
+            return []
+        found = self._mget(self.names.articles, event.article_ids)
+        return [found[a] for a in event.article_ids if a in found]
+
+    # -- events ---------------------------------------------------------------------
+
+    def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
+        """Upsert events, merging with what is stored; an event's `aliases` are absorbed into it.
+
+        An absorbed event's document is deleted and its articles are re-pointed to the
+        survivor, so `get_event(alias)` and `articles_of_event(survivor)` stay right.
+        """
+        pending = {e.event_id: e for e in _merge_duplicates(events)}
+        dead: list[DeadLetter] = []
+        moved: dict[str, str] = {}
+        for _ in range(MAX_EVENT_ROUNDS):
+            if not pending:
+                break
+            conflicts, rejected = self._write_event_round(list(pending.values()), moved)
+            dead.extend(rejected)
+            pending = {e: pending[e] for e in conflicts}
+        if pending:
+            raise ClusterUnavailable(f"events {sorted(pending)} kept conflicting with concurrent writers")
+        self._repoint_articles(moved)
+        return dead
+
+    def _write_event_round(self, events: list[Event], moved: dict[str, str]) -> tuple[set[str], list[DeadLetter]]:
+        """One optimistic round: read, merge, write conditionally. Returns (conflicted ids, dead letters).
+
+        Survivors are written before absorbed events are deleted, so a failure in between
+        leaves an alias document too many (deleted next round), never an article too few.
+        """
+        wanted = _union_ids([e.event_id for e in events], *(e.aliases for e in events))
+        stored = self._mget(self.names.events, wanted, versions=True)
+        survivors: list[BulkAction] = []
+        deletes: dict[str, list[BulkAction]] = {}
+        for incoming in events:
+            current = stored.get(incoming.event_id)
+            absorbed = [a for a in incoming.aliases if a in stored and a != incoming.event_id]
+            event = merge_event(incoming, event_from_doc(current) if current else None, [event_from_doc(stored[a]) for a in absorbed])
+            if current is None:
+                survivors.append(BulkAction("create", self.names.events, event.event_id, event.to_json()))
+            else:
+                survivors.append(BulkAction("index", self.names.events, event.event_id, event.to_json(), _version_meta(current)))
+            deletes[event.event_id] = [BulkAction("delete", self.names.events, a, None, _version_meta(stored[a])) for a in absorbed]
+        conflicts: set[str] = set()
+        dead: list[DeadLetter] = []
+        for failure in self.bulk.write(survivors):
+            if failure.status == 409:
+                conflicts.add(failure.action.id)
+            else:
+                dead.append(dead_letter(failure, f"event:{failure.action.id}"))
+        written = [e for e in events if e.event_id not in conflicts and all(d.origin != f"event:{e.event_id}" for d in dead)]
+        owner = {d.id: e.event_id for e in written for d in deletes[e.event_id]}
+        for failure in self.bulk.write([d for e in written for d in deletes[e.event_id]]):
+            if failure.status == 409:
+                conflicts.add(owner[failure.action.id])
+            else:
+                log.warning("could not delete merged event %s: %s", failure.action.id, failure.detail)
+        for event in written:
+            moved.update({alias: event.event_id for alias in event.aliases if alias != event.event_id})
+        return conflicts, dead
+
+    def _repoint_articles(self, moved: dict[str, str]) -> None:
+        """Point articles of absorbed events at their survivor (a partial update each, no script)."""
+        if not moved:
+            return
+        self.retry.call("refresh articles", lambda: self.client.indices.refresh(index=self.names.articles))
+        hits = self.retry.call(
+            "find articles of merged events",
+            lambda: list(
+                helpers.scan(
+                    self.client,
+                    index=self.names.articles,
+                    query={"query": {"terms": {"event_id": sorted(moved)}}},
+                    _source=["event_id"],
+                )
+            ),
+        )
+        actions = [
+            BulkAction("update", self.names.articles, hit["_id"], {"doc": {"event_id": moved[hit["_source"]["event_id"]]}})
+            for hit in hits
+        ]
+        for failure in self.bulk.write(actions):
+            log.warning("could not re-point article %s: %s", failure.action.id, failure.detail)
+
+    def get_event(self, event_id: str) -> Event | None:
+        doc = self._mget(self.names.events, [event_id]).get(event_id)
+        if doc is None:
+            response = self.retry.call(
+                "find event by alias",
+                lambda: self.client.search(index=self.names.events, query={"term": {"aliases": event_id}}, size=1),
+            )
+            hits = response["hits"]["hits"]
+            doc = hits[0]["_source"] if hits else None
+        return event_from_doc(doc) if doc else None
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        """Events ranked by their matching articles (see `search` module for why and how)."""
+        if not query.text.strip():
+            return empty_page(query)
+        matching = match_query(query)
+        response = self.retry.call(
+            "search articles",
+            lambda: self.client.search(
+                index=self.names.articles, query=matching, size=MAX_MATCHES,
+                source_includes=["event_id", "published"], track_total_hits=False,
+            ),
+        )
+        ranked = rank_events(response["hits"]["hits"], query.recency_boost)
+        page = max(query.page, 1)
+        window = ranked[(page - 1) * query.size : page * query.size]
+        events = {r.event_id: self.get_event(r.event_id) for r in window}
+        highlighted = self._highlights(matching, [r.best_article for r in window])
+        hits = [to_hit(events[r.event_id], r, highlighted.get(r.best_article)) for r in window if events[r.event_id]]
+        return SearchPage(len(ranked), hits, page, query.size)
+
+    def _highlights(self, matching: dict[str, Any], article_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Highlighted hits for just the page's best articles (not for all the matches ranked)."""
+        if not article_ids:
+            return {}
+        query = {"bool": {"must": [matching], "filter": [{"ids": {"values": article_ids}}]}}
+        response = self.retry.call(
+            "highlight",
+            lambda: self.client.search(
+                index=self.names.articles, query=query, size=len(article_ids), source=False, highlight=highlight_request()
+            ),
+        )
+        return {hit["_id"]: hit for hit in response["hits"]["hits"]}
+
+    # -- state ----------------------------------------------------------------------------
+
+    def load_state(self, key: str) -> bytes | None:
+        doc = self._mget(self.names.state, [key]).get(key)
+        return base64.b64decode(doc["blob"]) if doc else None
+
+    def save_state(self, key: str, blob: bytes) -> None:
+        document = {"blob": base64.b64encode(blob).decode("ascii"), "updated_at": datetime.now(timezone.utc).isoformat()}
+        self.retry.call(
+            "save state",
+            lambda: self.client.index(index=self.names.state, id=key, document=document, refresh="wait_for"),
+        )
+
+    # -- housekeeping -----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Make everything written so far visible to search (Elasticsearch does this every second anyway)."""
+        aliases = ",".join([self.names.articles, self.names.events])
+        self.retry.call("refresh", lambda: self.client.indices.refresh(index=aliases))
+
+    def counts(self) -> dict[str, int]:
+        self.refresh()
+        return {
+            kind: int(self.retry.call(f"count {kind}", lambda kind=kind: self.client.count(index=self.names.alias(kind)))["count"])
+            for kind in ("articles", "events")
+        }
+
+    def close(self) -> None:
+        """Refresh, so a search right after a run sees all of it, and release the connections."""
+        try:
+            self.refresh()
+        finally:
+            self.client.close()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _mget(
+        self,
+        index: str,
+        ids: list[str],
+        *,
+        source: bool = True,
+        includes: list[str] | None = None,
+        versions: bool = False,
+    ) -> dict[str, dict[str, Any]]:
+        """Documents by id (id -> source); with `versions`, `_seq_no`/`_primary_term` are kept in the source."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), MGET_CHUNK):
+            part = ids[start : start + MGET_CHUNK]
+            params: dict[str, Any] = {"source": source} if includes is None else {"source_includes": includes}
+            response = self.retry.call("mget", lambda part=part: self.client.mget(index=index, ids=part, **params))
+            for doc in response["docs"]:
+                if doc.get("found"):
+                    body = dict(doc.get("_source") or {})
+                    if versions:
+                        body["_seq_no"], body["_primary_term"] = doc["_seq_no"], doc["_primary_term"]
+                    found[doc["_id"]] = body
+        return found
+
+
+def _version_meta(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"if_seq_no": doc["_seq_no"], "if_primary_term": doc["_primary_term"]}
+
+
+def _union_ids(*lists: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for items in lists for i in items if i))
+
+
+def _merge_duplicates(events: Sequence[Event]) -> list[Event]:
+    """Fold several views of one event in a single call into one, so one bulk never names an id twice."""
+    by_id: dict[str, Event] = {}
+    for event in events:
+        by_id[event.event_id] = merge_event(event, by_id.get(event.event_id))
+    return list(by_id.values())

@@ -1,0 +1,166 @@
+"""Index templates, versioned indices and the aliases the rest of the code writes to.
+
+Each kind of document (articles, events, state) lives in an index named
+`<prefix>-<kind>-v<hash>`, where the hash is taken over the template body the cluster
+actually gets. Readers and writers only ever name the alias `<prefix>-<kind>`. Applying
+the templates is idempotent: same body, same hash, nothing to do. A changed mapping
+hashes differently, so it gets a new index; the documents are copied over client-side
+(scroll and bulk: a minimal node has neither the reindex nor the data-streams module
+that `helpers.reindex` needs) and the alias moves
+to the new index in one atomic step. Run that migration with writers stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, helpers
+
+from newsbeam.connectors.sinks.elasticsearch.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+KINDS = ("articles", "events", "state")
+
+#: Stand-in for the `english` analyzer on nodes without the analysis-common module
+#: (Elasticsearch's minimal test distribution): same tokenizer and stop words, no stemming.
+FALLBACK_TEXT_ANALYZER = {"type": "standard", "stopwords": "_english_"}
+
+
+@cache
+def load_template(kind: str) -> dict[str, Any]:
+    """The settings and mappings shipped in `schemas/elasticsearch/<kind>.json`."""
+    text = (resources.files("newsbeam.schemas.elasticsearch") / f"{kind}.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return {"settings": data["settings"], "mappings": data["mappings"]}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexNames:
+    """The alias names for one prefix: what every read and write names."""
+
+    prefix: str
+
+    def alias(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def template(self, kind: str) -> str:
+        return f"{self.prefix}-{kind}"
+
+    def versioned(self, kind: str, version: str) -> str:
+        return f"{self.prefix}-{kind}-v{version}"
+
+    @property
+    def articles(self) -> str:
+        return self.alias("articles")
+
+    @property
+    def events(self) -> str:
+        return self.alias("events")
+
+    @property
+    def state(self) -> str:
+        return self.alias("state")
+
+
+def has_english_analyzer(client: Elasticsearch) -> bool:
+    """Whether the cluster has the built-in `english` analyzer (the analysis-common module)."""
+    try:
+        client.indices.analyze(analyzer="english", text="probe")
+        return True
+    except BadRequestError:
+        return False
+
+
+def resolve_template(kind: str, english: bool) -> dict[str, Any]:
+    """The template body for this cluster: the shipped one, minus what the node lacks."""
+    body = copy.deepcopy(load_template(kind))
+    analyzers = body["settings"].get("analysis", {}).get("analyzer", {})
+    if not english:
+        for name, definition in analyzers.items():
+            if definition.get("type") == "english":
+                analyzers[name] = dict(FALLBACK_TEXT_ANALYZER)
+    return body
+
+
+def template_version(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def ensure_indices(client: Elasticsearch, names: IndexNames, retry: RetryPolicy) -> dict[str, str]:
+    """Make templates, indices and aliases match the shipped schemas; return kind -> concrete index."""
+    english = retry.call("analyzer probe", lambda: has_english_analyzer(client))
+    if not english:
+        log.info("cluster has no 'english' analyzer (minimal distribution); using %s", FALLBACK_TEXT_ANALYZER)
+    return {kind: _ensure_kind(client, names, kind, resolve_template(kind, english), retry) for kind in KINDS}
+
+
+def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict[str, Any], retry: RetryPolicy) -> str:
+    version = template_version(body)
+    alias = names.alias(kind)
+    target = names.versioned(kind, version)
+    retry.call(
+        f"put template {names.template(kind)}",
+        lambda: client.indices.put_index_template(
+            name=names.template(kind),
+            index_patterns=[f"{alias}-v*"],
+            template=body,
+            priority=200,
+            meta={"managed_by": "newsbeam", "version": version},
+        ),
+    )
+    current = _alias_targets(client, alias, retry)
+    if current == [target]:
+        return target
+    _create_index(client, target, retry)
+    if not current:
+        retry.call(f"add alias {alias}", lambda: client.indices.update_aliases(actions=[_add_alias(target, alias)]))
+        return target
+    for old in current:
+        log.info("mapping of %s changed: copying %s into %s", alias, old, target)
+        _copy_documents(client, old, target)
+    actions = [{"remove": {"index": old, "alias": alias}} for old in current] + [_add_alias(target, alias)]
+    retry.call(f"move alias {alias}", lambda: client.indices.update_aliases(actions=actions))
+    retry.call("refresh", lambda: client.indices.refresh(index=target))
+    return target
+
+
+def _copy_documents(client: Elasticsearch, source: str, target: str) -> None:
+    documents = helpers.scan(client, index=source, query={"query": {"match_all": {}}}, size=1000)
+    helpers.bulk(client, ({"_index": target, "_id": d["_id"], "_source": d["_source"]} for d in documents), chunk_size=1000)
+
+
+def _add_alias(index: str, alias: str) -> dict[str, Any]:
+    return {"add": {"index": index, "alias": alias, "is_write_index": True}}
+
+
+def _alias_targets(client: Elasticsearch, alias: str, retry: RetryPolicy) -> list[str]:
+    def read() -> list[str]:
+        try:
+            return sorted(client.indices.get_alias(name=alias).body)
+        except ApiError as exc:
+            if exc.meta.status == 404:
+                return []
+            raise
+
+    return retry.call(f"get alias {alias}", read)
+
+
+def _create_index(client: Elasticsearch, index: str, retry: RetryPolicy) -> None:
+    """Create `index` from its template; fine if a concurrent opener created it first."""
+
+    def create() -> None:
+        try:
+            client.indices.create(index=index, wait_for_active_shards="1")
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+
+    retry.call(f"create index {index}", create)

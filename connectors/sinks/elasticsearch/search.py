@@ -1,0 +1,131 @@
+"""Event search: match articles, rank the events they belong to, page over events.
+
+Why articles and not a text copy inside each event document: the pipeline writes
+articles and events from parallel branches, so an event document built from its
+articles' text could be written before some of them and miss their text for good.
+Article documents always carry their `event_id` (re-pointed on merges), so matching
+them is right whatever the write order. An event's own title and keywords come from
+its articles, so they are matched there too.
+
+The ranking is the embedded backend's, so both stores answer alike: an event scores
+its best article's relevance, plus a small bonus per further matching article (many
+outlets covering it), times an optional recency factor. Filters (date, source,
+language) apply to the matching articles. Like the embedded backend, the best
+`MAX_MATCHES` articles are grouped, and `total` counts the events among them.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from newsbeam.connectors.sinks.base import SearchHit, SearchPage, SearchQuery
+from newsbeam.schemas import Event
+
+#: The title says most about an article.
+FIELDS = ["title^3", "text"]
+MAX_MATCHES = 1000
+MARK = ("<mark>", "</mark>")
+#: Recency decay in days: an event this much older than the newest match gets 1/e of the boost.
+RECENCY_DAYS = 7.0
+
+
+def match_query(query: SearchQuery) -> dict[str, Any]:
+    """The article query: relevance on title and text, filters on the article's own fields."""
+    filters: list[dict[str, Any]] = []
+    published: dict[str, str] = {}
+    if query.date_from is not None:
+        published["gte"] = query.date_from.isoformat()
+    if query.date_to is not None:
+        published["lte"] = query.date_to.isoformat()
+    if published:
+        filters.append({"range": {"published": published}})
+    if query.source:
+        filters.append({"term": {"source": query.source}})
+    if query.language:
+        filters.append({"term": {"language": query.language}})
+    return {
+        "bool": {
+            "must": [{"multi_match": {"query": query.text, "fields": FIELDS, "type": "best_fields", "tie_breaker": 0.3}}],
+            "filter": filters,
+        }
+    }
+
+
+def highlight_request() -> dict[str, Any]:
+    return {
+        "pre_tags": [MARK[0]],
+        "post_tags": [MARK[1]],
+        "encoder": "html",
+        "fields": {
+            "text": {"number_of_fragments": 1, "fragment_size": 200},
+            "title": {"number_of_fragments": 0},
+        },
+    }
+
+
+@dataclass(slots=True)
+class RankedEvent:
+    """An event among the matches: its score, best article and newest matching date."""
+
+    event_id: str
+    score: float
+    best_article: str
+    newest: datetime | None
+
+
+def rank_events(hits: list[dict[str, Any]], recency_boost: float) -> list[RankedEvent]:
+    """Group article hits (best first) by event and score the events, best first."""
+    events: dict[str, RankedEvent] = {}
+    matches: dict[str, int] = {}
+    for hit in hits:
+        source = hit["_source"]
+        event_id = source.get("event_id")
+        if not event_id:
+            continue
+        published = datetime.fromisoformat(source["published"]) if source.get("published") else None
+        matches[event_id] = matches.get(event_id, 0) + 1
+        ranked = events.get(event_id)
+        if ranked is None:
+            events[event_id] = RankedEvent(event_id, float(hit["_score"]), hit["_id"], published)
+        elif published and (ranked.newest is None or published > ranked.newest):
+            ranked.newest = published
+    now = max((e.newest for e in events.values() if e.newest), default=None)
+    for event in events.values():
+        event.score *= 1.0 + 0.25 * math.log(matches[event.event_id])
+        if recency_boost and now and event.newest:
+            age_days = (now - event.newest).total_seconds() / 86400
+            event.score *= 1.0 + recency_boost * math.exp(-age_days / RECENCY_DAYS)
+    return sorted(events.values(), key=lambda e: (-e.score, e.event_id))
+
+
+def snippet(hit: dict[str, Any] | None, fallback: str) -> str:
+    """The best highlight of an article: its text, else its title; the escaped event title if none."""
+    highlights = (hit or {}).get("highlight", {})
+    for field in ("text", "title"):
+        if fragments := highlights.get(field):
+            return fragments[0]
+    return html.escape(fallback)
+
+
+def to_hit(event: Event, ranked: RankedEvent, highlighted: dict[str, Any] | None) -> SearchHit:
+    doc = event.to_json()
+    return SearchHit(
+        event_id=event.event_id,
+        title=event.title,
+        article_ids=event.article_ids,
+        score=round(ranked.score, 4),
+        article_count=event.article_count,
+        sources=event.sources,
+        first_seen=doc["first_seen"],
+        last_seen=doc["last_seen"],
+        keywords=event.keywords,
+        snippet=snippet(highlighted, event.title),
+    )
+
+
+def empty_page(query: SearchQuery) -> SearchPage:
+    return SearchPage(0, [], max(query.page, 1), query.size)

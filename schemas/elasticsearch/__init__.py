@@ -1,0 +1,1 @@
+"""Elasticsearch index templates (settings + mappings) for articles, events and pipeline state."""

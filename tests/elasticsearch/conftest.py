@@ -1,0 +1,77 @@
+"""Per-test index prefixes and backends on the shared node (`tests/es_node.py`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from es_node import Node, load_node_script
+
+
+@contextmanager
+def fresh_prefix(es_url: str) -> Iterator[str]:
+    """An index prefix no other test uses; its indices and templates are deleted afterwards."""
+    from elasticsearch import Elasticsearch
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+        for kind in ("articles", "events", "state"):
+            client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def index_prefix(es_url: str) -> Iterator[str]:
+    with fresh_prefix(es_url) as prefix:
+        yield prefix
+
+
+@pytest.fixture
+def settings(es_url: str, index_prefix: str, tmp_path: Path):
+    from newsbeam.connectors.sinks import BackendSettings
+
+    return BackendSettings(data_dir=tmp_path, es_url=es_url, es_index_prefix=index_prefix)
+
+
+@pytest.fixture
+def backend(settings):
+    from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
+
+    store = ElasticsearchBackend.from_settings(settings)
+    yield store
+    store.client.close()
+
+
+@pytest.fixture(scope="module")
+def module_backend(es_url: str, tmp_path_factory):
+    """One backend for a module's read-only tests, so their shared data is indexed once."""
+    from newsbeam.connectors.sinks import BackendSettings
+    from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
+
+    with fresh_prefix(es_url) as prefix:
+        settings = BackendSettings(data_dir=tmp_path_factory.mktemp("es"), es_url=es_url, es_index_prefix=prefix)
+        store = ElasticsearchBackend.from_settings(settings)
+        yield store
+        store.client.close()
+
+
+@pytest.fixture(scope="session")
+def node_script() -> ModuleType:
+    """deploy/elasticsearch/node.py as a module."""
+    return load_node_script()
+
+
+@pytest.fixture
+def own_node(es_node: Node) -> Node:
+    """The session's node when the tests may stop and restart it; skips otherwise."""
+    if es_node.data_dir is None:
+        pytest.skip("the node at NEWSBEAM_TEST_ES_URL is not ours to stop (set NEWSBEAM_TEST_ES_DATA_DIR)")
+    return es_node

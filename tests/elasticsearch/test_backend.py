@@ -1,0 +1,236 @@
+"""The Elasticsearch backend against a real node: upserts, merges, search, state, rejections."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, SearchQuery
+from newsbeam.connectors.sinks.elasticsearch import BulkLimits, ElasticsearchBackend
+from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, _ensure_kind, resolve_template, template_version
+from newsbeam.schemas import Article, DeadLetter, Event
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2025, 6, 4, 12, 0, tzinfo=timezone.utc)
+
+
+def article(aid: str, title: str, text: str, *, source: str = "example.org", language: str = "en", at: datetime = T0, event: str = "") -> IndexedArticle:
+    return IndexedArticle(
+        Article(id=aid, url=f"https://{source}/{aid}", title=title, text=text, published=at, source=source, language=language, content_hash=f"h-{aid}"),
+        event_id=event or f"ev-{aid}",
+    )
+
+
+def event_of(event_id: str, members: list[IndexedArticle], *, title: str = "", aliases: list[str] | None = None) -> Event:
+    times = [m.article.published for m in members]
+    return Event(
+        event_id=event_id,
+        title=title or members[0].article.title,
+        representative_id=members[0].article.id,
+        article_ids=[m.article.id for m in members],
+        sources=sorted({m.article.source for m in members}),
+        first_seen=min(times),
+        last_seen=max(times),
+        keywords=[],
+        aliases=aliases or [],
+    )
+
+
+def store(backend: ElasticsearchBackend, event_id: str, members: list[IndexedArticle], **kwargs) -> Event:
+    for m in members:
+        m.event_id = event_id
+    assert backend.write_articles(members) == []
+    event = event_of(event_id, members, **kwargs)
+    assert backend.write_events([event]) == []
+    return event
+
+
+def test_is_an_index_backend(backend):
+    assert isinstance(backend, IndexBackend)
+
+
+def test_applying_templates_twice_changes_nothing(backend, settings):
+    again = ElasticsearchBackend.from_settings(settings)
+    assert again.indices == backend.indices
+    aliases = backend.client.indices.get_alias(name=f"{settings.es_index_prefix}-*").body
+    assert sorted(aliases) == sorted(backend.indices.values())
+
+
+def test_mapping_change_goes_to_a_new_index_behind_the_alias(backend, settings):
+    backend.write_articles([article("m1", "Old mapping", "kept across the move")])
+    backend.refresh()
+    names = IndexNames(settings.es_index_prefix)
+    changed = resolve_template("articles", english=False)
+    changed["mappings"]["properties"]["section"] = {"type": "keyword"}
+    new_index = _ensure_kind(backend.client, names, "articles", changed, backend.retry)
+
+    assert new_index != backend.indices["articles"]
+    assert new_index == names.versioned("articles", template_version(changed))
+    assert list(backend.client.indices.get_alias(name=names.articles).body) == [new_index]
+    assert backend.get_article("m1")["title"] == "Old mapping"
+    assert backend.counts()["articles"] == 1
+
+
+def test_rewriting_articles_and_events_changes_no_count(backend):
+    members = [article(f"a{i}", f"Title {i}", f"Body {i}") for i in range(5)]
+    event = store(backend, "ev-1", members)
+    before = backend.counts()
+    assert backend.write_articles(members) == []
+    assert backend.write_events([event]) == []
+    assert backend.counts() == before == {"articles": 5, "events": 1}
+    assert backend.known_article_ids(["a0", "a4", "nope"]) == {"a0", "a4"}
+    assert backend.get_article("a3")["event_id"] == "ev-1"
+    assert [a["id"] for a in backend.articles_of_event("ev-1")] == [f"a{i}" for i in range(5)]
+
+
+def test_bulk_batches_bounded_by_count_and_bytes(settings):
+    small = ElasticsearchBackend.from_settings(settings, limits=BulkLimits(max_actions=7, max_bytes=4096, concurrency=2))
+    docs = [article(f"b{i}", f"Bulk {i}", "x" * 500) for i in range(60)]
+    assert small.write_articles(docs) == []
+    assert small.counts()["articles"] == 60
+    small.close()
+
+
+def test_event_merge_absorbs_the_alias_and_moves_its_articles(backend):
+    first = [article("m1", "Quake hits city", "A strong quake hit the city"), article("m2", "City quake", "Buildings fell")]
+    second = [article("m3", "Earthquake aftermath", "Rescuers search rubble after the quake")]
+    store(backend, "ev-old", first)
+    store(backend, "ev-new", second)
+    assert backend.counts()["events"] == 2
+
+    survivor = event_of("ev-old", first + second, title="Quake hits city", aliases=["ev-new"])
+    assert backend.write_events([survivor]) == []
+
+    assert backend.counts() == {"articles": 3, "events": 1}
+    assert backend.get_article("m3")["event_id"] == "ev-old"
+    merged = backend.get_event("ev-new")
+    assert merged is not None and merged.event_id == "ev-old"
+    assert merged.article_ids == ["m1", "m2", "m3"] and merged.aliases == ["ev-new"]
+    assert {a["id"] for a in backend.articles_of_event("ev-old")} == {"m1", "m2", "m3"}
+
+
+def test_concurrent_writers_lose_no_article(settings):
+    members = [article(f"c{i}", "Storm", f"storm report {i}", event="ev-storm") for i in range(8)]
+    writers = [ElasticsearchBackend.from_settings(settings) for _ in range(4)]
+    assert writers[0].write_articles(members) == []
+    barrier = threading.Barrier(len(writers))
+    errors: list[BaseException] = []
+
+    def write(index: int, backend: ElasticsearchBackend) -> None:
+        # Each writer saw the event with the first article plus two of its own.
+        view = [members[0], members[1 + 2 * index], members[2 + 2 * index] if 2 + 2 * index < 8 else members[0]]
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(3):
+                assert backend.write_events([event_of("ev-storm", view)]) == []
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i, w)) for i, w in enumerate(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors
+    event = writers[0].get_event("ev-storm")
+    assert sorted(event.article_ids) == sorted(m.article.id for m in members)
+    assert writers[0].counts()["events"] == 1
+    for w in writers:
+        w.close()
+
+
+def test_state_round_trip(backend):
+    assert backend.load_state("clusterer") is None
+    blob = bytes(range(256)) * 100
+    backend.save_state("clusterer", blob)
+    assert backend.load_state("clusterer") == blob
+    backend.save_state("clusterer", b"v2")
+    assert backend.load_state("clusterer") == b"v2"
+
+
+def test_mapping_rejection_becomes_a_dead_letter(backend):
+    good = article("ok1", "Fine", "fine")
+    bad = article("bad1", "Too big a hash", "text")
+    bad.article.content_hash = "z" * 40_000  # a keyword term over Lucene's 32 KB limit
+    too_long_id = article("x" * 600, "Long id", "text")
+    dead = backend.write_articles([good, bad, too_long_id])
+
+    assert all(isinstance(d, DeadLetter) for d in dead)
+    assert sorted(d.reason for d in dead) == ["mapping_rejected", "mapping_rejected"]
+    by_origin = {d.origin: d for d in dead}
+    assert "document_parsing_exception" in by_origin["https://example.org/bad1"].detail
+    assert by_origin["https://example.org/bad1"].stage == "index"
+    assert '"id": "bad1"' in by_origin["https://example.org/bad1"].raw
+    assert backend.counts()["articles"] == 1
+    assert backend.known_article_ids(["ok1", "bad1"]) == {"ok1"}
+
+
+@pytest.fixture(scope="module")
+def news(module_backend):
+    backend = module_backend
+    store(backend, "ev-call", [
+        article("p1", "Trump and Putin hold phone call", "Trump said the phone call with Putin was constructive", source="a.example", at=T0),
+        article("p2", "Putin vows response in call with Trump", "The Kremlin confirmed the call", source="b.example", at=T0 + timedelta(hours=3)),
+    ])
+    store(backend, "ev-drone", [article("d1", "Drone strikes hit air bases", "Ukraine drones destroyed bombers; Putin was told by phone", source="c.example", at=T0 - timedelta(days=3))])
+    store(backend, "ev-rain", [article("r1", "Heavy rain floods valley", "Rivers burst their banks", source="a.example", language="de", at=T0 - timedelta(days=40))])
+    for i in range(12):
+        store(backend, f"ev-tennis-{i:02d}", [article(f"t{i}", f"Tennis final {i}", "A tennis final was played", source="d.example", at=T0 - timedelta(days=i))])
+    backend.refresh()
+    return backend
+
+
+def test_search_ranks_the_matching_event_first_with_highlights(news):
+    page = news.search(SearchQuery("Putin phone call"))
+    assert page.total == 2  # the drone event's article mentions Putin and a phone too
+    top = page.hits[0]
+    assert top.event_id == "ev-call" and top.article_count == 2
+    assert top.article_ids == ["p1", "p2"] and top.sources == ["a.example", "b.example"]
+    assert "<mark>" in top.snippet and "</mark>" in top.snippet
+    assert page.hits[0].score > page.hits[1].score
+
+
+def test_search_matches_member_article_text(news):
+    page = news.search(SearchQuery("Kremlin confirmed"))
+    assert [h.event_id for h in page.hits] == ["ev-call"]
+    assert "<mark>Kremlin</mark>" in page.hits[0].snippet
+
+
+def test_search_filters(news):
+    assert [h.event_id for h in news.search(SearchQuery("Putin", source="c.example")).hits] == ["ev-drone"]
+    assert [h.event_id for h in news.search(SearchQuery("rain", language="de")).hits] == ["ev-rain"]
+    assert news.search(SearchQuery("rain", language="en")).total == 0
+    recent = news.search(SearchQuery("Putin", date_from=T0 - timedelta(days=1)))
+    assert [h.event_id for h in recent.hits] == ["ev-call"]
+    older = news.search(SearchQuery("Putin", date_to=T0 - timedelta(days=1)))
+    assert [h.event_id for h in older.hits] == ["ev-drone"]
+
+
+def test_search_pages_without_overlap(news):
+    pages = [news.search(SearchQuery("tennis final", page=p, size=5)) for p in (1, 2, 3)]
+    assert all(p.total == 12 for p in pages)
+    ids = [h.event_id for p in pages for h in p.hits]
+    assert [len(p.hits) for p in pages] == [5, 5, 2]
+    assert sorted(ids) == sorted(f"ev-tennis-{i:02d}" for i in range(12))
+
+
+def test_recency_boost_prefers_recent_events(backend):
+    now = datetime.now(timezone.utc)
+    store(backend, "ev-recent", [article("n1", "Election results", "votes counted", at=now)])
+    store(backend, "ev-stale", [article("n2", "Election results", "votes counted", at=now - timedelta(days=60))])
+    backend.refresh()
+    plain = backend.search(SearchQuery("election results"))
+    assert plain.hits[0].score == pytest.approx(plain.hits[1].score)
+    boosted = backend.search(SearchQuery("election results", recency_boost=2.0))
+    assert boosted.hits[0].event_id == "ev-recent"
+    assert boosted.hits[0].score > boosted.hits[1].score * 1.5
+
+
+def test_html_in_titles_is_escaped_in_snippets(backend):
+    store(backend, "ev-html", [article("h1", "<script>alert(1)</script> budget", "plain")])
+    backend.refresh()
+    snippet = backend.search(SearchQuery("budget")).hits[0].snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet

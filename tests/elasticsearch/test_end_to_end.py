@@ -1,0 +1,113 @@
+"""`newsbeam ingest` and `newsbeam search` with `--es-url`, against the real node."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from newsbeam.connectors.sinks import BackendSettings
+from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
+
+pytestmark = pytest.mark.integration
+
+SEED_IDS = {"seed-a", "seed-b", "seed-c"}
+
+
+@pytest.fixture
+def es_cli(newsbeam, es_url, index_prefix, monkeypatch, tmp_path):
+    """`newsbeam …` against the test node, in this test's own indices."""
+    monkeypatch.setenv("NEWSBEAM_ES_INDEX_PREFIX", index_prefix)
+    data_dir = str(tmp_path / "data")
+
+    def run(*args: str, expect_exit: int = 0):
+        return newsbeam(*args, "--data-dir", data_dir, "--es-url", es_url, expect_exit=expect_exit)
+
+    return run
+
+
+@pytest.fixture
+def reader(es_url, index_prefix, tmp_path):
+    backend = ElasticsearchBackend.from_settings(BackendSettings(data_dir=tmp_path, es_url=es_url, es_index_prefix=index_prefix))
+    yield backend
+    backend.client.close()
+
+
+def _event_docs(backend: ElasticsearchBackend) -> dict[str, dict]:
+    backend.refresh()
+    response = backend.client.search(index=backend.names.events, size=1000, query={"match_all": {}})
+    return {hit["_id"]: hit["_source"] for hit in response["hits"]["hits"]}
+
+
+def test_seed_call_is_one_event_found_first(es_cli, reader, corpus):
+    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+    events = _event_docs(reader)
+    assert len(events) == 1
+    (event,) = events.values()
+    assert set(event["article_ids"]) == SEED_IDS and event["article_count"] == 3
+    for article_id in SEED_IDS:
+        assert reader.get_article(article_id)["event_id"] == event["event_id"]
+
+    hits = json.loads(es_cli("search", "Putin phone call", "--json").output)
+    assert hits[0]["event_id"] == event["event_id"]
+    assert set(hits[0]["article_ids"]) == SEED_IDS
+    assert "<mark>" in hits[0]["snippet"]
+
+
+def test_reingesting_changes_no_count_and_no_event(es_cli, reader, corpus):
+    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+    counts, events = reader.counts(), _event_docs(reader)
+    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+    assert reader.counts() == counts == {"articles": 3, "events": 1}
+    assert _event_docs(reader) == events
+
+
+@pytest.mark.slow
+def test_node_stopped_mid_ingest_then_rerun_indexes_each_article_once(es_cli, reader, own_node, corpus, es_url, index_prefix, monkeypatch):
+    """The run retries while the node is away; a re-run afterwards changes nothing."""
+    source = corpus / "uci_dev.jsonl"
+    expected = {json.loads(line)["id"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()}
+    monkeypatch.setenv("NEWSBEAM_ES_RETRY_SECONDS", "300")
+    client = Elasticsearch(es_url, request_timeout=5)
+    outcome: dict[str, object] = {}
+
+    def ingest() -> None:
+        try:
+            outcome["output"] = es_cli("ingest", str(source)).output
+        except BaseException as exc:  # surfaced by the asserts below
+            outcome["error"] = exc
+
+    run = threading.Thread(target=ingest)
+    run.start()
+    stopped = False
+    try:
+        deadline = time.monotonic() + 300
+        while run.is_alive() and time.monotonic() < deadline:
+            # Stop as soon as the first articles are in, so the rest must wait for the node.
+            if client.options(ignore_status=404).count(index=f"{index_prefix}-articles").get("count", 0) > 0:
+                own_node.stop()
+                stopped = True
+                break
+            time.sleep(0.2)
+        assert stopped, "the ingest finished before any article was visible; the test could not stop it midway"
+        time.sleep(5)
+        assert run.is_alive(), "the ingest should be waiting for the node"
+    finally:
+        if stopped:
+            own_node.start()
+        client.close()
+    run.join(timeout=600)
+    assert "error" not in outcome, outcome.get("error")
+
+    reader.refresh()
+    assert reader.counts()["articles"] == len(expected)
+    assert reader.known_article_ids(expected) == expected
+    events = _event_docs(reader)
+    members = [a for e in events.values() for a in e["article_ids"]]
+    assert len(members) == len(set(members)) == len(expected)
+
+    es_cli("ingest", str(source))
+    assert reader.counts() == {"articles": len(expected), "events": len(events)}
