@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.dedup import ExactDuplicateIndex, NearDuplicateIndex
-from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig
+from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, has_stemmer
 from newsbeam.pipelines.hot_window import ExpiryQueue
 from newsbeam.schemas import Article, Event
 
@@ -46,6 +46,40 @@ class Assignment:
     duplicate_kind: str | None = None
 
 
+def assignment_key(article: Article, config: AssignConfig) -> str:
+    """The state key an article is assigned under: its language when it can be
+    stemmed, else the fallback language its features were built with.
+
+    Short headlines often come back from language detection as "": keyed by the
+    raw language they would sit in a state of their own, apart from the same
+    story's longer articles, while their terms are stemmed like the fallback's.
+    """
+    language = article.language
+    return language if has_stemmer(language) else config.features.fallback_language
+
+
+class EventAliases:
+    """Event id → surviving event id, learnt from drained events' `aliases`.
+
+    Decisions name the event an article joined at that moment; a later merge
+    makes that id an alias. This map (unlike the assigner's own, which forgets
+    with the hot window) resolves such ids for a whole run.
+    """
+
+    def __init__(self) -> None:
+        self._survivor: dict[str, str] = {}
+
+    def update(self, events: list[Event]) -> None:
+        for event in events:
+            for alias in event.aliases:
+                self._survivor[alias] = event.event_id
+
+    def resolve(self, event_id: str) -> str:
+        while event_id in self._survivor:
+            event_id = self._survivor[event_id]
+        return event_id
+
+
 class OnlineAssigner:
     """Dedup and clustering state, advanced one article at a time."""
 
@@ -67,7 +101,7 @@ class OnlineAssigner:
         if original is not None and original in self._event_of:
             event_id = self.clusterer.resolve(self._event_of[original])
             self.clusterer.add_duplicate(event_id, article)
-            self.exact.add(article)
+            self.exact.add(article, original)
             return Assignment(article.id, event_id, original, kind)
         event_id = self.clusterer.assign(article, features)
         self.exact.add(article)
@@ -77,6 +111,14 @@ class OnlineAssigner:
         for old in self._event_expiry.expired():
             self._event_of.pop(old, None)
         return Assignment(article.id, event_id, None, None)
+
+    def resolve(self, event_id: str) -> str:
+        """The current id of an event an earlier `Assignment` named.
+
+        Converging events merge, the younger into the older; an id handed out
+        before the merge is an alias of the survivor from then on.
+        """
+        return self.clusterer.resolve(event_id)
 
     def drain_events(self) -> list[Event]:
         """Events created or changed since the last call, ready to upsert."""

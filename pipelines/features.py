@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import snowballstemmer
@@ -43,6 +44,9 @@ class FeatureConfig:
     #: Only the opening of a long article counts for clustering: ledes name the
     #: event, tails wander into background that links unrelated stories.
     body_words: int = 400
+    #: Stemmer for articles whose language could not be told (short headlines):
+    #: one consistent stemmer keeps them comparable with each other.
+    fallback_language: str = "en"
 
 
 @dataclass(slots=True)
@@ -59,13 +63,18 @@ class ArticleFeatures:
     shingle_count: int
 
 
+def has_stemmer(language: str) -> bool:
+    """Whether terms of this language are stemmed (else the fallback stemmer is used)."""
+    return language in _SNOWBALL
+
+
 @cache
 def _stemmer(language: str):
     name = _SNOWBALL.get(language)
     return snowballstemmer.stemmer(name) if name else None
 
 
-@cache
+@lru_cache(maxsize=1 << 18)
 def _stem(language: str, word: str) -> str:
     stemmer = _stemmer(language)
     return stemmer.stemWord(word) if stemmer else word
@@ -73,7 +82,7 @@ def _stem(language: str, word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Case-folded word tokens, apostrophes inside words kept."""
-    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+    return _WORD.findall(text.casefold().replace("’", "'"))
 
 
 def entities(text: str) -> list[str]:
@@ -99,44 +108,73 @@ def _weigh(counts: Counter, factor: float, terms: dict[str, float]) -> None:
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
-    language = article.language
+    language = article.language if has_stemmer(article.language) else config.fallback_language
     surface: dict[str, str] = {}
 
     def stems(tokens: list[str]) -> Counter:
         counts: Counter = Counter()
-        for token in tokens:
+        for token, count in Counter(tokens).items():
             if len(token) < 2 and not token.isdigit():
                 continue
             stem = _stem(language, token)
             surface.setdefault(stem, token)
-            counts[stem] += 1
+            counts[stem] += count
         return counts
 
     body_tokens = words(article.text)[: config.body_words]
     terms: dict[str, float] = {}
     _weigh(stems(body_tokens), 1.0, terms)
     _weigh(stems(words(article.title)), config.title_weight, terms)
+    # Names boost the stems they are made of rather than forming phrase features
+    # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
     lede = " ".join(article.text.split()[: config.body_words])
-    entity_counts = Counter(f"@{e}" for e in entities(f"{article.title}. {lede}"))
-    for entity in entity_counts:
-        surface.setdefault(entity, entity[1:])
-    _weigh(entity_counts, config.entity_weight, terms)
+    _weigh(stems(words(" ".join(entities(f"{article.title}. {lede}")))), config.entity_weight, terms)
     return terms, surface
 
 
-def shingles(text: str, size: int) -> list[bytes]:
-    """Word n-grams of the folded text: what two copies of one wire story share."""
+#: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).
+_CHAIN = np.uint64(0x01000193)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+def shingle_hashes(text: str, size: int) -> np.ndarray:
+    """32-bit hashes of the word n-grams of the folded text (what wire copies share).
+
+    Each word is hashed once (cached) and the n-grams are chained in numpy:
+    hashing every shingle's bytes with SHA-1 cost more than all other features
+    together. MinHash mixes the values again, so a simple chain is enough.
+    """
     tokens = fold_for_comparison(text).split()
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
     size = max(1, min(size, len(tokens)))
-    return [" ".join(tokens[i : i + size]).encode("utf-8") for i in range(len(tokens) - size + 1)]
+    hashes = np.fromiter((_word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    count = len(tokens) - size + 1
+    chained = hashes[:count].copy()
+    for offset in range(1, size):
+        chained = (chained * _CHAIN + hashes[offset : offset + count]) & _LOW32
+    return chained
+
+
+@cache
+def _template(num_perm: int) -> MinHash:
+    # Building the permutations costs more than hashing a whole article: make them once.
+    return MinHash(num_perm=num_perm, seed=1)
 
 
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
     terms, surface = term_weights(article, config)
-    article_shingles = shingles(article.text, config.shingle_words)
-    minhash = MinHash(num_perm=config.num_perm, seed=1)
-    minhash.update_batch(article_shingles)
+    article_shingles = shingle_hashes(article.text, config.shingle_words)
+    template = _template(config.num_perm)
+    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=template.permutations, scheme=template.scheme,
+                      hashfunc=int)
+    minhash.update_batch(article_shingles.tolist())
     return ArticleFeatures(
         article_id=article.id,
         published=article.published,

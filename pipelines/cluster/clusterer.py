@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 
 from newsbeam.pipelines.features import ArticleFeatures
 from newsbeam.pipelines.hot_window import ExpiryQueue
@@ -24,8 +25,11 @@ from newsbeam.schemas import Article, Event
 class ClusterConfig:
     """Knobs of the clusterer; the defaults are the tested configuration."""
 
-    #: Minimum time-damped cosine similarity for an article to join an event.
+    #: Minimum time-damped cosine similarity for a full-length article to join an
+    #: event. Shorter articles need less: see `threshold_for`.
     threshold: float = 0.30
+    #: Article length (distinct terms) from which `threshold` applies unscaled.
+    reference_terms: int = 60
     #: Time gap (days) over which similarity is damped by a factor e.
     time_scale_days: float = 3.0
     #: Events untouched for this long leave the hot state.
@@ -37,7 +41,24 @@ class ClusterConfig:
     index_terms: int = 30
     query_terms: int = 12
     #: Candidate events scored per article, most term overlaps first.
-    max_candidates: int = 40
+    max_candidates: int = 20
+    #: A short article is compared with the event's core: its top terms, this many
+    #: per article term (at least `core_terms_min`). A five-word headline scored
+    #: against a 150-term centroid looks unrelated however on-topic it is.
+    core_terms_per_article_term: float = 2.0
+    core_terms_min: int = 12
+    #: Every this many articles, events changed since the last pass are compared
+    #: with their neighbours, and pairs whose centroids converged are merged.
+    merge_every: int = 100
+    #: Centroid cosine (time-damped) at which two events are one.
+    merge_threshold: float = 0.4
+    #: Neighbours compared per changed event in a merge pass.
+    merge_candidates: int = 5
+    #: Document frequencies halve over this many days (event time), and terms
+    #: whose decayed count drops below `df_floor` are forgotten: IDF follows
+    #: what the stream talks about now, in memory bounded by the recent vocabulary.
+    df_half_life_days: float = 30.0
+    df_floor: float = 0.5
     #: Keywords an event shows.
     keywords: int = 8
 
@@ -57,6 +78,9 @@ class EventState:
     representative_id: str = ""
     titled: bool = False
     indexed_terms: tuple[str, ...] = ()
+    #: Centroid terms by falling weight, with the running norm of each prefix.
+    ranked: dict[str, int] = field(default_factory=dict)
+    prefix_norms: list[float] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
 
     def to_event(self, surface: dict[str, str], keyword_count: int) -> Event:
@@ -93,6 +117,11 @@ def _headline_of(article: Article) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
 
 
+#: Sort key for (term, weight) pairs; with a stable sort, ties keep their
+#: (deterministic) insertion order.
+_WEIGHT = itemgetter(1)
+
+
 class OnlineClusterer:
     """Assigns each article, in publication order, to an event."""
 
@@ -100,13 +129,16 @@ class OnlineClusterer:
         self.config = config
         self.events: dict[str, EventState] = {}
         self._document_frequency: Counter[str] = Counter()
-        self._documents = 0
+        self._documents = 0.0
+        self._df_decayed_at: datetime | None = None
         self._postings: dict[str, set[str]] = defaultdict(set)
         self._surface: dict[str, str] = {}
         self._expiry = ExpiryQueue(timedelta(days=config.hot_window_days))
         self._changed: set[str] = set()
         self._retired: dict[str, EventState] = {}
         self._merged_into: dict[str, str] = {}
+        self._since_merge: set[str] = set()
+        self._assigned = 0
 
     # -- scoring ---------------------------------------------------------------
 
@@ -117,7 +149,7 @@ class OnlineClusterer:
             term: weight * (math.log((n + 1) / (self._document_frequency[term] + 1)) + 1.0)
             for term, weight in terms.items()
         }
-        top = sorted(weighted.items(), key=lambda item: (-item[1], item[0]))[: self.config.article_terms]
+        top = sorted(weighted.items(), key=_WEIGHT, reverse=True)[: self.config.article_terms]
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         return {term: w / norm for term, w in top}
 
@@ -130,28 +162,50 @@ class OnlineClusterer:
         gap_days = abs((when - edge).total_seconds()) / 86400.0
         return math.exp(-gap_days / self.config.time_scale_days)
 
+    def threshold_for(self, vector: dict[str, float]) -> float:
+        """The join threshold for an article of this many terms.
+
+        The cosine an article can reach with its own event grows with the share of
+        its terms that the event's core explains, and its chance overlap with an
+        unrelated event shrinks as 1/sqrt(terms): so the bar scales with the
+        square root of the article's length. A headline of six terms needs about a
+        third of what a full text needs, which is how it behaves on real data.
+        """
+        scale = math.sqrt(min(1.0, len(vector) / self.config.reference_terms))
+        return self.config.threshold * scale
+
     def _candidates(self, vector: dict[str, float]) -> list[str]:
-        query = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: self.config.query_terms]
-        overlaps: Counter[str] = Counter()
-        for term, _ in query:
-            overlaps.update(self._postings.get(term, ()))
+        # Vectors and centroid tops are kept in falling weight order.
+        query = list(vector.items())[: self.config.query_terms]
+        overlaps: defaultdict[str, float] = defaultdict(float)
+        for term, weight in query:
+            for event_id in self._postings.get(term, ()):
+                overlaps[event_id] += weight
         ranked = sorted(overlaps.items(), key=lambda item: (-item[1], item[0]))
         return [event_id for event_id, _ in ranked[: self.config.max_candidates]]
 
     def similarity(self, vector: dict[str, float], event: EventState) -> float:
-        dot = sum(weight * event.centroid.get(term, 0.0) for term, weight in vector.items())
-        return dot / event.norm if event.norm else 0.0
+        """Cosine between the article and the event's core of comparable length."""
+        config = self.config
+        size = max(config.core_terms_min, int(config.core_terms_per_article_term * len(vector)))
+        size = min(size, len(event.prefix_norms))
+        if not size:
+            return 0.0
+        ranked, centroid = event.ranked, event.centroid
+        dot = sum(weight * centroid[term] for term, weight in vector.items() if ranked.get(term, size) < size)
+        return dot / event.prefix_norms[size - 1]
 
     # -- updates ---------------------------------------------------------------
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         """The id of the event this article joins (a new one if none is close)."""
+        self._decay_document_frequency(article.published)
         self._documents += 1
         self._document_frequency.update(features.terms.keys())
         for stem, word in features.surface.items():
             self._surface.setdefault(stem, word)
         vector = self._vector(features.terms)
-        best_id, best_score = None, self.config.threshold
+        best_id, best_score = None, self.threshold_for(vector)
         for event_id in self._candidates(vector):
             event = self.events[event_id]
             score = self.similarity(vector, event) * self._time_factor(event, article.published)
@@ -163,8 +217,90 @@ class OnlineClusterer:
         else:
             event = self.events[best_id]
         self._join(event, article, vector)
+        self._since_merge.add(event.event_id)
+        self._assigned += 1
+        joined = event.event_id
+        if self._assigned % self.config.merge_every == 0:
+            self._merge_converged()
         self._age_out()
-        return event.event_id
+        return self.resolve(joined)
+
+    # -- merging ---------------------------------------------------------------
+
+    def _merge_converged(self) -> None:
+        """Merge each recently changed event into a neighbour it has converged with.
+
+        Online assignment splits a story when its first articles arrive before
+        its vocabulary settles; later articles pull the pieces together, and this
+        pass joins them. The older event survives and the younger becomes its
+        alias, so ids already handed out still resolve.
+        """
+        for event_id in sorted(self._since_merge):
+            event = self.events.get(event_id)
+            if event is None or event_id in self._merged_into:
+                continue
+            # Both sides reduced to their indexed top terms: they carry most of a
+            # centroid's mass, and keep a pass at a few hundred look-ups per event.
+            top = {term: event.centroid[term] for term in event.indexed_terms}
+            top_norm = event.prefix_norms[len(top) - 1]
+            best_id, best_score = None, self.config.merge_threshold
+            for other_id in self._candidates(top)[: self.config.merge_candidates + 1]:
+                if other_id == event_id:
+                    continue
+                other = self.events[other_id]
+                other_centroid = other.centroid
+                dot = sum(w * other_centroid[t] for t, w in top.items() if t in other.ranked and other.ranked[t] < len(top))
+                score = dot / (top_norm * other.prefix_norms[min(len(top), len(other.prefix_norms)) - 1])
+                score *= self._gap_factor(event, other)
+                if score >= best_score:
+                    best_id, best_score = other_id, score
+            if best_id is not None:
+                self._merge(event, self.events[best_id])
+        self._since_merge.clear()
+
+    def _gap_factor(self, a: EventState, b: EventState) -> float:
+        if None in (a.first_seen, a.last_seen, b.first_seen, b.last_seen):
+            return 1.0
+        gap = max(a.first_seen - b.last_seen, b.first_seen - a.last_seen).total_seconds() / 86400.0
+        return math.exp(-max(0.0, gap) / self.config.time_scale_days)
+
+    def _merge(self, a: EventState, b: EventState) -> None:
+        older, younger = sorted((a, b), key=lambda e: (e.first_seen.isoformat() if e.first_seen else "", e.event_id))
+        for term, weight in younger.centroid.items():
+            older.centroid[term] = older.centroid.get(term, 0.0) + weight
+        older.article_ids.extend(younger.article_ids)
+        older.sources.extend(s for s in younger.sources if s not in older.sources)
+        older.aliases.extend([younger.event_id, *younger.aliases])
+        if younger.first_seen and (older.first_seen is None or younger.first_seen < older.first_seen):
+            older.first_seen = younger.first_seen
+        if younger.last_seen and (older.last_seen is None or younger.last_seen > older.last_seen):
+            older.last_seen = younger.last_seen
+        self._merged_into[younger.event_id] = older.event_id
+        self.events.pop(younger.event_id)
+        for term in younger.indexed_terms:
+            self._unpost(term, younger.event_id)
+        self._changed.discard(younger.event_id)
+        self._refresh(older)
+        self._expiry.touch(older.event_id, older.last_seen)
+        self._changed.add(older.event_id)
+
+    def _decay_document_frequency(self, when: datetime | None) -> None:
+        """Once per day of event time, decay all counts and drop the faded ones."""
+        if when is None:
+            return
+        if self._df_decayed_at is None:
+            self._df_decayed_at = when
+            return
+        days = (when - self._df_decayed_at).total_seconds() / 86400.0
+        if days < 1.0:
+            return
+        factor = 0.5 ** (days / self.config.df_half_life_days)
+        floor = self.config.df_floor
+        self._document_frequency = Counter(
+            {term: count * factor for term, count in self._document_frequency.items() if count * factor >= floor}
+        )
+        self._documents *= factor
+        self._df_decayed_at = when
 
     def add_duplicate(self, event_id: str, article: Article) -> None:
         """Count a duplicate in its original's event without moving the centroid."""
@@ -180,10 +316,6 @@ class OnlineClusterer:
         centroid = event.centroid
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
-        if len(centroid) > self.config.event_terms:
-            kept = sorted(centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.event_terms]
-            event.centroid = centroid = dict(kept)
-        event.norm = math.sqrt(sum(w * w for w in centroid.values()))
         event.article_ids.append(article.id)
         if article.source and article.source not in event.sources:
             event.sources.append(article.source)
@@ -191,6 +323,19 @@ class OnlineClusterer:
             # The earliest article with a headline represents the event.
             event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
         self._touch(event, article.published)
+        self._refresh(event)
+
+    def _refresh(self, event: EventState) -> None:
+        """Trim the centroid, recompute its ranking and norms, and re-post it."""
+        ordered = sorted(event.centroid.items(), key=_WEIGHT, reverse=True)[: self.config.event_terms]
+        event.centroid = dict(ordered)
+        event.ranked = {term: rank for rank, (term, _) in enumerate(ordered)}
+        running, prefix = 0.0, []
+        for _, weight in ordered:
+            running += weight * weight
+            prefix.append(math.sqrt(running))
+        event.prefix_norms = prefix
+        event.norm = prefix[-1] if prefix else 0.0
         self._reindex(event)
 
     def _touch(self, event: EventState, when: datetime | None) -> None:
@@ -201,8 +346,7 @@ class OnlineClusterer:
         self._changed.add(event.event_id)
 
     def _reindex(self, event: EventState) -> None:
-        top = sorted(event.centroid.items(), key=lambda item: (-item[1], item[0]))[: self.config.index_terms]
-        terms = tuple(term for term, _ in top)
+        terms = tuple(list(event.centroid)[: self.config.index_terms])
         for term in set(event.indexed_terms) - set(terms):
             self._unpost(term, event.event_id)
         for term in terms:
@@ -218,7 +362,11 @@ class OnlineClusterer:
 
     def _age_out(self) -> None:
         for event_id in self._expiry.expired():
-            event = self.events.pop(event_id)
+            event = self.events.pop(event_id, None)
+            if event is None:  # merged into another event meanwhile
+                continue
+            for alias in event.aliases:
+                self._merged_into.pop(alias, None)
             if event_id in self._changed:
                 self._retired[event_id] = event
             for term in event.indexed_terms:

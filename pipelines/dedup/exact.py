@@ -29,9 +29,11 @@ class ExactDuplicateIndex:
                 return original
         return None
 
-    def add(self, article: Article) -> None:
+    def add(self, article: Article, original: str | None = None) -> None:
+        """Remember the article's keys; a copy's keys lead to its original, so a
+        copy of a copy still points at the first-seen article."""
         for key in self._keys(article):
-            self._first.setdefault(key, article.id)
+            self._first.setdefault(key, original or article.id)
             self._expiry.touch(key, article.published)
         for key in self._expiry.expired():
             self._first.pop(key, None)

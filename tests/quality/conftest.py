@@ -1,0 +1,40 @@
+"""Fixtures for dedup and clustering quality tests (the shared corpus comes from
+the project-wide `corpus` fixture)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsbeam.pipelines.normalize import normalize_record
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_records(corpus: Path) -> list[dict]:
+    return _read_jsonl(corpus / "seed_call.jsonl")
+
+
+@pytest.fixture(scope="session")
+def fulltext_records() -> list[dict]:
+    """Invented full-text articles: 7 events by several outlets, syndicated copies, one-offs."""
+    return _read_jsonl(FIXTURES / "fulltext_events.jsonl")
+
+
+@pytest.fixture
+def make_article():
+    def make(**fields):
+        record = {"id": "a", "url": "https://example.org/a", "title": "", "published": "2025-06-04T12:00:00+00:00",
+                  "source": "Example", "language": "en"}
+        record.update(fields)
+        return normalize_record(record)
+
+    return make

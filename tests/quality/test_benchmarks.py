@@ -1,0 +1,38 @@
+"""The benchmark scripts work end to end on tiny inputs (the real runs are manual)."""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks import scale
+from benchmarks.synthetic import StreamConfig, SyntheticStream
+
+
+def test_synthetic_stream_is_ordered_deterministic_and_labelled():
+    first = list(SyntheticStream(StreamConfig(articles=400, seed=1)))
+    assert first == list(SyntheticStream(StreamConfig(articles=400, seed=1)))
+    assert len(first) == 400
+    times = [record["published"] for record, _ in first]
+    assert times == sorted(times)
+    copies = [truth for _, truth in first if truth["duplicate_of"]]
+    assert copies and all(t["duplicate_of"] for t in copies)
+    assert len({truth["event"] for _, truth in first}) > 20
+
+
+def test_bcubed_from_labels_matches_definition():
+    import numpy as np
+
+    assert scale.bcubed_from_labels(np.array([0, 0, 1]), np.array([5, 5, 6])) == (1.0, 1.0, 1.0)
+    p, r, _ = scale.bcubed_from_labels(np.array([0, 0, 0]), np.array([1, 1, 2]))
+    assert (round(p, 4), r) == (round(5 / 9, 4), 1.0)
+
+
+def test_scale_script_writes_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(scale, "CACHE", tmp_path / "cache" / "bench")
+    out = tmp_path / "results"
+    assert scale.main(["--sizes", "300", "600", "--workers", "1", "--out", str(out)]) == 0
+    results = json.loads((out / "scale.json").read_text())
+    assert [r["articles"] for r in results] == [300, 600]
+    assert all(0.5 < r["bcubed_f1"] <= 1.0 and r["articles_per_second"] > 0 for r in results)
+    assert "| 600 |" in (out / "scale.md").read_text()

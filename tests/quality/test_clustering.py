@@ -1,0 +1,114 @@
+"""Event clustering quality on labelled streams, and its guarantees."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from benchmarks.quality import evaluate, load, run, synthetic
+from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner, assignment_key
+from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
+from newsbeam.pipelines.cluster.clusterer import event_id_for
+from newsbeam.pipelines.features import featurize
+from newsbeam.pipelines.normalize.text import content_hash
+from newsbeam.schemas import Article, Event
+
+
+def test_seed_articles_form_one_event_without_duplicates(seed_records):
+    decided = run(seed_records)
+    assert len({event for event, _ in decided.values()}) == 1
+    assert all(original is None for _, original in decided.values())
+
+
+def test_fulltext_check_set(fulltext_records):
+    gold = {r["id"]: r["event"] for r in fulltext_records}
+    copies = {r["id"]: r["duplicate_of"] for r in fulltext_records if r["duplicate_of"]}
+    scores = evaluate(fulltext_records, gold, copies)
+    assert scores.f1 >= 0.95, scores
+    assert (scores.dedup_precision, scores.dedup_recall) == (1.0, 1.0), scores
+
+
+def test_synthetic_stream():
+    records, gold, copies = synthetic(1500)
+    scores = evaluate(records, gold, copies)
+    assert scores.f1 >= 0.95, scores
+    assert scores.dedup_precision >= 0.99 and scores.dedup_recall >= 0.95, scores
+
+
+@pytest.mark.slow
+def test_headline_development_slice(corpus):
+    records, gold, _ = load(f"{corpus / 'uci_dev.jsonl'}:{corpus / 'uci_dev.labels.jsonl'}")
+    scores = evaluate(records, gold)
+    # Above the label-tuned TF-IDF + average-link reference (0.73-0.79) needs more work;
+    # this guards the current level (0.78) against regressions.
+    assert scores.f1 >= 0.76, scores
+
+
+def test_same_input_and_config_give_identical_output(fulltext_records):
+    records, _, _ = synthetic(400, seed=3)
+    assert run(records) == run(records)
+    assert run(fulltext_records) == run(fulltext_records)
+
+
+def test_snapshot_resumes_exactly_where_the_run_stopped():
+    records, _, _ = synthetic(400, seed=5)
+    inputs = [{k: v for k, v in r.items() if k not in ("event", "duplicate_of")} for r in records]
+    from newsbeam.pipelines.normalize import normalize_record
+
+    articles = sorted((normalize_record(r) for r in inputs), key=lambda a: a.sort_key)
+    config = AssignConfig()
+    whole = OnlineAssigner(config)
+    expected = [whole.process(a, featurize(a)) for a in articles]
+    first = OnlineAssigner(config)
+    got = [first.process(a, featurize(a)) for a in articles[:200]]
+    resumed = OnlineAssigner.restore(first.snapshot(), config)
+    got += [resumed.process(a, featurize(a)) for a in articles[200:]]
+    assert got == expected
+
+
+def _article(article_id: str, title: str, when: datetime) -> Article:
+    return Article(id=article_id, url="", title=title, text=title, published=when, language="en", source=article_id,
+                   content_hash=content_hash(title))
+
+
+def test_converging_events_merge_into_the_older_one():
+    # A join threshold so high that every article opens its own event: only the
+    # merge pass can bring the two identical-topic events together.
+    config = AssignConfig(cluster=ClusterConfig(threshold=10.0, merge_every=2, merge_threshold=0.3))
+    assigner = OnlineAssigner(config)
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    titles = ["Volcano erupts on Iceland's Reykjanes peninsula", "Reykjanes volcano erupts again in Iceland"]
+    decisions = [
+        assigner.process(a, featurize(a))
+        for a in (_article(f"v{i}", t, start + timedelta(hours=i)) for i, t in enumerate(titles))
+    ]
+    older, younger = decisions[0].event_id, event_id_for("v1")
+    assert decisions[1].event_id == older  # merged in the same step that opened it
+    assert assigner.resolve(younger) == older
+    events = {e.event_id: e for e in assigner.drain_events()}
+    assert events[older].aliases == [younger]
+    assert events[older].article_ids == ["v0", "v1"]
+
+
+def test_cold_events_leave_the_hot_state():
+    clusterer = OnlineClusterer(ClusterConfig(hot_window_days=1))
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    for day in range(10):
+        article = _article(f"d{day}", f"Unrelated story number {day} about topic{day}", start + timedelta(days=day))
+        clusterer.assign(article, featurize(article))
+    assert len(clusterer.events) <= 2
+
+
+def test_undetected_language_shares_the_fallback_state(make_article):
+    config = AssignConfig()
+    headline = make_article(title="Fed's Plosser sees high bar", text="Fed's Plosser sees high bar", language="")
+    assert assignment_key(headline, config) == "en"
+    assert assignment_key(make_article(text="Der Bundestag hat am Freitag beschlossen", language="de"), config) == "de"
+
+
+def test_event_aliases_resolve_ids_after_the_hot_state_forgot_them():
+    aliases = EventAliases()
+    aliases.update([Event("e1", "", "", [], [], None, None, aliases=["e2"]),
+                    Event("e0", "", "", [], [], None, None, aliases=["e1"])])
+    assert [aliases.resolve(e) for e in ("e0", "e1", "e2", "e3")] == ["e0", "e0", "e0", "e3"]
