@@ -10,20 +10,20 @@ from __future__ import annotations
 import math
 import re
 import zlib
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import snowballstemmer
 from datasketch import MinHash
 
-from newsbeam.pipelines.normalize.text import fold_for_comparison
+from newsbeam.pipelines.normalize.text import comparison_words
 from newsbeam.schemas import Article
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_ENTITY = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*")
 _SNOWBALL = {
     "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
     "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french", "hi": "hindi",
@@ -62,6 +62,31 @@ class ArticleFeatures:
     signature: np.ndarray
     shingle_count: int
 
+    def __reduce__(self):
+        # Features cross a process boundary between featurizing and the sequential
+        # assignment; pickled as two dicts of a few hundred entries they cost more
+        # than the assignment itself. Terms go as one key tuple and one packed
+        # array of weights; `surface` has the same keys in the same order and
+        # mostly maps a stem to itself, so only the other entries are sent.
+        keys = tuple(self.terms)
+        weights = array("d", self.terms.values()).tobytes()
+        if keys == tuple(self.surface):
+            renamed = [(stem, word) for stem, word in self.surface.items() if word != stem]
+            surface = (tuple(stem for stem, _ in renamed), tuple(word for _, word in renamed))
+        else:
+            surface = self.surface
+        return _rebuild_features, (self.article_id, self.published, keys, weights, surface, self.signature,
+                                   self.shingle_count)
+
+
+def _rebuild_features(article_id, published, keys, weights, surface, signature, shingle_count) -> ArticleFeatures:
+    if isinstance(surface, tuple):
+        stems, words = surface
+        surface = dict(zip(keys, keys))
+        surface.update(zip(stems, words))
+    return ArticleFeatures(article_id, published, dict(zip(keys, array("d", weights))), surface, signature,
+                           shingle_count)
+
 
 def has_stemmer(language: str) -> bool:
     """Whether terms of this language are stemmed (else the fallback stemmer is used)."""
@@ -74,10 +99,44 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(name) if name else None
 
 
-@lru_cache(maxsize=1 << 18)
-def _stem(language: str, word: str) -> str:
+class _Memo(dict):
+    """A per-process memo of a pure function of one string, emptied when full.
+
+    News vocabulary is Zipfian: a few tens of thousands of words make up nearly
+    every token, so looking a word up here costs a fraction of stemming or hashing
+    it again. A plain dict whose misses are filled by `__missing__` keeps the hit
+    path in C (no Python call per token, unlike `lru_cache`); emptying it when it
+    reaches `limit` bounds memory on streams with an open vocabulary.
+    """
+
+    def __init__(self, compute, limit: int = 1 << 18) -> None:
+        super().__init__()
+        self._compute = compute
+        self._limit = limit
+
+    def __missing__(self, key: str):
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
+
+
+def _stem_or_skip(stemmer, token: str) -> str | None:
+    """A token's stem, or None for single letters (digits count: "5" is a term)."""
+    if len(token) < 2 and not token.isdigit():
+        return None
+    if stemmer is None:
+        return token
+    stem = stemmer.stemWord(token)
+    # The token itself when stemming leaves it unchanged: one string object, which
+    # pickling sends once for both the term and its surface form.
+    return token if stem == token else stem
+
+
+@cache
+def _stems(language: str) -> _Memo:
     stemmer = _stemmer(language)
-    return stemmer.stemWord(word) if stemmer else word
+    return _Memo(lambda token: _stem_or_skip(stemmer, token))
 
 
 def words(text: str) -> list[str]:
@@ -85,101 +144,143 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold().replace("’", "'"))
 
 
+#: A run of capitalised words, `\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*`, written
+#: to start with its first capital (so the scan skips ahead to capitals instead
+#: of testing a word boundary everywhere), with what precedes the run captured
+#: by two lookbehinds: a sentence end right before it, or a sentence end and one
+#: whitespace character.
+_ENTITY_IN_CONTEXT = re.compile(
+    r"""([A-Z](?<!\w.)(?:(?<=([.!?"“]).)|(?<=([.!?"“]\s).))?[\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"""
+)
+
+
 def entities(text: str) -> list[str]:
     """Capitalised word runs (names, places) that do not start a sentence.
 
     A crude but language-agnostic proxy for named entities: it is what separates
-    two stories that share only common verbs.
+    two stories that share only common verbs. One `findall` does both the scan
+    and the sentence-start test, which per-match Python code made a tenth of
+    all featurizing.
     """
-    found = []
-    for match in _ENTITY.finditer(text):
-        start = match.start()
-        before = text[max(0, start - 2) : start].strip()
-        if start == 0 or before.endswith((".", "!", "?", "\n", "\"", "“")):
-            continue
-        found.append(match.group().casefold())
+    found = [run.casefold() for run, after_end, after_end_space in _ENTITY_IN_CONTEXT.findall(text)
+             if not (after_end or after_end_space)]
+    if text[:1].isascii() and text[:1].isupper() and found:
+        # The text opens with a capitalised run: the first match, at position 0, starts a sentence.
+        del found[0]
     return found
 
 
-def _weigh(counts: Counter, factor: float, terms: dict[str, float]) -> None:
-    for term, count in counts.items():
-        terms[term] = terms.get(term, 0.0) + factor * (1.0 + math.log(count))
+#: 1 + ln(count), the sublinear weight of a term seen `count` times in a field.
+_SUBLINEAR = _Memo(lambda count: 1.0 + math.log(count))
+
+
+def _add_field(tokens: list[str], factor: float, stem_of, terms: dict[str, float], surface: dict[str, str]) -> None:
+    """Add one field's stems to `terms` with weight factor × (1 + ln count), and the
+    first word seen for each new stem to `surface`."""
+    stems = list(map(stem_of, tokens))
+    counts = Counter(stems)
+    counts.pop(None, None)  # tokens too short to be terms
+    # Iterating backwards, the earliest word of each stem is written last.
+    first_word = dict(zip(reversed(stems), reversed(tokens)))
+    weights = map(_SUBLINEAR.__getitem__, counts.values())
+    if not terms:
+        # The first field (the body, hundreds of stems): nothing to add to, so
+        # both dicts are built without a Python loop.
+        terms.update(zip(counts, [factor * weight for weight in weights]))
+        surface.update(zip(counts, map(first_word.__getitem__, counts)))
+        return
+    for stem, weight in zip(counts, weights):
+        terms[stem] = terms.get(stem, 0.0) + factor * weight
+        if stem not in surface:
+            surface[stem] = first_word[stem]
 
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
     language = article.language if has_stemmer(article.language) else config.fallback_language
-    surface: dict[str, str] = {}
-
-    def stems(tokens: list[str]) -> Counter:
-        counts: Counter = Counter()
-        for token, count in Counter(tokens).items():
-            if len(token) < 2 and not token.isdigit():
-                continue
-            stem = _stem(language, token)
-            surface.setdefault(stem, token)
-            counts[stem] += count
-        return counts
-
-    body_tokens = words(article.text)[: config.body_words]
+    stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
-    _weigh(stems(body_tokens), 1.0, terms)
-    _weigh(stems(words(article.title)), config.title_weight, terms)
+    surface: dict[str, str] = {}
+    _add_field(words(article.text)[: config.body_words], 1.0, stem_of, terms, surface)
+    _add_field(words(article.title), config.title_weight, stem_of, terms, surface)
     # Names boost the stems they are made of rather than forming phrase features
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
     lede = " ".join(article.text.split()[: config.body_words])
-    _weigh(stems(words(" ".join(entities(f"{article.title}. {lede}")))), config.entity_weight, terms)
+    _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, stem_of, terms, surface)
     return terms, surface
 
 
 #: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).
-_CHAIN = np.uint64(0x01000193)
-_LOW32 = np.uint64(0xFFFFFFFF)
-
-
-@lru_cache(maxsize=1 << 18)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8"))
+_CHAIN = np.uint32(0x01000193)
+_word_hashes = _Memo(lambda word: zlib.crc32(word.encode("utf-8")))
 
 
 def shingle_hashes(text: str, size: int) -> np.ndarray:
     """32-bit hashes of the word n-grams of the folded text (what wire copies share).
 
-    Each word is hashed once (cached) and the n-grams are chained in numpy:
-    hashing every shingle's bytes with SHA-1 cost more than all other features
-    together. MinHash mixes the values again, so a simple chain is enough.
+    Each word is hashed once (memoized) and the n-grams are chained in numpy
+    (uint32 arithmetic wraps, which is the intended modulo 2^32): hashing every
+    shingle's bytes with SHA-1 cost more than all other features together.
+    MinHash mixes the values again, so a simple chain is enough.
     """
-    tokens = fold_for_comparison(text).split()
+    tokens = comparison_words(text)
     if not tokens:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint32)
     size = max(1, min(size, len(tokens)))
-    hashes = np.fromiter((_word_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    hashes = np.fromiter(map(_word_hashes.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
     count = len(tokens) - size + 1
     chained = hashes[:count].copy()
     for offset in range(1, size):
-        chained = (chained * _CHAIN + hashes[offset : offset + count]) & _LOW32
+        chained *= _CHAIN
+        chained += hashes[offset : offset + count]
     return chained
 
 
+class MinHasher:
+    """datasketch's MinHash (scheme `affine32`, seed 1), applied to a whole array at once.
+
+    `MinHash.update_batch` calls the hash function once per value in Python and
+    checks every value; for shingle hashes that are already a uint32 array the
+    same arithmetic — the MurmurHash3 finalizer, then `a * h + b` wrapping in
+    uint32 per permutation, then the minimum — is a few numpy operations.
+    Signatures are bit-identical to datasketch's (a test holds them to it), so
+    they stay comparable with ones made before and with `MinHashLSH`.
+    """
+
+    def __init__(self, num_perm: int, seed: int = 1) -> None:
+        template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+        self._a, self._b = template.permutations.astype(np.uint32)
+        self._empty = template.hashvalues.astype(np.uint32)
+
+    def signature(self, values: np.ndarray) -> np.ndarray:
+        if not len(values):
+            return self._empty.copy()
+        h = values.astype(np.uint32)
+        h ^= h >> 16
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> 13
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> 16
+        permuted = np.multiply.outer(h, self._a)
+        permuted += self._b
+        return permuted.min(axis=0)
+
+
 @cache
-def _template(num_perm: int) -> MinHash:
+def _minhasher(num_perm: int) -> MinHasher:
     # Building the permutations costs more than hashing a whole article: make them once.
-    return MinHash(num_perm=num_perm, seed=1)
+    return MinHasher(num_perm)
 
 
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
     terms, surface = term_weights(article, config)
     article_shingles = shingle_hashes(article.text, config.shingle_words)
-    template = _template(config.num_perm)
-    minhash = MinHash(num_perm=config.num_perm, seed=1, permutations=template.permutations, scheme=template.scheme,
-                      hashfunc=int)
-    minhash.update_batch(article_shingles.tolist())
     return ArticleFeatures(
         article_id=article.id,
         published=article.published,
         terms=terms,
         surface=surface,
-        signature=minhash.hashvalues.astype(np.uint32),
+        signature=_minhasher(config.num_perm).signature(article_shingles),
         shingle_count=len(article_shingles),
     )

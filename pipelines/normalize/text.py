@@ -24,7 +24,6 @@ _CHROME = re.compile(
 )
 _MAX_CHROME_CHARS = 60
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[^\S\n]+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
 
@@ -39,15 +38,21 @@ def clean_text(text: str) -> str:
     text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
     paragraphs = []
     for line in text.splitlines():
-        line = _SPACES.sub(" ", line).strip()
+        # Runs of any Unicode whitespace become one space, ends trimmed.
+        line = " ".join(line.split())
         if line and not is_chrome(line):
             paragraphs.append(line)
     return "\n\n".join(paragraphs)
 
 
+def comparison_words(text: str) -> list[str]:
+    """The whitespace-separated words of `fold_for_comparison(text)`, without joining them first."""
+    return text.translate(_QUOTES).casefold().split()
+
+
 def fold_for_comparison(text: str) -> str:
     """Text as two copies of one story agree on it: case, quotes and spacing folded."""
-    return " ".join(text.translate(_QUOTES).casefold().split())
+    return " ".join(comparison_words(text))
 
 
 def content_hash(text: str) -> str:

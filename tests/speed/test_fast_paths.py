@@ -1,0 +1,82 @@
+"""The hot path's shortcuts must not change a single feature."""
+
+from __future__ import annotations
+
+import pickle
+import random
+import re
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from newsbeam.pipelines import features
+from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, MinHasher, entities, featurize
+from newsbeam.pipelines.normalize import normalize_record
+from newsbeam.pipelines.normalize.text import clean_text, comparison_words, fold_for_comparison, is_chrome
+
+
+@pytest.mark.parametrize("size", [0, 1, 7, 500])
+def test_minhasher_matches_datasketch_bit_for_bit(size):
+    values = np.random.default_rng(size).integers(0, 2**32, size, dtype=np.uint64).astype(np.uint32)
+    reference = MinHash(num_perm=128, seed=1, hashfunc=int)
+    reference.update_batch(values.tolist())
+    signature = MinHasher(128).signature(values)
+    assert signature.dtype == np.uint32
+    assert signature.tolist() == reference.hashvalues.tolist()
+
+
+def _entities_by_match(text: str) -> list[str]:
+    """The definition: capitalised runs, less those at the start of a sentence."""
+    found = []
+    for match in re.finditer(r"\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*", text):
+        start = match.start()
+        before = text[max(0, start - 2) : start].strip()
+        if start == 0 or before.endswith((".", "!", "?", "\n", '"', "“")):
+            continue
+        found.append(match.group().casefold())
+    return found
+
+
+def test_entities_match_their_definition():
+    assert entities('Officials in Athens said. The fire near Varnavas "Spread" fast, Maria Papadopoulou said') == [
+        "athens", "varnavas", "maria papadopoulou"]
+    rng = random.Random(5)
+    alphabet = list('aZ B.!?"“”\n\t\u2003-’\'É1 ')
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert entities(text) == _entities_by_match(text), repr(text)
+
+
+def test_whitespace_folding_matches_the_regex_definition():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    rng = random.Random(6)
+    alphabet = spaces + list("ab .Share\x00e“")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.replace("\x00", "").splitlines()]
+        if not any(c in text for c in "\x0b\x0c\x1c\x1d\x1e\x1f"):  # control characters are dropped first
+            assert clean_text(text) == "\n\n".join(line for line in lines if line and not is_chrome(line))
+        assert comparison_words(text) == fold_for_comparison(text).split()
+
+
+def test_features_survive_pickling_exactly():
+    article = normalize_record({"id": "a", "url": "https://example.org/a", "title": "Running runners ran",
+                                "text": "Runners were running in Athens. The running club said runs matter.",
+                                "published": "2025-06-04T12:00:00+00:00", "language": "en"})
+    original = featurize(article, FeatureConfig())
+    assert any(word != stem for stem, word in original.surface.items())
+    for candidate in (original, ArticleFeatures("b", None, {"x": 1.5, "y": 0.25}, {"y": "ys"}, original.signature, 3)):
+        copy = pickle.loads(pickle.dumps(candidate))
+        assert list(copy.terms.items()) == list(candidate.terms.items())
+        assert list(copy.surface.items()) == list(candidate.surface.items())
+        assert copy.signature.tolist() == candidate.signature.tolist()
+        assert (copy.article_id, copy.published, copy.shingle_count) == (
+            candidate.article_id, candidate.published, candidate.shingle_count)
+
+
+def test_memo_forgets_everything_when_full():
+    calls = []
+    memo = features._Memo(lambda word: calls.append(word) or word.upper(), limit=2)
+    assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
+    assert calls == ["a", "b", "c"] and len(memo) == 1
