@@ -12,7 +12,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 
@@ -75,17 +75,20 @@ class ArticleFeatures:
             surface = (tuple(stem for stem, _ in renamed), tuple(word for _, word in renamed))
         else:
             surface = self.surface
-        return _rebuild_features, (self.article_id, self.published, keys, weights, surface, self.signature,
-                                   self.shingle_count)
+        return _rebuild_features, (tuple(getattr(self, name) for name in _PLAIN_FIELDS), keys, weights, surface)
 
 
-def _rebuild_features(article_id, published, keys, weights, surface, signature, shingle_count) -> ArticleFeatures:
+#: The fields pickled as they are (all but `terms` and `surface`).
+_PLAIN_FIELDS = tuple(f.name for f in fields(ArticleFeatures) if f.name not in ("terms", "surface"))
+
+
+def _rebuild_features(plain: tuple, keys: tuple[str, ...], weights: bytes, surface) -> ArticleFeatures:
     if isinstance(surface, tuple):
         stems, words = surface
         surface = dict(zip(keys, keys))
         surface.update(zip(stems, words))
-    return ArticleFeatures(article_id, published, dict(zip(keys, array("d", weights))), surface, signature,
-                           shingle_count)
+    return ArticleFeatures(**dict(zip(_PLAIN_FIELDS, plain)), terms=dict(zip(keys, array("d", weights))),
+                           surface=surface)
 
 
 def has_stemmer(language: str) -> bool:
