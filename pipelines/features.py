@@ -142,9 +142,26 @@ def _stems(language: str) -> _Memo:
     return _Memo(lambda token: _stem_or_skip(stemmer, token))
 
 
+#: ASCII characters that separate words (all but letters, digits and the apostrophe).
+_ASCII_SEPARATORS = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "'")}
+_APOSTROPHE_RUN = re.compile("'{2,}")
+
+
 def words(text: str) -> list[str]:
-    """Case-folded word tokens, apostrophes inside words kept."""
-    return _WORD.findall(text.casefold().replace("’", "'"))
+    """Case-folded word tokens, apostrophes inside words kept.
+
+    The tokens `_WORD` finds. Most text is ASCII, where mapping separators to
+    spaces and splitting (then trimming apostrophes that are not inside a word)
+    finds them several times faster than the Unicode-aware regex.
+    """
+    folded = text.casefold().replace("’", "'")
+    if not folded.isascii():
+        return _WORD.findall(folded)
+    chunks = folded.translate(_ASCII_SEPARATORS).split()
+    if "'" not in folded:
+        return chunks
+    return [word for chunk in chunks
+            for word in (_APOSTROPHE_RUN.split(chunk.strip("'")) if "'" in chunk else (chunk,)) if word]
 
 
 #: A run of capitalised words, `\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*`, written

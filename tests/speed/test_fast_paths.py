@@ -80,3 +80,13 @@ def test_memo_forgets_everything_when_full():
     memo = features._Memo(lambda word: calls.append(word) or word.upper(), limit=2)
     assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
     assert calls == ["a", "b", "c"] and len(memo) == 1
+
+
+def test_words_match_the_unicode_regex():
+    assert features.words("Greece's 'wild' fire—rock'n'roll a''b _x_ Ünïcode’s") == [
+        "greece's", "wild", "fire", "rock'n'roll", "a", "b", "x", "ünïcode's"]
+    rng = random.Random(7)
+    alphabet = list("aB _'’-.,;:\"\n\t1Z\u00e9\u2003\u212a")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert features.words(text) == features._WORD.findall(text.casefold().replace("’", "'")), repr(text)
