@@ -55,6 +55,8 @@ class ArticleFeatures:
 
     article_id: str
     published: datetime | None
+    #: The language the terms were stemmed in (the fallback when undetected).
+    language: str
     #: Stemmed term → weight (title and entity boosts applied, sublinear TF).
     terms: dict[str, float]
     #: Stem → the surface form seen, for readable event keywords.
@@ -106,9 +108,14 @@ def _weigh(counts: Counter, factor: float, terms: dict[str, float]) -> None:
         terms[term] = terms.get(term, 0.0) + factor * (1.0 + math.log(count))
 
 
+def stemming_language(article: Article, config: FeatureConfig) -> str:
+    """The article's language when it can be stemmed, else the fallback language."""
+    return article.language if has_stemmer(article.language) else config.fallback_language
+
+
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
-    language = article.language if has_stemmer(article.language) else config.fallback_language
+    language = stemming_language(article, config)
     surface: dict[str, str] = {}
 
     def stems(tokens: list[str]) -> Counter:
@@ -178,6 +185,7 @@ def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> Arti
     return ArticleFeatures(
         article_id=article.id,
         published=article.published,
+        language=stemming_language(article, config),
         terms=terms,
         surface=surface,
         signature=minhash.hashvalues.astype(np.uint32),
