@@ -21,9 +21,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
-from newsbeam.pipelines.features import featurize
-from newsbeam.pipelines.normalize import normalize_record
+from newsbeam.connectors.records import RawRecord
+from newsbeam.pipelines.assign import AssignConfig
+from newsbeam.pipelines.local import assign_locally
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +58,10 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
 
 
 def run(records: Iterable[dict], config: AssignConfig = AssignConfig()) -> dict[str, tuple[str, str | None]]:
-    """Article id → (event id, duplicate_of), exactly as one online pass decides."""
-    articles = sorted((normalize_record(record) for record in records), key=lambda a: a.sort_key)
-    assigner = OnlineAssigner(config)
-    aliases = EventAliases()
-    decided = {}
-    for article in articles:
-        decision = assigner.process(article, featurize(article, config.features))
-        decided[article.id] = (decision.event_id, decision.duplicate_of)
-        aliases.update(assigner.drain_events())
-    # Events merged after an article joined them live on under the survivor's id.
-    return {item: (aliases.resolve(event_id), original) for item, (event_id, original) in decided.items()}
+    """Article id → (event id, duplicate_of), exactly as `newsbeam cluster` decides."""
+    items = (RawRecord(f"record {n}", record) for n, record in enumerate(records, 1))
+    return {article.id: (decision.event_id, decision.duplicate_of)
+            for article, decision in assign_locally(items, config=config).decisions}
 
 
 _TRUTH_FIELDS = ("event", "duplicate_of")

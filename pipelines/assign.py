@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.dedup import ExactDuplicateIndex, NearDuplicateIndex
-from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, has_stemmer
+from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, stemming_language
 from newsbeam.pipelines.hot_window import ExpiryQueue
 from newsbeam.schemas import Article, Event
 
 #: Bumped whenever the pickled state's layout changes, so an old snapshot is
 #: refused with a clear message instead of misread.
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +54,7 @@ def assignment_key(article: Article, config: AssignConfig) -> str:
     raw language they would sit in a state of their own, apart from the same
     story's longer articles, while their terms are stemmed like the fallback's.
     """
-    language = article.language
-    return language if has_stemmer(language) else config.features.fallback_language
+    return stemming_language(article, config.features)
 
 
 class EventAliases:

@@ -20,7 +20,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings
-from newsbeam.pipelines.assign import AssignConfig
+from newsbeam.pipelines.assign import AssignConfig, EventAliases
 from newsbeam.pipelines.normalize import NormalizeLimits
 from newsbeam.pipelines.transforms import (
     DEAD,
@@ -34,7 +34,7 @@ from newsbeam.pipelines.transforms import (
     SkipIndexedFn,
     WriteToIndex,
 )
-from newsbeam.schemas import DeadLetter
+from newsbeam.schemas import DeadLetter, Event
 
 Reader = Callable[[str], Iterable[RawRecord | DeadLetter]]
 
@@ -128,6 +128,12 @@ def ingest(
     return _run(pipeline, dead_letter_path, started)
 
 
+def _aliases_of(events: list[Event]) -> EventAliases:
+    aliases = EventAliases()
+    aliases.update(events)
+    return aliases
+
+
 def cluster(
     sources: list[str],
     reader: Reader,
@@ -147,10 +153,18 @@ def cluster(
     pipeline = new_pipeline(options)
     articles, dead = _read_normalized(pipeline, sources, reader, limits, strict=False)
     assigned = articles | "Assign" >> Assign(config, None)
+    # An article names the event it joined; a later merge made that id an alias.
+    survivors = (
+        assigned[EVENTS]
+        | "AllEvents" >> beam.combiners.ToList()
+        | "Aliases" >> beam.Map(_aliases_of)
+    )
     (
         assigned.articles
         | "ToJson" >> beam.Map(
-            lambda item: json.dumps({"id": item.article.id, "event_id": item.event_id, "duplicate_of": item.duplicate_of})
+            lambda item, aliases: json.dumps({"id": item.article.id, "event_id": aliases.resolve(item.event_id),
+                                              "duplicate_of": item.duplicate_of}),
+            beam.pvalue.AsSingleton(survivors),
         )
         | "Write" >> beam.io.WriteToText(str(output), shard_name_template="", num_shards=1)
     )

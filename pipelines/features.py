@@ -55,6 +55,8 @@ class ArticleFeatures:
 
     article_id: str
     published: datetime | None
+    #: The language the terms were stemmed in (the fallback when undetected).
+    language: str
     #: Stemmed term → weight (title and entity boosts applied, sublinear TF).
     terms: dict[str, float]
     #: Stem → the surface form seen, for readable event keywords.
@@ -215,9 +217,14 @@ def _add_field(tokens: list[str], factor: float, stem_of, terms: dict[str, float
             surface[stem] = first_word[stem]
 
 
+def stemming_language(article: Article, config: FeatureConfig) -> str:
+    """The article's language when it can be stemmed, else the fallback language."""
+    return article.language if has_stemmer(article.language) else config.fallback_language
+
+
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts."""
-    language = article.language if has_stemmer(article.language) else config.fallback_language
+    language = stemming_language(article, config)
     stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
     surface: dict[str, str] = {}
@@ -299,6 +306,7 @@ def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> Arti
     return ArticleFeatures(
         article_id=article.id,
         published=article.published,
+        language=stemming_language(article, config),
         terms=terms,
         surface=surface,
         signature=_minhasher(config.num_perm).signature(article_shingles),

@@ -43,7 +43,7 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.cluster.clusterer import event_id_for
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
@@ -333,7 +333,7 @@ class StreamIngest(beam.PTransform):
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
-            | "ByLanguage" >> beam.Map(lambda a: (a.language or "", a)).with_output_types(tuple[str, Article])
+            | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend))
         )
 

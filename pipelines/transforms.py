@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
@@ -167,7 +167,7 @@ class Assign(beam.PTransform):
         config = self._config
         return (
             articles
-            | "Featurize" >> beam.Map(lambda a: (a.language, (a, featurize(a, config.features))))
+            | "Featurize" >> beam.Map(lambda a: (assignment_key(a, config), (a, featurize(a, config.features))))
             | "ByLanguage" >> beam.GroupByKey()
             | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress)).with_outputs(
                 EVENTS, DEAD, SNAPSHOTS, main="articles"

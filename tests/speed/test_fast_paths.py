@@ -66,13 +66,14 @@ def test_features_survive_pickling_exactly():
                                 "published": "2025-06-04T12:00:00+00:00", "language": "en"})
     original = featurize(article, FeatureConfig())
     assert any(word != stem for stem, word in original.surface.items())
-    for candidate in (original, ArticleFeatures("b", None, {"x": 1.5, "y": 0.25}, {"y": "ys"}, original.signature, 3)):
+    for candidate in (original, ArticleFeatures(article_id="b", published=None, language="en", terms={"x": 1.5, "y": 0.25},
+                                                 surface={"y": "ys"}, signature=original.signature, shingle_count=3)):
         copy = pickle.loads(pickle.dumps(candidate))
         assert list(copy.terms.items()) == list(candidate.terms.items())
         assert list(copy.surface.items()) == list(candidate.surface.items())
         assert copy.signature.tolist() == candidate.signature.tolist()
-        assert (copy.article_id, copy.published, copy.shingle_count) == (
-            candidate.article_id, candidate.published, candidate.shingle_count)
+        assert (copy.article_id, copy.published, copy.language, copy.shingle_count) == (
+            candidate.article_id, candidate.published, candidate.language, candidate.shingle_count)
 
 
 def test_memo_forgets_everything_when_full():

@@ -16,7 +16,8 @@ START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 def _features(article_id: str, shingles: np.ndarray, hours: float = 0.0) -> ArticleFeatures:
     signature = MinHasher(128).signature(shingles.astype(np.uint32))
-    return ArticleFeatures(article_id, START + timedelta(hours=hours), {}, {}, signature, len(shingles))
+    return ArticleFeatures(article_id=article_id, published=START + timedelta(hours=hours), language="en", terms={},
+                           surface={}, signature=signature, shingle_count=len(shingles))
 
 
 def _corpus() -> list[ArticleFeatures]:
