@@ -144,8 +144,9 @@ def free_port() -> int:
 
 def start_server(settings: BackendSettings, port: int, workers: int) -> subprocess.Popen:
     """`newsbeam serve`, as a user starts it."""
-    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(settings.data_dir),
-               "--port", str(port), "--workers", str(workers)]
+    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(settings.data_dir), "--port", str(port)]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     if settings.es_url:
         command += ["--es-url", settings.es_url]
     server = subprocess.Popen(command)

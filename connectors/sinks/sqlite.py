@@ -56,9 +56,12 @@ SCORE_BUDGET = 10_000
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 
 
-def _fts_query(text: str) -> str:
-    """Any-term FTS5 query: BM25 then ranks articles matching more terms higher."""
-    return " OR ".join(f'"{token}"' for token in _TOKEN.findall(text.lower()))
+def _fts_query(text: str, operator: str = "OR") -> str:
+    """FTS5 query for any of the words of `text` (BM25 ranks articles with more of them higher).
+
+    With `operator="AND"`: for all of them.
+    """
+    return f" {operator} ".join(f'"{token}"' for token in dict.fromkeys(_TOKEN.findall(text.lower())))
 
 
 def _highlight(snippet: str) -> str:
@@ -153,7 +156,7 @@ class SqliteBackend:
         match = _fts_query(query.text)
         if not match:
             return SearchPage(0, [], query.page, query.size)
-        rows = self._best_matches(match, query)
+        rows = self._best_matches(match, _fts_query(query.text, "AND"), query)
         ranked = self._rank_events(rows, query.recency_boost)
         start = (query.page - 1) * query.size
         hits = []
@@ -168,13 +171,17 @@ class SqliteBackend:
             ))
         return SearchPage(len(ranked), hits, query.page, query.size)
 
-    def _best_matches(self, match: str, query: SearchQuery) -> list[tuple[str, float, int]]:
+    def _best_matches(self, any_words: str, all_words: str, query: SearchQuery) -> list[tuple[str, float, int]]:
         """(event id, BM25, article rowid) of the best `MAX_MATCHES` articles among those scored.
 
         FTS5 cannot skip scoring a match, so the work of a query grows with the number
         of articles its words occur in; `SCORE_BUDGET` bounds it by scoring the newest
         matches only (rowid order is indexing order, which FTS5 walks without sorting).
-        Filters are applied before that cut, so they never hide an older match that passes.
+        For several words, half the budget goes to articles with every word, so a rare
+        word next to a common one ("Putin call") still finds its older full matches, and
+        half to articles with any of them. Both sets are scored over the same words, so
+        their BM25 values compare. Filters are applied
+        before the cut, so they never hide an older match that passes them.
         """
         filters, params = [], []
         for clause, value in (
@@ -189,15 +196,20 @@ class SqliteBackend:
         # The articles table is joined before the cut only when a filter needs it: a
         # lookup per scored match is a fifth of the cost of scoring it.
         scored = (
-            "SELECT article_text.rowid AS id, -bm25(article_text, 3.0, 1.0) AS score FROM article_text"
+            "SELECT * FROM (SELECT article_text.rowid AS id, -bm25(article_text, 3.0, 1.0) AS score FROM article_text"
             + (" JOIN articles a ON a.rowid = article_text.rowid" if filters else "")
             + " WHERE article_text MATCH ?" + "".join(f" AND {clause}" for clause in filters)
-            + " ORDER BY article_text.rowid DESC LIMIT ?"
+            + " ORDER BY article_text.rowid DESC LIMIT ?)"
         )
+        if all_words == any_words:  # one word
+            sets, args = [scored], [any_words, *params, self.score_budget]
+        else:  # the budget is shared, so the cost stays that of one set
+            half = max(self.score_budget // 2, 1)
+            sets, args = [scored, scored], [all_words, *params, half, any_words, *params, half]
         return self._db.execute(
-            f"SELECT a.event_id, best.score, best.id FROM (SELECT id, score FROM ({scored}) ORDER BY score DESC, id LIMIT ?)"
-            " AS best JOIN articles a ON a.rowid = best.id",
-            [match, *params, self.score_budget, MAX_MATCHES],
+            f"SELECT a.event_id, best.score, best.id FROM (SELECT id, score FROM ({' UNION '.join(sets)})"
+            " ORDER BY score DESC, id LIMIT ?) AS best JOIN articles a ON a.rowid = best.id",
+            [*args, MAX_MATCHES],
         ).fetchall()
 
     def _snippet(self, match: str, rowid: int) -> str:

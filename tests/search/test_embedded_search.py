@@ -120,6 +120,20 @@ def test_scoring_is_bounded_to_the_newest_matches_after_filters(tmp_path: Path) 
         backend.close()
 
 
+def test_articles_with_every_word_are_scored_however_old(tmp_path: Path) -> None:
+    backend = SqliteBackend(tmp_path)
+    try:
+        store(backend, "ev-old", [article("old", "Putin on the vote", "Putin commented on the vote")])
+        for i in range(5):
+            store(backend, f"ev-vote-{i}", [article(f"v{i}", f"Vote count {i}", "votes")])
+        backend.score_budget = 4  # 2 for each set: the old article is not among the newest 2 with any word
+        page = backend.search(SearchQuery("vote Putin"))
+        assert page.hits[0].event_id == "ev-old"
+        assert page.total == 3  # and the newest 2 with any word
+    finally:
+        backend.close()
+
+
 def test_html_in_texts_is_escaped_in_snippets(tmp_path: Path) -> None:
     backend = SqliteBackend(tmp_path)
     try:
