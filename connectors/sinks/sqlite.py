@@ -51,7 +51,7 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 #: them. The Elasticsearch backend groups as many, so both stores answer alike.
 MAX_MATCHES = 1000
 #: Matching articles scored per query (see `SqliteBackend._best_matches`): BM25 costs about
-#: two microseconds per match, so this keeps the slowest query near 25 ms of CPU on any index.
+#: two microseconds per match, so this keeps the slowest query near 30 ms of CPU on any index.
 SCORE_BUDGET = 10_000
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 
@@ -231,7 +231,7 @@ class SqliteBackend:
         matches: dict[str, int] = {}
         for event_id, score, rowid in rows:
             matches[event_id] = matches.get(event_id, 0) + 1
-            if event_id not in best or score > best[event_id][0]:  # rows come best first
+            if event_id not in best or score > best[event_id][0]:
                 best[event_id] = (score, rowid)
         scored = []
         newest = self._newest_by_event(best) if recency_boost else {}
