@@ -29,6 +29,14 @@ def fulltext_records() -> list[dict]:
     return _read_jsonl(FIXTURES / "fulltext_events.jsonl")
 
 
+@pytest.fixture(scope="session")
+def heldout_records() -> list[dict]:
+    """A second, held-out invented set written after the clustering settings were chosen: 14 events
+    with confusable neighbours (two strikes in one city, two fires in adjacent valleys, two food
+    deals, two court cases of one company), one-offs on the same beats, and wire copies."""
+    return _read_jsonl(FIXTURES / "fulltext_heldout.jsonl")
+
+
 @pytest.fixture
 def make_article():
     def make(**fields):
