@@ -180,8 +180,8 @@ class SqliteBackend:
         For several words, half the budget goes to articles with every word, so a rare
         word next to a common one ("Putin call") still finds its older full matches, and
         half to articles with any of them. Both sets are scored over the same words, so
-        their BM25 values compare. Filters are applied
-        before the cut, so they never hide an older match that passes them.
+        their BM25 values compare. Filters are applied before the cut, so they never hide
+        an older match that passes them.
         """
         filters, params = [], []
         for clause, value in (
@@ -194,7 +194,7 @@ class SqliteBackend:
                 filters.append(clause)
                 params.append(value)
         # The articles table is joined before the cut only when a filter needs it: a
-        # lookup per scored match is a fifth of the cost of scoring it.
+        # lookup per scored match costs half as much as scoring it.
         scored = (
             "SELECT * FROM (SELECT article_text.rowid AS id, -bm25(article_text, 3.0, 1.0) AS score FROM article_text"
             + (" JOIN articles a ON a.rowid = article_text.rowid" if filters else "")
