@@ -1,78 +1,45 @@
-"""Fetch + extract throughput of the feed connector, beside trafilatura alone on the same pages.
+"""Fetch + extract cost of the feed connector, beside trafilatura alone on the same pages.
 
 Serves N feeds of M article pages each from a local HTTP server (in a separate
 process, as a real site would be), then in the same run:
 
-  extract   trafilatura.bare_extraction on every page's HTML, nothing else
-  connector iter_feed_records: feed fetch and parse, robots.txt, state store,
-            page fetch through the guarded HTTP layer, charset decoding, wall
-            and date checks, trafilatura, record assembly
+  extract   trafilatura.bare_extraction on each page's HTML, nothing else
+  connector read_feed: feed fetch and parse, robots.txt, state store, page
+            fetch through the guarded HTTP layer, charset decoding, wall and
+            date checks, trafilatura, record assembly
 
-Both run once sequentially and once with the same number of threads (the
-connector's default of 4 page workers), so each comparison is like for like.
-The headline is CPU time (`time.process_time`, all threads): what the connector
-itself costs, and steady on a shared machine where wall time is not. Wall times
-are printed too; on loopback there is no network wait for threads to overlap.
+Pages are `realistic` (50-300 kB, the chrome of a real news site: see
+`news_pages.py`) or `small` (7-11 kB); both are reported unless one is chosen.
 
-    python benchmarks/fetch_extract.py --feeds 20 --items 25 --repeat 3
+The headline is CPU time per article (`time.process_time`: user + system time
+of all this process's threads; the server's CPU is not counted). On a shared
+machine other jobs inflate any timing, so the two are measured in pairs: for
+each feed, the connector reads it (one page worker) and extraction alone runs
+on the same pages right before or after (the order alternates). Overhead is
+(connector CPU - extraction CPU) / extraction CPU, reported as the median over
+all pairs and as the ratio of the sums. A breakdown measures the connector's
+pieces alone, paired the same way. A last pass runs both with 4 threads, for
+wall time; on loopback there is no network wait for threads to overlap.
+
+    python -m benchmarks.fetch_extract --feeds 20 --items 25 --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import platform
-import random
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-WORDS = ("harbour council river market ferry bridge library school budget vote storm repair road train station "
-         "museum festival hospital water power prices workers union strike court judge police fire weather farm "
-         "harvest bakery club match season coach mayor plan housing rent tenants residents survey report minister "
-         "island canal lock boat fishing fleet catch quota inspector engineer contract tender delay cost").split()
-SURNAMES = "Calder Bakare Lindqvist Penhale Wrona Okafor Moreau Tanaka Ruiz Novak".split()
+from benchmarks.news_pages import KINDS, article_page, feed_document
 
 
-def sentence(rng: random.Random) -> str:
-    words = [rng.choice(WORDS) for _ in range(rng.randint(12, 24))]
-    return " ".join(words).capitalize() + "."
-
-
-def article_page(feed: int, item: int) -> str:
-    """An invented, deterministic news page with the chrome real sites have."""
-    rng = random.Random(feed * 1000 + item)
-    title = " ".join(rng.choice(WORDS) for _ in range(7)).capitalize()
-    paragraphs = "\n".join(f"<p>{' '.join(sentence(rng) for _ in range(rng.randint(3, 5)))}</p>"
-                           for _ in range(rng.randint(8, 14)))
-    nav = " ".join(f'<li><a href="/section/{w}">{w.title()}</a></li>' for w in WORDS[:30])
-    related = " ".join(f'<li><a href="/f{feed}/{(item + k) % 50}.html">{sentence(rng)}</a></li>' for k in range(1, 8))
-    day = 1 + item % 28
-    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | Gazette {feed}</title>
-<meta property="og:site_name" content="Gazette {feed}">
-<script type="application/ld+json">{{"@context":"https://schema.org","@type":"NewsArticle","headline":"{title}",
-"datePublished":"2026-03-{day:02d}T08:00:00Z","author":{{"@type":"Person","name":"A. {rng.choice(SURNAMES)}"}}}}</script>
-<style>body{{font-family:serif}} .nav li{{display:inline}}</style></head>
-<body><header><ul class="nav">{nav}</ul><form><input name="q"></form></header>
-<main><article><h1>{title}</h1><p class="byline">By A. {rng.choice(SURNAMES)}</p>
-{paragraphs}
-</article><aside><h2>Related</h2><ul>{related}</ul></aside></main>
-<footer><p>Gazette {feed}. All rights reserved.</p><ul>{nav}</ul></footer></body></html>"""
-
-
-def feed_document(base: str, feed: int, items: int) -> str:
-    entries = "\n".join(
-        f"<item><title>Story {item}</title><link>{base}/f{feed}/{item}.html</link><guid>f{feed}-{item}</guid>"
-        f"<pubDate>{2 + item % 27:02d} Mar 2026 08:00:00 GMT</pubDate><description>Summary {item}.</description></item>"
-        for item in range(items))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette {feed}</title>{entries}</channel></rss>'
-
-
-def serve(port_queue, feeds: int, items: int) -> None:
+def serve(port_queue, kind: str, seed: int, feeds: int, items: int) -> None:
     pages: dict[str, bytes] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -88,18 +55,179 @@ def serve(port_queue, feeds: int, items: int) -> None:
             kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html; charset=utf-8"
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
+            # Head and body in one write, as production servers send them (and
+            # as the client would otherwise wake up twice per response).
+            self._headers_buffer.append(b"\r\n")
+            self.wfile.write(b"".join(self._headers_buffer) + (body or b""))
+            self._headers_buffer = []
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     pages["/robots.txt"] = b"User-agent: *\nDisallow: /private/\n"
     for feed in range(feeds):
-        pages[f"/f{feed}/feed.xml"] = feed_document(base, feed, items).encode()
+        pages[f"/f{feed}/feed.xml"] = feed_document(base, seed, feed, items).encode()
         for item in range(items):
-            pages[f"/f{feed}/{item}.html"] = article_page(feed, item).encode()
+            pages[f"/f{feed}/{item}.html"] = article_page(kind, seed, feed, item).encode()
     port_queue.put(base)
     server.serve_forever()
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of `fn()`."""
+    started, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def run_kind(kind: str, args: argparse.Namespace) -> dict:
+    """All passes on one kind of page; returns the figures for the report."""
+    import trafilatura
+
+    from newsbeam.connectors.feeds import FeedSettings, parse_feed, read_feed
+    from newsbeam.connectors.http import HTML_TYPES, Fetcher, FetchSettings
+    from newsbeam.connectors.pages import PageSettings, extract_article
+    from newsbeam.connectors.records import RawRecord
+    from newsbeam.connectors.state import ConnectorState
+
+    queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(queue, kind, args.seed, args.feeds, args.items), daemon=True)
+    server.start()
+    base = queue.get(timeout=300)
+    feed_urls = [f"{base}/f{feed}/feed.xml" for feed in range(args.feeds)]
+    pages = {feed: [(f"{base}/f{feed}/{i}.html", article_page(kind, args.seed, feed, i)) for i in range(args.items)]
+             for feed in range(args.feeds)}
+    everything = [page for feed in pages.values() for page in feed]
+    fetch = FetchSettings(allow_loopback=True, min_interval=0.0, max_per_host=args.workers)
+
+    def extract(page: tuple[str, str]) -> None:
+        trafilatura.bare_extraction(page[1], url=page[0], with_metadata=True, include_comments=False,
+                                    favor_precision=True)
+
+    def extract_alone(batch: list[tuple[str, str]], workers: int = 1) -> None:
+        if workers == 1:
+            for page in batch:
+                extract(page)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(extract, batch))
+
+    def connector(urls: list[str], fetcher: Fetcher, state: ConnectorState, workers: int = 1) -> None:
+        settings = FeedSettings(pages=PageSettings(workers=workers))
+        records = sum(isinstance(o, RawRecord) for url in urls
+                      for o in read_feed(url, fetcher=fetcher, state=state, settings=settings))
+        assert records == len(urls) * args.items, f"expected {len(urls) * args.items} records, got {records}"
+
+    def pieces(feed: int, fetcher: Fetcher) -> dict[str, tuple[float, float]]:
+        """(piece CPU, extraction CPU) for one feed's pages, each piece measured alone."""
+        batch = pages[feed]
+        responses, texts = [], []
+
+        def paired(piece: Callable[[], object]) -> tuple[float, float]:
+            # Whichever runs second finds the caches warmed by the first: alternate.
+            if feed % 2:
+                return _timed(piece)[1], _timed(lambda: extract_alone(batch))[1]
+            alone = _timed(lambda: extract_alone(batch))[1]
+            return _timed(piece)[1], alone
+
+        get, alone_get = paired(lambda: responses.extend(fetcher.get(url, accept=HTML_TYPES) for url, _ in batch))
+        feed_response = fetcher.get(feed_urls[feed])
+        _, parse = _timed(lambda: parse_feed(feed_response.body, feed_response.url,
+                                             feed_response.headers.get("content-type")))
+        _, decode = _timed(lambda: texts.extend(r.text() for r in responses))
+        vetted, alone_vet = paired(lambda: [extract_article(t, r.url) for t, r in zip(texts, responses)])
+        return {"HTTP GET through `Fetcher` (guard, caps, gate, robots check)": (get, alone_get),
+                "feed parse (feedparser + item hints), per item": (parse, alone_get),
+                "body decode (charset check + UTF-8 decode)": (decode, alone_get),
+                "`extract_article` beyond trafilatura alone (own parse + tree copy, dates, walls)":
+                    (vetted - alone_vet, alone_vet)}
+
+    extract_alone(everything[:50])  # warm-up: imports, lxml and trafilatura caches
+    pairs, parts = [], []
+    for repeat in range(args.repeat):
+        state = ConnectorState()  # fresh: every item is new
+        with Fetcher(fetch) as fetcher:
+            for feed in range(args.feeds):
+                measure_connector = lambda: _timed(lambda: connector([feed_urls[feed]], fetcher, state))  # noqa: E731
+                measure_alone = lambda: _timed(lambda: extract_alone(pages[feed]))  # noqa: E731
+                if (repeat + feed) % 2:
+                    connector_time, alone_time = measure_connector(), measure_alone()
+                else:
+                    alone_time, connector_time = measure_alone(), measure_connector()
+                pairs.append((feed, alone_time, connector_time))
+            for feed in range(args.feeds):
+                parts.append(pieces(feed, fetcher))
+        state.close()
+    state = ConnectorState()
+    with Fetcher(fetch) as fetcher:
+        threaded = (_timed(lambda: extract_alone(everything, args.workers)),
+                    _timed(lambda: connector(feed_urls, fetcher, state, args.workers)))
+    state.close()
+    server.terminate()
+
+    sample = everything[:: max(1, len(everything) // 50)]
+    return {
+        "kind": kind, "articles": len(everything), "pairs": pairs, "threaded": threaded,
+        "parts": {name: [p[name] for p in parts] for name in parts[0]},
+        "sizes": sorted(len(html.encode()) / 1024 for _, html in everything),
+        "words": sorted(len(trafilatura.bare_extraction(html, favor_precision=True, include_comments=False)
+                            .text.split()) for _, html in sample),
+    }
+
+
+def _quantiles(values: list[float]) -> str:
+    n = len(values) - 1
+    return " / ".join(f"{values[round(q * n)]:,.0f}" for q in (0, 0.1, 0.5, 0.9, 1))
+
+
+def report(result: dict, args: argparse.Namespace) -> float:
+    """Print one kind's tables; return its CPU overhead (median over pairs)."""
+    per_feed = args.items
+    pairs = [(a, c) for _, a, c in result["pairs"]]
+    alone_cpu = sum(a[1] for a, _ in pairs)
+    connector_cpu = sum(c[1] for _, c in pairs)
+    alone_wall = sum(a[0] for a, _ in pairs)
+    connector_wall = sum(c[0] for _, c in pairs)
+    n = len(pairs) * per_feed
+    overhead = statistics.median((c[1] - a[1]) / a[1] for a, c in pairs)
+    extra_ms = statistics.median(1000 * (c[1] - a[1]) / per_feed for a, c in pairs)
+    # Per feed, the least CPU of the repeats for each side: the estimate least
+    # disturbed by other jobs, which only ever add time.
+    feeds = {feed for feed, _, _ in result["pairs"]}
+    least_alone = sum(min(a[1] for f, a, _ in result["pairs"] if f == feed) for feed in feeds)
+    least_connector = sum(min(c[1] for f, _, c in result["pairs"] if f == feed) for feed in feeds)
+    print(f"## {result['kind']} pages: {args.feeds} feeds x {args.items} pages = {result['articles']} articles, "
+          f"{args.repeat} repeats ({len(pairs)} feed pairs)\n")
+    print(f"page size kB (min / p10 / median / p90 / max): {_quantiles(result['sizes'])}  ")
+    print(f"words of main text (same quantiles, {len(result['words'])} pages): {_quantiles(result['words'])}\n")
+    print("| pass (1 thread, paired per feed) | wall s | articles/s | wall ms/article | CPU ms/article |")
+    print("|---|---:|---:|---:|---:|")
+    for name, wall, cpu in (("trafilatura extraction alone", alone_wall, alone_cpu),
+                            ("connector, 1 page worker", connector_wall, connector_cpu)):
+        print(f"| {name} | {wall:.2f} | {n / wall:,.1f} | {1000 * wall / n:.2f} | {1000 * cpu / n:.2f} |")
+    (tw_a, tc_a), (tw_c, tc_c) = result["threaded"]
+    total = result["articles"]
+    for name, wall, cpu in ((f"trafilatura extraction alone, {args.workers} threads", tw_a, tc_a),
+                            (f"connector, {args.workers} page workers (default)", tw_c, tc_c)):
+        print(f"| {name} (one pass) | {wall:.2f} | {total / wall:,.1f} | {1000 * wall / total:.2f} "
+              f"| {1000 * cpu / total:.2f} |")
+    print(f"\n**connector overhead, CPU time per article: {100 * overhead:+.1f}%** of extraction "
+          f"({extra_ms:.2f} ms/article; median over pairs); ratio of the sums: "
+          f"{100 * (connector_cpu - alone_cpu) / alone_cpu:+.1f}%; least of the repeats per feed: "
+          f"{100 * (least_connector - least_alone) / least_alone:+.1f}% "
+          f"({1000 * (least_connector - least_alone) / (len(feeds) * per_feed):.2f} ms/article)  ")
+    print(f"wall time, 1 page worker (each fetch waited for in turn): {100 * (connector_wall - alone_wall) / alone_wall:+.1f}%; "
+          f"{args.workers} page workers vs extraction in {args.workers} threads: {100 * (tw_c - tw_a) / tw_a:+.1f}%\n")
+    print("| piece, measured alone on one feed's pages, paired with extraction alone | CPU ms/article | % of extraction |")
+    print("|---|---:|---:|")
+    accounted = 0.0
+    for name, runs in result["parts"].items():
+        per = statistics.median(1000 * piece / per_feed for piece, _ in runs)
+        share = statistics.median(piece / alone for piece, alone in runs)
+        accounted += per
+        print(f"| {name} | {per:.2f} | {100 * share:.1f}% |")
+    print(f"| rest: feed fetch, robots.txt, state store, record assembly; cache and scheduling effects of "
+          f"interleaving network and extraction | {extra_ms - accounted:.2f} | |\n")
+    return overhead
 
 
 def main() -> None:
@@ -108,79 +236,23 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=25, help="items per feed (news feeds carry 20-50)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4, help="page workers for the concurrent pass")
+    parser.add_argument("--page-kind", choices=KINDS, action="append",
+                        help="realistic (50-300 kB) or small (7-11 kB) pages; repeat for both (default: both)")
+    parser.add_argument("--seed", type=int, default=1, help="page generator seed")
     args = parser.parse_args()
+    kinds = args.page_kind or list(reversed(KINDS))
 
-    import trafilatura
+    def load() -> str:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    from newsbeam.connectors.feeds import FeedSettings, iter_feed_records
-    from newsbeam.connectors.http import Fetcher, FetchSettings
-    from newsbeam.connectors.pages import PageSettings
-    from newsbeam.connectors.records import RawRecord
-    from newsbeam.connectors.state import ConnectorState
+    print(f"# fetch + extract, CPU time per article\n\npython {platform.python_version()}, {platform.machine()}, "
+          f"{multiprocessing.cpu_count()} CPUs; load average {load()} at start; server in its own process\n")
+    verdicts = {kind: report(run_kind(kind, args), args) for kind in kinds}
+    print(f"load average at end: {load()}\n")
+    for kind, overhead in verdicts.items():
+        print(f"target (CPU overhead <= 10% of extraction), {kind} pages: "
+              f"{'met' if overhead <= 0.10 else 'NOT met'} ({100 * overhead:+.1f}%)  ")
 
-    queue = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(queue, args.feeds, args.items), daemon=True)
-    server.start()
-    base = queue.get(timeout=30)
-    feed_urls = [f"{base}/f{feed}/feed.xml" for feed in range(args.feeds)]
-    pages = [(f"{base}/f{f}/{i}.html", article_page(f, i)) for f in range(args.feeds) for i in range(args.items)]
-    total = len(pages)
-    fetch = FetchSettings(allow_loopback=True, min_interval=0.0, max_per_host=args.workers)
-
-    def extract(page: tuple[str, str]) -> None:
-        trafilatura.bare_extraction(page[1], url=page[0], with_metadata=True, include_comments=False,
-                                    favor_precision=True)
-
-    def extract_alone(workers: int) -> tuple[float, float]:
-        started, cpu = time.perf_counter(), time.process_time()
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(extract, pages))
-        return time.perf_counter() - started, time.process_time() - cpu
-
-    def connector(workers: int) -> tuple[float, float]:
-        state = ConnectorState()  # fresh: every item is new
-        settings = FeedSettings(pages=PageSettings(workers=workers))
-        with Fetcher(fetch) as fetcher:
-            started, cpu = time.perf_counter(), time.process_time()
-            records = sum(isinstance(o, RawRecord) for o in iter_feed_records(
-                feed_urls, fetcher=fetcher, state=state, settings=settings))
-            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-        state.close()
-        assert records == total, f"expected {total} records, got {records}"
-        return seconds, cpu_seconds
-
-    extract_alone(1)  # warm-up: imports, lxml and trafilatura caches
-    alone, alone_threads, sequential, concurrent = [], [], [], []
-    for _ in range(args.repeat):  # interleaved, so drift hits all passes alike
-        alone.append(extract_alone(1))
-        sequential.append(connector(1))
-        alone_threads.append(extract_alone(args.workers))
-        concurrent.append(connector(args.workers))
-    server.terminate()
-
-    def median(runs: list[tuple[float, float]]) -> tuple[float, float]:
-        return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-
-    (a, a_cpu), (s, s_cpu) = median(alone), median(sequential)
-    (at, at_cpu), (c, c_cpu) = median(alone_threads), median(concurrent)
-    print(f"# fetch + extract: {args.feeds} feeds x {args.items} pages = {total} articles, median of {args.repeat}")
-    print(f"python {platform.python_version()}, {platform.machine()}, {multiprocessing.cpu_count()} CPUs; "
-          "server in its own process\n")
-    print("| pass | wall s | articles/s | wall ms/article | CPU ms/article |")
-    print("|---|---:|---:|---:|---:|")
-    for name, seconds, cpu in (("trafilatura extraction alone, 1 thread", a, a_cpu),
-                               ("connector, 1 page worker", s, s_cpu),
-                               (f"trafilatura extraction alone, {args.workers} threads", at, at_cpu),
-                               (f"connector, {args.workers} page workers (default)", c, c_cpu)):
-        print(f"| {name} | {seconds:.2f} | {total / seconds:,.1f} | {1000 * seconds / total:.2f} "
-              f"| {1000 * cpu / total:.2f} |")
-    cpu = (s_cpu - a_cpu) / a_cpu
-    print(f"\nconnector overhead, CPU time, 1 page worker vs extraction in 1 thread: {100 * cpu:+.1f}% "
-          f"({1000 * (s_cpu - a_cpu) / total:.2f} ms/article)")
-    print(f"connector overhead, wall time, 1 page worker (each fetch waited for in turn): {100 * (s - a) / a:+.1f}%")
-    print(f"connector overhead, wall time, {args.workers} page workers vs extraction in {args.workers} threads: "
-          f"{100 * (c - at) / at:+.1f}%")
-    print(f"target: CPU overhead <= 10% of extraction: {'met' if cpu <= 0.10 else 'NOT met'}")
 
 if __name__ == "__main__":
     main()

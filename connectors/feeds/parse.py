@@ -7,6 +7,7 @@ from calendar import timegm
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import lxml.html
@@ -47,12 +48,15 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     """Items of a feed document, or `RecordError("malformed_feed")`.
 
     feedparser always gets bytes, never a URL: given a string it would fetch it
-    itself, past the HTTP layer's guards. Links are still made absolute; URIs
-    inside summary HTML are not, since summaries become plain text. A feed
-    with recoverable errors (bad entity, wrong declared encoding) still yields
-    what feedparser could read.
+    itself, past the HTTP layer's guards. It gets the Content-Type, so it
+    does not have to guess the encoding, but not the feed's URL: with a base
+    URL it joins one onto every element it reads (a fifth of its time), while
+    only item links need it, and those are joined here (after any `xml:base`
+    feedparser applied). URIs inside summary HTML are not made absolute, since
+    summaries become plain text. A feed with recoverable errors (bad entity,
+    wrong declared encoding) still yields what feedparser could read.
     """
-    parsed = feedparser.parse(body, response_headers={"content-location": url, "content-type": content_type or ""},
+    parsed = feedparser.parse(body, response_headers={"content-type": content_type or ""},
                               sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries and (parsed.bozo or not parsed.version):
         problem = parsed.get("bozo_exception") or "no feed version recognised"
@@ -66,6 +70,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         if not link:
             skipped.append(("entry has no link", dict(entry)))
             continue
+        link = urljoin(url, link.strip())
         texts = [c.get("value", "") for c in entry.get("content", [])] + [entry.get("summary", "")]
         authors = tuple(a["name"] for a in entry.get("authors", []) if a.get("name"))
         items.append(ItemHint(

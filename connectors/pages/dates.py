@@ -11,7 +11,7 @@ the wrong week.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -67,9 +67,13 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
 
 
-def structured_dates(tree: HtmlElement) -> Iterator[tuple[str, str]]:
-    """(value, source) candidates from JSON-LD article objects, then meta tags."""
-    for node in json_ld_objects(tree):
+def structured_dates(tree: HtmlElement, json_ld: Iterable[dict[str, Any]] | None = None) -> Iterator[tuple[str, str]]:
+    """(value, source) candidates from JSON-LD article objects, then meta tags.
+
+    `json_ld` is the page's `json_ld_objects`, when the caller has them already
+    (they are parsed once per page and shared with the wall checks).
+    """
+    for node in json_ld_objects(tree) if json_ld is None else json_ld:
         if _types(node) & _ARTICLE_TYPES and isinstance(node.get("datePublished"), str):
             yield node["datePublished"], "json-ld"
     metas = {}

@@ -9,9 +9,11 @@ wording is only trusted on pages whose extracted text is short.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newsbeam.connectors.pages.dates import json_ld_objects
@@ -59,23 +61,40 @@ def bot_challenge(headers: Mapping[str, str], html: str) -> str | None:
     return None
 
 
+#: Every class and id value in one C-level pass; plain strings, not lxml's
+#: "smart" strings that each carry a reference back to their element.
+_CLASSES_AND_IDS = etree.XPath("//@class | //@id", smart_strings=False)
+
+
 @dataclass(frozen=True, slots=True)
 class PageMarkup:
-    """What the page's markup says about walls, read before trafilatura prunes the tree."""
+    """What the page's markup says about walls.
+
+    Reading every class attribute of a 100-300 kB page costs about as much as
+    a tenth of trafilatura's whole extraction, and the answer only matters for
+    short texts (see `wall_reason`), so `wall_reason` asks for it only then.
+    The tree must be the page as served: trafilatura works on its own copy of
+    a tree it is given, so the caller's tree is still whole after extraction.
+    """
 
     not_free: bool
     paywall_markup: bool
 
     @classmethod
-    def read(cls, tree: HtmlElement) -> PageMarkup:
+    def read(cls, tree: HtmlElement, json_ld: Iterable[dict[str, Any]] | None = None) -> PageMarkup:
+        """`json_ld`: the page's `json_ld_objects`, if the caller has parsed them already."""
         not_free = any(str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "0")
-                       for node in json_ld_objects(tree))
-        classes = " ".join(tree.xpath("//@class | //@id"))
+                       for node in (json_ld_objects(tree) if json_ld is None else json_ld))
+        classes = " ".join(_CLASSES_AND_IDS(tree))
         return cls(not_free, bool(_PAYWALL_CLASSES.search(classes)))
 
 
-def wall_reason(*, url: str, markup: PageMarkup, title: str, text: str) -> tuple[str, str] | None:
-    """(reason, detail) when a fetched 200 page is a wall rather than the article."""
+def wall_reason(*, url: str, markup: Callable[[], PageMarkup], title: str, text: str) -> tuple[str, str] | None:
+    """(reason, detail) when a fetched 200 page is a wall rather than the article.
+
+    `markup` is called only for short texts: a full article is not a wall,
+    whatever its markup says.
+    """
     if _CONSENT_HOSTS.match(url):
         return "blocked_page", f"consent wall at {url}"
     words = len(text.split())
@@ -84,6 +103,7 @@ def wall_reason(*, url: str, markup: PageMarkup, title: str, text: str) -> tuple
     if _CONSENT_WORDING.search(title) or _CONSENT_WORDING.search(text[:2000]):
         return "blocked_page", f"consent wall ({words} words of text)"
     prompt = _PAYWALL_WORDING.search(text) or _PAYWALL_WORDING.search(title)
+    markup = markup()
     if markup.not_free or prompt or markup.paywall_markup:
         signal = ("isAccessibleForFree=false" if markup.not_free
                   else f"{prompt.group(0)!r}" if prompt else "paywall markup")

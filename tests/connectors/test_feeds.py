@@ -69,6 +69,19 @@ def test_atom_relative_links_and_authors(web):
     assert feed.items[1].summary == "The rye loaf beat sixty entries."
 
 
+def test_links_resolve_against_xml_base_then_the_feed_url():
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"
+        xml:base="https://cdn.gazette.example/news/"><title>Gazette</title>
+      <entry><id>a</id><title>Based</title><link href="ferry.html"/></entry>
+      <entry xml:base="/sport/"><id>b</id><title>Nested</title><link href="match.html"/></entry></feed>"""
+    assert [i.url for i in parse_feed(atom, "https://gazette.example/feed.atom").items] == [
+        "https://cdn.gazette.example/news/ferry.html", "https://cdn.gazette.example/sport/match.html"]
+    rss = b"""<rss version="2.0"><channel><title>Gazette</title>
+      <item><title>Relative</title><link>/pages/harbour.html</link></item></channel></rss>"""
+    assert [i.url for i in parse_feed(rss, "https://gazette.example/feeds/rss.xml").items] == [
+        "https://gazette.example/pages/harbour.html"]
+
+
 def test_malformed_and_recoverable_feeds(web, fetcher, state):
     web.serve_fixtures()
     records, letters = run([web.url("/feeds/broken.xml"), web.url("/feeds/entity.xml")], fetcher, state)

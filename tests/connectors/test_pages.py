@@ -73,6 +73,28 @@ def test_walls_are_not_articles(name, reason):
     assert caught.value.reason == reason
 
 
+def _teaser(wall_markup: str, paragraphs: int) -> str:
+    story = "".join(f"<p>In survey {n} the oyster beds of reach {n * 7} had shrunk by {n + 10} per cent since the "
+                    f"dredging of {1990 + n}, and scientists from station {n * 3} think they know why.</p>"
+                    for n in range(paragraphs))
+    return (f"<!DOCTYPE html><html lang='en'><head><title>Estuary oysters | Riverside Gazette</title></head><body>"
+            f"<header><nav><a href='/'>Home</a></nav></header><main><article><h1>Estuary oysters</h1>"
+            f"{story}</article>{wall_markup}</main><footer><p>Riverside Gazette</p></footer></body></html>")
+
+
+def test_paywall_markup_alone_marks_a_short_page():
+    """Only a class name says "paywall", on an element trafilatura drops: the
+    markup is read after extraction, so this fails if extraction prunes the tree
+    the wall check reads."""
+    wall = "<aside class='Paywall-Overlay'><form><a href='/subscribe'>Subscribe</a></form></aside>"
+    with pytest.raises(RecordError) as caught:
+        extract_article(_teaser(wall, 2), "https://gazette.example/x")
+    assert caught.value.reason == "paywalled" and "paywall markup" in caught.value.detail
+    # A full article is not a wall, whatever its markup says.
+    assert extract_article(_teaser(wall, 12), "https://gazette.example/x")["text"]
+    assert extract_article(_teaser("<div class='related'></div>", 2), "https://gazette.example/x")["text"]
+
+
 def test_consent_redirect_host_is_a_wall():
     with pytest.raises(RecordError) as caught:
         extract_article(page("harbour.html").replace("<p>The harbour", "<p>Before you continue. The harbour"),
