@@ -1,14 +1,16 @@
 """Latency of `GET /search` under 50 concurrent clients on loopback, over a 100k-article index.
 
     python benchmarks/search_latency.py [--articles 100000] [--clients 50] [--requests 5000]
-        [--data-dir DIR] [--es-url URL] [--out benchmarks/results/search_latency.md]
+        [--single 600] [--workers 1] [--data-dir DIR] [--es-url URL]
+        [--out benchmarks/results/search_latency.md]
 
 Builds a synthetic index through the backend's own write methods (skipped when the data
-dir already holds one of the right size), starts the server in its own process exactly
-as `newsbeam serve` does (uvicorn, one worker), then drives it from this process with
-async HTTP clients: each client sends its next query as soon as the last one answered.
-Queries mix rare topic words (few events match), frequent words (thousands match) and
-filtered searches, so the figures are not those of a cache hit.
+dir already holds one of the right size), starts `newsbeam serve` in its own process,
+then drives it from this process with async HTTP clients: first one client alone (the
+cost of a query with nothing else running), then `--clients` at once, each sending its
+next query as soon as the last one answered. Queries mix rare topic words (few events
+match), frequent words (thousands match) and filtered searches, so the figures are not
+those of a cache hit.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -139,13 +142,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(settings: BackendSettings, port: int) -> subprocess.Popen:
-    env = dict(os.environ, NEWSBEAM_DATA_DIR=str(settings.data_dir))
+def start_server(settings: BackendSettings, port: int, workers: int) -> subprocess.Popen:
+    """`newsbeam serve`, as a user starts it."""
+    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(settings.data_dir), "--port", str(port)]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     if settings.es_url:
-        env["NEWSBEAM_ES_URL"] = settings.es_url
-    command = [sys.executable, "-m", "uvicorn", "--factory", "newsbeam.search.app:app_from_env",
-               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    server = subprocess.Popen(command, env=env)
+        command += ["--es-url", settings.es_url]
+    server = subprocess.Popen(command)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -166,6 +170,8 @@ class Measured:
     failures: Counter[str]  # by kind: an HTTP status or a transport error's class name
     wall: float
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    client_cpu: float = 0.0  # seconds of CPU this process (the clients) used
+    server_cpu: float | None = None  # seconds of CPU the server's processes used (Linux only)
 
     @property
     def all(self) -> list[float]:
@@ -176,25 +182,90 @@ async def drive(base: str, plan: list[Request], clients: int) -> Measured:
     """Run `plan` with `clients` concurrent clients, each sending its next request on an answer."""
     measured = Measured({kind: [] for kind in KINDS}, Counter(), 0.0)
     cursor = iter(plan)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=REQUEST_TIMEOUT) as http:
+    address = httpx.URL(base)
 
-        async def client() -> None:
-            for request in cursor:
-                began = time.perf_counter()
-                try:
-                    response = await http.get("/search", params=request.params)
-                except httpx.TransportError as error:
-                    measured.failures[type(error).__name__] += 1
-                    continue
-                measured.latencies[request.kind].append(time.perf_counter() - began)
-                if response.status_code != 200:
-                    measured.failures[f"HTTP {response.status_code}"] += 1
+    async def client() -> None:
+        connection: Connection | None = None
+        for request in cursor:
+            began = time.perf_counter()
+            try:
+                connection = connection or await Connection.open(address.host, address.port)
+                status = await connection.get("/search?" + urlencode(request.params))
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                measured.failures[type(error).__name__] += 1
+                if connection:
+                    connection.close()
+                connection = None
+                continue
+            measured.latencies[request.kind].append(time.perf_counter() - began)
+            if status != 200:
+                measured.failures[f"HTTP {status}"] += 1
+        if connection:
+            connection.close()
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        measured.wall = time.perf_counter() - began
+    began = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(client() for _ in range(clients))), REQUEST_TIMEOUT * len(plan))
+    measured.wall = time.perf_counter() - began
     return measured
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection that reads whole responses.
+
+    httpx's async client spent 6-8 ms of CPU per request at 50 connections, as much as
+    the server it measured on the same two CPUs; this needs a fraction of a millisecond,
+    which leaves the CPUs to the server. It speaks only what `newsbeam serve` answers
+    here: GET, a status line, headers with Content-Length, a body.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
+        self.reader, self.writer, self.host = reader, writer, host
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer, host)
+
+    async def get(self, target: str) -> int:
+        """Send GET `target`, read the whole answer, return its status code."""
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode("ascii"))
+        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), REQUEST_TIMEOUT)
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.split(":", 1) for line in lines[1:] if ":" in line)
+        length = {name.strip().lower(): value.strip() for name, value in headers.items()}.get("content-length")
+        if length is None:
+            raise ValueError("an answer without Content-Length")
+        await asyncio.wait_for(self.reader.readexactly(int(length)), REQUEST_TIMEOUT)
+        return int(lines[0].split()[1])
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def measure(base: str, plan: list[Request], clients: int, server_pid: int) -> Measured:
+    load_before, cpu_before, server_before = os.getloadavg()[0], time.process_time(), process_tree_cpu(server_pid)
+    measured = asyncio.run(drive(base, plan, clients))
+    measured.load = (load_before, os.getloadavg()[0])
+    measured.client_cpu = time.process_time() - cpu_before
+    server_after = process_tree_cpu(server_pid)
+    if server_before is not None and server_after is not None:
+        measured.server_cpu = server_after - server_before
+    return measured
+
+
+def process_tree_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by `pid` and its descendants (uvicorn's workers), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                for child in children.read().split():
+                    seconds += process_tree_cpu(int(child)) or 0.0
+        return seconds
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -214,7 +285,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--per-event", type=int, default=5)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=5_000)
+    parser.add_argument("--requests", type=int, default=5_000, help="requests of the concurrent run")
+    parser.add_argument("--single", type=int, default=600, help="requests of the one-client run")
+    parser.add_argument("--workers", type=int, default=1, help="`newsbeam serve --workers`")
     parser.add_argument("--data-dir", type=Path, help="keep the index here (reused when it has the right size)")
     parser.add_argument("--es-url", help="benchmark an Elasticsearch backend instead of the embedded one")
     parser.add_argument("--out", type=Path, help="write a Markdown report here")
@@ -236,51 +309,72 @@ def main() -> None:
     print(f"index: {args.articles:,} articles ready (build {build_seconds:.1f} s)", flush=True)
 
     plan = queries(corpus, args.requests, random.Random(SEED + 1))
+    single_plan = queries(corpus, args.single, random.Random(SEED + 4))
     warmup = queries(corpus, 200, random.Random(SEED + 2))
     port = free_port()
-    server = start_server(settings, port)
+    server = start_server(settings, port, args.workers)
     try:
         base = f"http://127.0.0.1:{port}"
         asyncio.run(drive(base, warmup, args.clients))
-        load_before = os.getloadavg()[0]
-        measured = asyncio.run(drive(base, plan, args.clients))
-        measured.load = (load_before, os.getloadavg()[0])
+        single = measure(base, single_plan, 1, server.pid)
+        measured = measure(base, plan, args.clients, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    report = render(args, settings, build_seconds, measured)
+    report = render(args, settings, build_seconds, single, measured)
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report, encoding="utf-8")
 
 
-def render(args, settings: BackendSettings, build_seconds: float, measured: Measured) -> str:
-    backend = "Elasticsearch" if settings.es_url else "embedded SQLite FTS5"
-    built = f"{build_seconds:.0f} s" if build_seconds == build_seconds else "reused from an earlier run"
-    failed = ", ".join(f"{n} {kind}" for kind, n in measured.failures.most_common()) or "none"
+def table(measured: Measured) -> str:
     rows = "\n".join(summary_row(f"{kind}: {KINDS[kind]}", measured.latencies[kind]) for kind in KINDS)
-    return f"""# `/search` latency
-
-{args.clients} concurrent clients on loopback, {len(measured.all):,} requests after 200 warm-up,
-over {args.articles:,} synthetic articles in {args.articles // args.per_event:,} events
-({backend}; index built through `write_articles`/`write_events`: {built}).
-Server: uvicorn, one process, as `newsbeam serve` runs it. Latency is measured at the
-client, from sending the request to reading the whole response.
-
-| queries | requests | p50 ms | p95 ms | p99 ms | max ms |
+    failed = ", ".join(f"{n} {kind}" for kind, n in measured.failures.most_common()) or "none"
+    return f"""| queries | requests | p50 ms | p95 ms | p99 ms | max ms |
 |---|---:|---:|---:|---:|---:|
 {summary_row("**all**", measured.all)}
 {rows}
 
-Throughput {len(measured.all) / measured.wall:.1f} requests/s; failed requests: {failed}.
-Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; the
-clients run on the same machine as the server. Load average (1 min) before/after the
-run: {measured.load[0]:.1f} / {measured.load[1]:.1f}; anything above the CPU count means
-other work shared the machine and the figures are pessimistic.
+Throughput {len(measured.all) / measured.wall:.1f} requests/s; failed requests: {failed}. CPU per request:
+server {cpu_ms(measured.server_cpu, measured)}, clients {cpu_ms(measured.client_cpu, measured)}. Load average (1 min)
+before/after: {measured.load[0]:.1f} / {measured.load[1]:.1f}."""
 
-Reproduce: `python benchmarks/search_latency.py --out benchmarks/results/search_latency.md`
+
+def cpu_ms(seconds: float | None, measured: Measured) -> str:
+    return "unknown" if seconds is None else f"{1000 * seconds / max(len(measured.all), 1):.1f} ms"
+
+
+def render(args, settings: BackendSettings, build_seconds: float, single: Measured, measured: Measured) -> str:
+    backend = "Elasticsearch" if settings.es_url else "embedded SQLite FTS5"
+    built = f"{build_seconds:.0f} s" if build_seconds == build_seconds else "reused from an earlier run"
+    return f"""# `/search` latency
+
+Over {args.articles:,} synthetic articles in {args.articles // args.per_event:,} events
+({backend}; index built through `write_articles`/`write_events`: {built}).
+Server: `newsbeam serve --workers {args.workers}` on loopback. Latency is measured at the client,
+from sending the request to reading the whole response.
+
+## One client
+
+{len(single.all):,} requests, each sent when the last one answered: the cost of a query on an
+otherwise idle server.
+
+{table(single)}
+
+## {args.clients} concurrent clients
+
+{len(measured.all):,} requests after 200 warm-up, {args.clients} clients each sending its next
+request as soon as the last one answered.
+
+{table(measured)}
+
+Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. The clients
+run on the same machine and share its CPUs with the server; a load average above the CPU
+count means other work shared them too, and the figures are pessimistic.
+
+Reproduce: `python benchmarks/search_latency.py --workers {args.workers} --out benchmarks/results/search_latency.md`
 """
 
 

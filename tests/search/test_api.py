@@ -207,6 +207,7 @@ def assert_bare_500(response, settings: BackendSettings) -> None:
     text = response.text.lower()
     assert "traceback" not in text and "sqlite" not in text and "column" not in text
     assert str(settings.data_dir) not in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]  # failures too
 
 
 def test_failing_queries_give_a_bare_500_and_a_log_entry(

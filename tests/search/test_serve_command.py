@@ -16,10 +16,12 @@ pytestmark = pytest.mark.slow
 START_SECONDS = 30
 
 
-def test_serve_answers_on_the_given_port(embedded_seed_settings: BackendSettings, unused_port: int) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_on_the_given_port(embedded_seed_settings: BackendSettings, unused_port: int, workers: int) -> None:
     port = unused_port
     env = dict(os.environ, NEWSBEAM_CORS_ORIGINS="https://dash.example")
-    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(embedded_seed_settings.data_dir), "--port", str(port)]
+    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(embedded_seed_settings.data_dir),
+               "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + START_SECONDS

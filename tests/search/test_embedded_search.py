@@ -1,0 +1,144 @@
+"""The embedded index's search: ranking, filters, paging and the bound on scoring work.
+
+The same cases as tests/elasticsearch/test_backend.py, so both stores are held to one
+meaning of a query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from newsbeam.connectors.sinks import IndexedArticle, SearchQuery
+from newsbeam.connectors.sinks.sqlite import SqliteBackend
+from newsbeam.schemas import Article, Event
+
+T0 = datetime(2025, 6, 4, 12, 0, tzinfo=timezone.utc)
+
+
+def article(aid: str, title: str, text: str, *, source: str = "example.org", language: str = "en", at: datetime = T0) -> IndexedArticle:
+    return IndexedArticle(
+        Article(id=aid, url=f"https://{source}/{aid}", title=title, text=text, published=at, source=source, language=language),
+        event_id=f"ev-{aid}",
+    )
+
+
+def store(backend: SqliteBackend, event_id: str, members: list[IndexedArticle]) -> None:
+    for member in members:
+        member.event_id = event_id
+    backend.write_articles(members)
+    times = [m.article.published for m in members]
+    backend.write_events([Event(
+        event_id=event_id, title=members[0].article.title, representative_id=members[0].article.id,
+        article_ids=[m.article.id for m in members], sources=sorted({m.article.source for m in members}),
+        first_seen=min(times), last_seen=max(times), keywords=[],
+    )])
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory: pytest.TempPathFactory) -> SqliteBackend:
+    backend = SqliteBackend(tmp_path_factory.mktemp("news"))
+    store(backend, "ev-call", [
+        article("p1", "Trump and Putin hold phone call", "Trump said the phone call with Putin was constructive", source="a.example", at=T0),
+        article("p2", "Putin vows response in call with Trump", "The Kremlin confirmed the call", source="b.example", at=T0 + timedelta(hours=3)),
+    ])
+    store(backend, "ev-drone", [article("d1", "Drone strikes hit air bases", "Ukraine drones destroyed bombers; Putin was told by phone", source="c.example", at=T0 - timedelta(days=3))])
+    store(backend, "ev-rain", [article("r1", "Heavy rain floods valley", "Rivers burst their banks", source="a.example", language="de", at=T0 - timedelta(days=40))])
+    for i in range(12):
+        store(backend, f"ev-tennis-{i:02d}", [article(f"t{i}", f"Tennis final {i}", "A tennis final was played", source="d.example", at=T0 - timedelta(days=i))])
+    yield backend
+    backend.close()
+
+
+def test_search_ranks_the_matching_event_first_with_highlights(news: SqliteBackend) -> None:
+    page = news.search(SearchQuery("Putin phone call"))
+    assert page.total == 2  # the drone event's article mentions Putin and a phone too
+    top = page.hits[0]
+    assert top.event_id == "ev-call" and top.article_count == 2
+    assert top.article_ids == ["p1", "p2"] and top.sources == ["a.example", "b.example"]
+    assert top.first_seen == T0.isoformat() and top.last_seen == (T0 + timedelta(hours=3)).isoformat()
+    assert "<mark>" in top.snippet and "</mark>" in top.snippet
+    assert page.hits[0].score > page.hits[1].score
+
+
+def test_a_title_match_outweighs_the_same_word_in_the_text(tmp_path: Path) -> None:
+    backend = SqliteBackend(tmp_path)
+    try:
+        store(backend, "ev-text", [article("x1", "Air raid over the coast", "Bombers flew at night over the coast")])
+        store(backend, "ev-title", [article("x2", "Bombers flew at night", "Air raid over the coast")])
+        for i in range(4):  # words in every article weigh nothing in BM25
+            store(backend, f"ev-other-{i}", [article(f"o{i}", "Harbour news", "Ferries ran late")])
+        hits = backend.search(SearchQuery("bombers")).hits
+        assert [h.event_id for h in hits] == ["ev-title", "ev-text"] and hits[0].score > hits[1].score
+    finally:
+        backend.close()
+
+
+def test_search_matches_member_article_text(news: SqliteBackend) -> None:
+    page = news.search(SearchQuery("Kremlin confirmed"))
+    assert [h.event_id for h in page.hits] == ["ev-call"]
+    assert "<mark>Kremlin</mark>" in page.hits[0].snippet
+
+
+def test_search_filters(news: SqliteBackend) -> None:
+    assert [h.event_id for h in news.search(SearchQuery("Putin", source="c.example")).hits] == ["ev-drone"]
+    assert [h.event_id for h in news.search(SearchQuery("rain", language="de")).hits] == ["ev-rain"]
+    assert news.search(SearchQuery("rain", language="en")).total == 0
+    recent = news.search(SearchQuery("Putin", date_from=T0 - timedelta(days=1)))
+    assert [h.event_id for h in recent.hits] == ["ev-call"]
+    older = news.search(SearchQuery("Putin", date_to=T0 - timedelta(days=1)))
+    assert [h.event_id for h in older.hits] == ["ev-drone"]
+
+
+def test_search_pages_without_overlap(news: SqliteBackend) -> None:
+    pages = [news.search(SearchQuery("tennis final", page=p, size=5)) for p in (1, 2, 3)]
+    assert all(p.total == 12 for p in pages)
+    ids = [h.event_id for p in pages for h in p.hits]
+    assert [len(p.hits) for p in pages] == [5, 5, 2]
+    assert sorted(ids) == sorted(f"ev-tennis-{i:02d}" for i in range(12))
+
+
+def test_a_query_without_words_finds_nothing(news: SqliteBackend) -> None:
+    assert news.search(SearchQuery("!!! ---")).total == 0
+
+
+def test_scoring_is_bounded_to_the_newest_matches_after_filters(tmp_path: Path) -> None:
+    backend = SqliteBackend(tmp_path)
+    try:
+        for i in range(6):
+            store(backend, f"ev-vote-{i}", [article(f"v{i}", f"Vote count {i}", "votes", source="old.example" if i < 2 else "new.example")])
+        backend.score_budget = 3
+        page = backend.search(SearchQuery("vote"))
+        assert sorted(h.event_id for h in page.hits) == ["ev-vote-3", "ev-vote-4", "ev-vote-5"]
+        assert page.total == 3
+        # A filter narrows the matches before the cut, so older matches that pass it are found.
+        filtered = backend.search(SearchQuery("vote", source="old.example"))
+        assert sorted(h.event_id for h in filtered.hits) == ["ev-vote-0", "ev-vote-1"]
+    finally:
+        backend.close()
+
+
+def test_articles_with_every_word_are_scored_however_old(tmp_path: Path) -> None:
+    backend = SqliteBackend(tmp_path)
+    try:
+        store(backend, "ev-old", [article("old", "Putin on the vote", "Putin commented on the vote")])
+        for i in range(5):
+            store(backend, f"ev-vote-{i}", [article(f"v{i}", f"Vote count {i}", "votes")])
+        backend.score_budget = 4  # 2 for each set: the old article is not among the newest 2 with any word
+        page = backend.search(SearchQuery("vote Putin"))
+        assert page.hits[0].event_id == "ev-old"
+        assert page.total == 3  # and the newest 2 with any word
+    finally:
+        backend.close()
+
+
+def test_html_in_texts_is_escaped_in_snippets(tmp_path: Path) -> None:
+    backend = SqliteBackend(tmp_path)
+    try:
+        store(backend, "ev-html", [article("h1", "Budget", "<script>alert(1)</script> budget talks")])
+        snippet = backend.search(SearchQuery("budget")).hits[0].snippet
+        assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "<mark>budget</mark>" in snippet
+    finally:
+        backend.close()
