@@ -21,6 +21,7 @@ import snowballstemmer
 from datasketch import MinHash
 
 from newsbeam.pipelines.normalize.text import comparison_words
+from newsbeam.pipelines.rarity import background_idf
 from newsbeam.schemas import Article
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -57,7 +58,8 @@ class ArticleFeatures:
     published: datetime | None
     #: The language the terms were stemmed in (the fallback when undetected).
     language: str
-    #: Stemmed term → weight (title and entity boosts applied, sublinear TF).
+    #: Stemmed term → weight (title and entity boosts applied, sublinear TF,
+    #: times the word's rarity in its language).
     terms: dict[str, float]
     #: Stem → the surface form seen, for readable event keywords.
     surface: dict[str, str]
@@ -223,7 +225,8 @@ def stemming_language(article: Article, config: FeatureConfig) -> str:
 
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
-    """Stemmed terms of title, lede and entities, with field boosts."""
+    """Stemmed terms of title, lede and entities, with field boosts, each
+    scaled by its word's rarity in the language."""
     language = stemming_language(article, config)
     stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
@@ -234,6 +237,9 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
     lede = " ".join(article.text.split()[: config.body_words])
     _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, stem_of, terms, surface)
+    # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
+    for stem in terms:
+        terms[stem] *= background_idf(language, surface.get(stem, stem))
     return terms, surface
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import itemgetter
 
-from newsbeam.pipelines.cluster.rarity import background_idf
 from newsbeam.pipelines.features import ArticleFeatures
 from newsbeam.pipelines.hot_window import ExpiryQueue
 from newsbeam.schemas import Article, Event
@@ -154,19 +153,17 @@ class OnlineClusterer:
     def _vector(self, features: ArticleFeatures) -> dict[str, float]:
         """TF-IDF of the article's weighted terms, L2-normalized, top terms only.
 
-        The IDF has two factors. The word's rarity in its language (`rarity`)
-        tells names from filler from the first article on and keeps a story's
-        defining name heavy while the story makes it frequent; the stream's own
-        document frequency discounts what this stream's events all share (a
-        beat's stock phrases, an outlet's boilerplate, words of a language
-        wordfreq does not cover). On uci_dev the product beats either alone.
+        The IDF has two factors. The word's rarity in its language (`rarity`,
+        already in the feature weights) tells names from filler from the first
+        article on and keeps a story's defining name heavy while the story makes
+        it frequent; the stream's own document frequency, applied here, discounts
+        what this stream's events all share (a beat's stock phrases, an outlet's
+        boilerplate, words of a language wordfreq does not cover). On uci_dev the
+        product beats either alone.
         """
         n, frequency = self._documents, self._document_frequency
-        language, surface = features.language, features.surface
         weighted = {
-            term: weight
-            * (math.log((n + 1) / (frequency[term] + 1)) + 1.0)
-            * background_idf(language, surface.get(term, term))
+            term: weight * (math.log((n + 1) / (frequency.get(term, 0.0) + 1)) + 1.0)
             for term, weight in features.terms.items()
         }
         top = sorted(weighted.items(), key=_WEIGHT, reverse=True)[: self.config.article_terms]
