@@ -146,6 +146,11 @@ def _stems(language: str) -> _Memo:
     return _Memo(lambda token: _stem_or_skip(stemmer, token))
 
 
+@cache
+def _rarities(language: str) -> _Memo:
+    return _Memo(lambda word: background_idf(language, word))
+
+
 #: ASCII characters that separate words (all but letters, digits and the apostrophe).
 _ASCII_SEPARATORS = {code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "'")}
 _APOSTROPHE_RUN = re.compile("'{2,}")
@@ -238,8 +243,9 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     lede = " ".join(article.text.split()[: config.body_words])
     _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, stem_of, terms, surface)
     # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
+    rarity_of = _rarities(language).__getitem__
     for stem in terms:
-        terms[stem] *= background_idf(language, surface.get(stem, stem))
+        terms[stem] *= rarity_of(surface.get(stem, stem))
     return terms, surface
 
 

@@ -12,7 +12,6 @@ languages, shipped with the package) know both that "the" says nothing and that
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from wordfreq import available_languages, zipf_frequency
 
@@ -26,7 +25,6 @@ _ZIPF_CEILING = 9.0
 _LANGUAGES = frozenset(available_languages())
 
 
-@lru_cache(maxsize=1 << 18)
 def background_idf(language: str, word: str) -> float:
     """ln(1 / frequency of the word in the language), with unseen words capped.
 

@@ -211,7 +211,9 @@ class OnlineClusterer:
         if not size:
             return 0.0
         ranked, centroid = event.ranked, event.centroid
-        dot = sum(weight * centroid[term] for term, weight in vector.items() if ranked.get(term, size) < size)
+        # The shared terms are found in C (a key-view intersection); fsum makes
+        # the dot product independent of the set's hash-seeded order.
+        dot = math.fsum([vector[term] * centroid[term] for term in vector.keys() & ranked.keys() if ranked[term] < size])
         return dot / event.prefix_norms[size - 1]
 
     # -- updates ---------------------------------------------------------------
