@@ -6,48 +6,21 @@ meaning of a query.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from newsbeam.connectors.sinks import IndexedArticle, SearchQuery
+from backend_corpus import T0, article, store, store_news
+
+from newsbeam.connectors.sinks import SearchQuery
 from newsbeam.connectors.sinks.sqlite import SqliteBackend
-from newsbeam.schemas import Article, Event
-
-T0 = datetime(2025, 6, 4, 12, 0, tzinfo=timezone.utc)
-
-
-def article(aid: str, title: str, text: str, *, source: str = "example.org", language: str = "en", at: datetime = T0) -> IndexedArticle:
-    return IndexedArticle(
-        Article(id=aid, url=f"https://{source}/{aid}", title=title, text=text, published=at, source=source, language=language),
-        event_id=f"ev-{aid}",
-    )
-
-
-def store(backend: SqliteBackend, event_id: str, members: list[IndexedArticle]) -> None:
-    for member in members:
-        member.event_id = event_id
-    backend.write_articles(members)
-    times = [m.article.published for m in members]
-    backend.write_events([Event(
-        event_id=event_id, title=members[0].article.title, representative_id=members[0].article.id,
-        article_ids=[m.article.id for m in members], sources=sorted({m.article.source for m in members}),
-        first_seen=min(times), last_seen=max(times), keywords=[],
-    )])
 
 
 @pytest.fixture(scope="module")
 def news(tmp_path_factory: pytest.TempPathFactory) -> SqliteBackend:
     backend = SqliteBackend(tmp_path_factory.mktemp("news"))
-    store(backend, "ev-call", [
-        article("p1", "Trump and Putin hold phone call", "Trump said the phone call with Putin was constructive", source="a.example", at=T0),
-        article("p2", "Putin vows response in call with Trump", "The Kremlin confirmed the call", source="b.example", at=T0 + timedelta(hours=3)),
-    ])
-    store(backend, "ev-drone", [article("d1", "Drone strikes hit air bases", "Ukraine drones destroyed bombers; Putin was told by phone", source="c.example", at=T0 - timedelta(days=3))])
-    store(backend, "ev-rain", [article("r1", "Heavy rain floods valley", "Rivers burst their banks", source="a.example", language="de", at=T0 - timedelta(days=40))])
-    for i in range(12):
-        store(backend, f"ev-tennis-{i:02d}", [article(f"t{i}", f"Tennis final {i}", "A tennis final was played", source="d.example", at=T0 - timedelta(days=i))])
+    store_news(backend)
     yield backend
     backend.close()
 
