@@ -1,11 +1,12 @@
-"""Articles and events written straight into an index backend, shared by the
-Elasticsearch and embedded backend tests so both are held to the same corpus."""
+"""Articles and events written straight into an index backend, and the search
+answers every backend owes on them: shared by the Elasticsearch and embedded
+backend tests, so both are held to one corpus and one meaning of a query."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from newsbeam.connectors.sinks import IndexBackend, IndexedArticle
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, SearchQuery
 from newsbeam.schemas import Article, Event
 
 T0 = datetime(2025, 6, 4, 12, 0, tzinfo=timezone.utc)
@@ -55,3 +56,30 @@ def store_news(backend: IndexBackend) -> None:
     store(backend, "ev-rain", [article("r1", "Heavy rain floods valley", "Rivers burst their banks", source="a.example", language="de", at=T0 - timedelta(days=40))])
     for i in range(12):
         store(backend, f"ev-tennis-{i:02d}", [article(f"t{i}", f"Tennis final {i}", "A tennis final was played", source="d.example", at=T0 - timedelta(days=i))])
+
+
+def check_member_text_matches(news: IndexBackend) -> None:
+    """Words only in a member article's text find its event, highlighted."""
+    page = news.search(SearchQuery("Kremlin confirmed"))
+    assert [h.event_id for h in page.hits] == ["ev-call"]
+    assert "<mark>Kremlin</mark>" in page.hits[0].snippet
+
+
+def check_filters(news: IndexBackend) -> None:
+    """Outlet, language and date filters over `store_news`."""
+    assert [h.event_id for h in news.search(SearchQuery("Putin", source="c.example")).hits] == ["ev-drone"]
+    assert [h.event_id for h in news.search(SearchQuery("rain", language="de")).hits] == ["ev-rain"]
+    assert news.search(SearchQuery("rain", language="en")).total == 0
+    recent = news.search(SearchQuery("Putin", date_from=T0 - timedelta(days=1)))
+    assert [h.event_id for h in recent.hits] == ["ev-call"]
+    older = news.search(SearchQuery("Putin", date_to=T0 - timedelta(days=1)))
+    assert [h.event_id for h in older.hits] == ["ev-drone"]
+
+
+def check_paging(news: IndexBackend) -> None:
+    """The twelve tennis events over pages of five: every event once, none twice."""
+    pages = [news.search(SearchQuery("tennis final", page=p, size=5)) for p in (1, 2, 3)]
+    assert all(p.total == 12 for p in pages)
+    ids = [h.event_id for p in pages for h in p.hits]
+    assert [len(p.hits) for p in pages] == [5, 5, 2]
+    assert sorted(ids) == sorted(f"ev-tennis-{i:02d}" for i in range(12))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_corpus import T0, article, store, store_news
+from backend_corpus import T0, article, check_filters, check_member_text_matches, check_paging, store, store_news
 
 from newsbeam.connectors.sinks import SearchQuery
 from newsbeam.connectors.sinks.sqlite import SqliteBackend
@@ -50,27 +50,15 @@ def test_a_title_match_outweighs_the_same_word_in_the_text(tmp_path: Path) -> No
 
 
 def test_search_matches_member_article_text(news: SqliteBackend) -> None:
-    page = news.search(SearchQuery("Kremlin confirmed"))
-    assert [h.event_id for h in page.hits] == ["ev-call"]
-    assert "<mark>Kremlin</mark>" in page.hits[0].snippet
+    check_member_text_matches(news)
 
 
 def test_search_filters(news: SqliteBackend) -> None:
-    assert [h.event_id for h in news.search(SearchQuery("Putin", source="c.example")).hits] == ["ev-drone"]
-    assert [h.event_id for h in news.search(SearchQuery("rain", language="de")).hits] == ["ev-rain"]
-    assert news.search(SearchQuery("rain", language="en")).total == 0
-    recent = news.search(SearchQuery("Putin", date_from=T0 - timedelta(days=1)))
-    assert [h.event_id for h in recent.hits] == ["ev-call"]
-    older = news.search(SearchQuery("Putin", date_to=T0 - timedelta(days=1)))
-    assert [h.event_id for h in older.hits] == ["ev-drone"]
+    check_filters(news)
 
 
 def test_search_pages_without_overlap(news: SqliteBackend) -> None:
-    pages = [news.search(SearchQuery("tennis final", page=p, size=5)) for p in (1, 2, 3)]
-    assert all(p.total == 12 for p in pages)
-    ids = [h.event_id for p in pages for h in p.hits]
-    assert [len(p.hits) for p in pages] == [5, 5, 2]
-    assert sorted(ids) == sorted(f"ev-tennis-{i:02d}" for i in range(12))
+    check_paging(news)
 
 
 def test_a_query_without_words_finds_nothing(news: SqliteBackend) -> None:
