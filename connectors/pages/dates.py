@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from lxml.html import HtmlElement
-
+from newsbeam.connectors.pages.tags import PageTags, attributes
 from newsbeam.pipelines.normalize.dates import parse_published
 from newsbeam.schemas import RecordError
 
@@ -51,13 +50,14 @@ def _walk_json_ld(node: Any) -> Iterator[dict[str, Any]]:
                 yield from _walk_json_ld(node[key])
 
 
-def json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON-LD object on the page, `@graph` members included; bad JSON is skipped."""
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+def json_ld_objects(scripts: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object in the page's JSON-LD `scripts`, `@graph` members
+    included; bad JSON is skipped."""
+    for script in scripts:
+        if not script:
             continue
         try:
-            yield from _walk_json_ld(json.loads(script.text))
+            yield from _walk_json_ld(json.loads(script))
         except ValueError:
             continue
 
@@ -67,26 +67,34 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
 
 
-def structured_dates(tree: HtmlElement, json_ld: Iterable[dict[str, Any]] | None = None) -> Iterator[tuple[str, str]]:
-    """(value, source) candidates from JSON-LD article objects, then meta tags.
+def structured_dates(tags: PageTags, json_ld: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """(value, source) candidates from JSON-LD article objects, then meta tags,
+    then `<time itemprop=datePublished>`.
 
-    `json_ld` is the page's `json_ld_objects`, when the caller has them already
-    (they are parsed once per page and shared with the wall checks).
+    `json_ld` is the page's `json_ld_objects`: they are parsed once per page
+    and shared with the wall checks.
     """
-    for node in json_ld_objects(tree) if json_ld is None else json_ld:
+    for node in json_ld:
         if _types(node) & _ARTICLE_TYPES and isinstance(node.get("datePublished"), str):
             yield node["datePublished"], "json-ld"
     metas = {}
-    for meta in tree.iter("meta"):
+    for raw in tags.metas:
+        lowered = raw.lower()
+        if not any(name in lowered for name in _META_NAMES):
+            continue  # most meta tags name no date; reading their attributes is the cost here
+        meta = attributes(raw)
         name = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
         if name in _META_NAMES and meta.get("content") and name not in metas:
-            metas[name] = meta.get("content").strip()
+            metas[name] = meta["content"].strip()
     for name in _META_NAMES:
         if name in metas:
             yield metas[name], f"meta:{name}"
-    for time_element in tree.iter("time"):
-        if (time_element.get("itemprop") or "").lower() == "datepublished" and time_element.get("datetime"):
-            yield time_element.get("datetime"), "time[itemprop=datePublished]"
+    for raw in tags.times:
+        if "datepublished" not in raw.lower():
+            continue  # a comment's or a related story's time, not this article's
+        time_element = attributes(raw)
+        if time_element.get("itemprop", "").lower() == "datepublished" and time_element.get("datetime"):
+            yield time_element["datetime"], "time[itemprop=datePublished]"
 
 
 def _parse(value: str | None) -> datetime | None:

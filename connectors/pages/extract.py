@@ -16,6 +16,7 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from newsbeam.connectors.pages.dates import choose_published, json_ld_objects, structured_dates
+from newsbeam.connectors.pages.tags import scan_tags
 from newsbeam.connectors.pages.walls import PageMarkup, bot_challenge, wall_reason
 from newsbeam.schemas import RecordError
 
@@ -43,6 +44,10 @@ def _site_name(name: str | None, url: str | None) -> str:
     return "" if name.lower() in (host, host.removeprefix("www."), urlsplit(url or "").netloc) else name
 
 
+def _markup(html: str, json_ld: list[dict[str, Any]]) -> PageMarkup:
+    return PageMarkup.read(load_html(html), json_ld)
+
+
 def extract_article(
     html: str,
     url: str | None = None,
@@ -61,24 +66,23 @@ def extract_article(
     """
     if challenge := bot_challenge({}, html):
         raise RecordError("blocked_page", challenge)
-    tree = load_html(html)
-    if tree is None:
-        raise RecordError("empty_extraction", "not parseable as HTML")
-    json_ld = list(json_ld_objects(tree))
-    candidates = list(structured_dates(tree, json_ld))
-    declared_language = language_code(tree.get("lang"))
-    # Handing trafilatura our tree spares it a second parse (it copies the tree
-    # and prunes the copy, which costs a third of a parse), and leaves `tree`
-    # whole for the wall checks below.
+    # trafilatura gets the text, not a tree of ours: it would copy a tree (see
+    # `tags`), and what newsbeam reads itself is found by a scan.
+    tags = scan_tags(html)
+    json_ld = list(json_ld_objects(tags.json_ld))
+    candidates = list(structured_dates(tags, json_ld))
     document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, favor_precision=True
+        html, url=url, with_metadata=True, include_comments=False, favor_precision=True
     )
+    if document is None and load_html(html) is None:
+        raise RecordError("empty_extraction", "not parseable as HTML")
     text = ((document.text if document is not None else "") or "").strip()
     title = (document.title if document is not None else "") or ""
-    if wall := wall_reason(url=url or "", markup=partial(PageMarkup.read, tree, json_ld), title=title, text=text):
+    # `wall_reason` reads the markup (and the page is parsed for it) only for short texts.
+    if wall := wall_reason(url=url or "", markup=partial(_markup, html, json_ld), title=title, text=text):
         raise RecordError(*wall)
-    if len(text.split()) < settings.min_words:
-        raise RecordError("empty_extraction", f"trafilatura found {len(text.split())} words of main text")
+    if (words := len(text.split())) < settings.min_words:
+        raise RecordError("empty_extraction", f"trafilatura found {words} words of main text")
     if document.date:
         candidates.append((document.date, "htmldate"))
     published = choose_published(
@@ -90,7 +94,7 @@ def extract_article(
         "text": text,
         "published": published.value,
         "source": _site_name(document.sitename, url),
-        "language": document.language or declared_language,
+        "language": document.language or language_code(tags.lang),
         "authors": authors,
     }
     if document.url and not url:

@@ -16,8 +16,6 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from newsbeam.connectors.pages.dates import json_ld_objects
-
 #: Bot-protection vendors' challenge pages (Cloudflare, PerimeterX, DataDome, Akamai, Imperva).
 #: Plain lower-case substrings: `in` on a lowered string is far cheaper than a regex scan.
 _CHALLENGE_MARKERS = ("cf-chl", "challenge-platform", "cf_chl_opt", "attention required! | cloudflare",
@@ -71,21 +69,19 @@ class PageMarkup:
     """What the page's markup says about walls.
 
     Reading every class attribute of a 100-300 kB page costs about as much as
-    a tenth of trafilatura's whole extraction, and the answer only matters for
-    short texts (see `wall_reason`), so `wall_reason` asks for it only then.
-    The tree must be the page as served: trafilatura works on its own copy of
-    a tree it is given, so the caller's tree is still whole after extraction.
+    a tenth of trafilatura's whole extraction (and needs the page parsed), and
+    the answer only matters for short texts (see `wall_reason`), so
+    `wall_reason` asks for it only then.
     """
 
     not_free: bool
     paywall_markup: bool
 
     @classmethod
-    def read(cls, tree: HtmlElement, json_ld: Iterable[dict[str, Any]] | None = None) -> PageMarkup:
-        """`json_ld`: the page's `json_ld_objects`, if the caller has parsed them already."""
-        not_free = any(str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "0")
-                       for node in (json_ld_objects(tree) if json_ld is None else json_ld))
-        classes = " ".join(_CLASSES_AND_IDS(tree))
+    def read(cls, tree: HtmlElement | None, json_ld: Iterable[dict[str, Any]]) -> PageMarkup:
+        """`tree`: the page as served (None if it does not parse); `json_ld`: its `json_ld_objects`."""
+        not_free = any(str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "0") for node in json_ld)
+        classes = " ".join(_CLASSES_AND_IDS(tree)) if tree is not None else ""
         return cls(not_free, bool(_PAYWALL_CLASSES.search(classes)))
 
 
