@@ -138,7 +138,7 @@ def run_kind(kind: str, args: argparse.Namespace) -> dict:
         return {"HTTP GET through `Fetcher` (guard, caps, gate, robots check)": (get, alone_get),
                 "feed parse (feedparser + item hints), per item": (parse, alone_get),
                 "body decode (charset check + UTF-8 decode)": (decode, alone_get),
-                "`extract_article` beyond trafilatura alone (own parse + tree copy, dates, walls)":
+                "`extract_article` beyond trafilatura alone (tag scan, dates, walls)":
                     (vetted - alone_vet, alone_vet)}
 
     extract_alone(everything[:50])  # warm-up: imports, lxml and trafilatura caches
