@@ -15,11 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
+from operator import mul
 
 import numpy as np
 import snowballstemmer
 from datasketch import MinHash
 
+from newsbeam.pipelines.memo import Memo
 from newsbeam.pipelines.normalize.text import comparison_words
 from newsbeam.pipelines.rarity import background_idf
 from newsbeam.schemas import Article
@@ -106,28 +108,6 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(name) if name else None
 
 
-class _Memo(dict):
-    """A per-process memo of a pure function of one string, emptied when full.
-
-    News vocabulary is Zipfian: a few tens of thousands of words make up nearly
-    every token, so looking a word up here costs a fraction of stemming or hashing
-    it again. A plain dict whose misses are filled by `__missing__` keeps the hit
-    path in C (no Python call per token, unlike `lru_cache`); emptying it when it
-    reaches `limit` bounds memory on streams with an open vocabulary.
-    """
-
-    def __init__(self, compute, limit: int = 1 << 18) -> None:
-        super().__init__()
-        self._compute = compute
-        self._limit = limit
-
-    def __missing__(self, key: str):
-        if len(self) >= self._limit:
-            self.clear()
-        value = self[key] = self._compute(key)
-        return value
-
-
 def _stem_or_skip(stemmer, token: str) -> str | None:
     """A token's stem, or None for single letters (digits count: "5" is a term)."""
     if len(token) < 2 and not token.isdigit():
@@ -143,12 +123,12 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
 @cache
 def _stems(language: str) -> _Memo:
     stemmer = _stemmer(language)
-    return _Memo(lambda token: _stem_or_skip(stemmer, token))
+    return Memo(lambda token: _stem_or_skip(stemmer, token))
 
 
 @cache
 def _rarities(language: str) -> _Memo:
-    return _Memo(lambda word: background_idf(language, word))
+    return Memo(lambda word: background_idf(language, word))
 
 
 #: ASCII characters that separate words (all but letters, digits and the apostrophe).
@@ -200,7 +180,7 @@ def entities(text: str) -> list[str]:
 
 
 #: 1 + ln(count), the sublinear weight of a term seen `count` times in a field.
-_SUBLINEAR = _Memo(lambda count: 1.0 + math.log(count))
+_SUBLINEAR = Memo(lambda count: 1.0 + math.log(count))
 
 
 def _add_field(tokens: list[str], factor: float, stem_of, terms: dict[str, float], surface: dict[str, str]) -> None:
@@ -243,15 +223,14 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     lede = " ".join(article.text.split()[: config.body_words])
     _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, stem_of, terms, surface)
     # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
-    rarity_of = _rarities(language).__getitem__
-    for stem in terms:
-        terms[stem] *= rarity_of(surface.get(stem, stem))
-    return terms, surface
+    # `surface` holds the same stems in the same order as `terms`.
+    rarities = map(_rarities(language).__getitem__, surface.values())
+    return dict(zip(terms, map(mul, terms.values(), rarities))), surface
 
 
 #: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).
 _CHAIN = np.uint32(0x01000193)
-_word_hashes = _Memo(lambda word: zlib.crc32(word.encode("utf-8")))
+_word_hashes = Memo(lambda word: zlib.crc32(word.encode("utf-8")))
 
 
 def shingle_hashes(text: str, size: int) -> np.ndarray:
@@ -288,7 +267,10 @@ class MinHasher:
 
     def __init__(self, num_perm: int, seed: int = 1) -> None:
         template = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
-        self._a, self._b = template.permutations.astype(np.uint32)
+        a, b = template.permutations.astype(np.uint32)
+        # As columns: each permutation's values then lie in one contiguous row,
+        # and the minimum runs along rows (a third faster than down columns).
+        self._a, self._b = a[:, None], b[:, None]
         self._empty = template.hashvalues.astype(np.uint32)
 
     def signature(self, values: np.ndarray) -> np.ndarray:
@@ -300,9 +282,9 @@ class MinHasher:
         h ^= h >> 13
         h *= np.uint32(0xC2B2AE35)
         h ^= h >> 16
-        permuted = np.multiply.outer(h, self._a)
+        permuted = self._a * h
         permuted += self._b
-        return permuted.min(axis=0)
+        return permuted.min(axis=1)
 
 
 @cache

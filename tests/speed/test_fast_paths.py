@@ -12,6 +12,7 @@ from datasketch import MinHash
 
 from newsbeam.pipelines import features
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, MinHasher, entities, featurize
+from newsbeam.pipelines.memo import Memo
 from newsbeam.pipelines.normalize import normalize_record
 from newsbeam.pipelines.normalize.text import clean_text, comparison_words, fold_for_comparison, is_chrome
 
@@ -78,7 +79,7 @@ def test_features_survive_pickling_exactly():
 
 def test_memo_forgets_everything_when_full():
     calls = []
-    memo = features._Memo(lambda word: calls.append(word) or word.upper(), limit=2)
+    memo = Memo(lambda word: calls.append(word) or word.upper(), limit=2)
     assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
     assert calls == ["a", "b", "c"] and len(memo) == 1
 
@@ -91,3 +92,15 @@ def test_words_match_the_unicode_regex():
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert features.words(text) == features._WORD.findall(text.casefold().replace("’", "'")), repr(text)
+
+
+def test_rarity_shortcut_for_unlisted_words_agrees_with_wordfreq():
+    from wordfreq import zipf_frequency
+
+    from newsbeam.pipelines.rarity import _zipf
+
+    words = ["the", "snowden", "plosser", "skiojeend", "zzqxv", "straße", "l'été", "greece's", "2024", "covid19"]
+    for language in ("en", "de", "fr", "es"):
+        for word in words:
+            assert _zipf(language, word) == zipf_frequency(word, language), (language, word)
+    assert _zipf("en", "skiojeend") == 0.0 < _zipf("en", "snowden")
