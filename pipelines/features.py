@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
-from operator import mul
+from operator import itemgetter, mul
 
 import numpy as np
 import snowballstemmer
@@ -47,6 +47,11 @@ class FeatureConfig:
     #: Only the opening of a long article counts for clustering: ledes name the
     #: event, tails wander into background that links unrelated stories.
     body_words: int = 400
+    #: Terms an article keeps, heaviest first. The clusterer compares its 60
+    #: heaviest after weighing in the stream's document frequencies, which
+    #: reorder terms but rarely lift one from below twice that rank; the rest
+    #: would only be shipped to the sequential stage, counted and dropped.
+    max_terms: int = 120
     #: Stemmer for articles whose language could not be told (short headlines):
     #: one consistent stemmer keeps them comparable with each other.
     fallback_language: str = "en"
@@ -211,7 +216,7 @@ def stemming_language(article: Article, config: FeatureConfig) -> str:
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts, each
-    scaled by its word's rarity in the language."""
+    scaled by its word's rarity in the language; the heaviest `max_terms` kept."""
     language = stemming_language(article, config)
     stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
@@ -225,7 +230,11 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
     # `surface` holds the same stems in the same order as `terms`.
     rarities = map(_rarities(language).__getitem__, surface.values())
-    return dict(zip(terms, map(mul, terms.values(), rarities))), surface
+    weighted = dict(zip(terms, map(mul, terms.values(), rarities)))
+    if len(weighted) <= config.max_terms:
+        return weighted, surface
+    kept = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
+    return kept, {stem: surface[stem] for stem in kept}
 
 
 #: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).

@@ -104,3 +104,15 @@ def test_rarity_shortcut_for_unlisted_words_agrees_with_wordfreq():
         for word in words:
             assert _zipf(language, word) == zipf_frequency(word, language), (language, word)
     assert _zipf("en", "skiojeend") == 0.0 < _zipf("en", "snowden")
+
+
+def test_an_article_keeps_only_its_heaviest_terms():
+    rng = random.Random(3)
+    vocabulary = [f"word{i}" for i in range(400)]
+    text = " ".join(rng.choice(vocabulary) for _ in range(600))
+    article = normalize_record({"id": "long", "title": "Plosser speaks", "text": text, "language": "en"})
+    everything = features.term_weights(article, FeatureConfig(max_terms=10_000))[0]
+    kept, surface = features.term_weights(article, FeatureConfig(max_terms=50))
+    assert len(everything) > 50 and len(kept) == 50 and list(surface) == list(kept)
+    assert min(kept.values()) >= max(w for t, w in everything.items() if t not in kept)
+    assert all(everything[t] == w for t, w in kept.items())
