@@ -15,11 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate, islice, repeat
-from operator import itemgetter, mul, sub, truediv
+from operator import add, itemgetter, mul, sub, truediv
 
 from newsbeam.pipelines.features import ArticleFeatures
 from newsbeam.pipelines.hot_window import ExpiryQueue
-from newsbeam.pipelines.memo import Memo
 from newsbeam.schemas import Article, Event
 
 
@@ -143,8 +142,6 @@ def _headline_of(article: Article) -> str:
 #: Sort key for (term, weight) pairs; with a stable sort, ties keep their
 #: (deterministic) insertion order.
 _WEIGHT = itemgetter(1)
-#: ln(count + 1) of a (decayed) document count.
-_LOG_ONE_MORE = Memo(lambda count: math.log(count + 1.0))
 
 
 class OnlineClusterer:
@@ -178,11 +175,11 @@ class OnlineClusterer:
         boilerplate, words of a language wordfreq does not cover). On uci_dev the
         product beats either alone.
         """
-        # log((n + 1) / (df + 1)) + 1 as log(n + 1) + 1 - log(df + 1), mapped in C with
-        # memoized logarithms: this runs over every term of every article.
+        # log((n + 1) / (df + 1)) + 1 as log(n + 1) + 1 - log(df + 1), mapped in C:
+        # this runs over every term of every article.
         terms = features.terms
-        frequencies = map(self._document_frequency.get, terms, repeat(0))
-        idf = map(sub, repeat(math.log(self._documents + 1) + 1.0), map(_LOG_ONE_MORE.__getitem__, frequencies))
+        frequencies = map(self._document_frequency.get, terms, repeat(0.0))
+        idf = map(sub, repeat(math.log(self._documents + 1) + 1.0), map(math.log, map(add, frequencies, repeat(1.0))))
         top = sorted(zip(terms, map(mul, terms.values(), idf)), key=_WEIGHT, reverse=True)[: self.config.article_terms]
         if not top:
             return {}
@@ -220,7 +217,9 @@ class OnlineClusterer:
         for term, weight in query:
             for event_id in self._postings.get(term, ()):
                 overlaps[event_id] += weight
-        ranked = sorted(overlaps.items(), key=lambda item: (-item[1], item[0]))
+        # Most overlap first, ties by id: two sorts with C keys (the second is
+        # stable), not one with a Python key, as hundreds of events can overlap.
+        ranked = sorted(sorted(overlaps.items()), key=_WEIGHT, reverse=True)
         return [event_id for event_id, _ in ranked[: self.config.max_candidates]]
 
     def similarity(self, vector: dict[str, float], event: EventState) -> float:
