@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
+from itertools import repeat
 from operator import itemgetter, mul
 
 import numpy as np
@@ -200,7 +201,7 @@ def _add_field(tokens: list[str], factor: float, stem_of, terms: dict[str, float
     if not terms:
         # The first field (the body, hundreds of stems): nothing to add to, so
         # both dicts are built without a Python loop.
-        terms.update(zip(counts, [factor * weight for weight in weights]))
+        terms.update(zip(counts, map(mul, repeat(factor), weights)))
         surface.update(zip(counts, map(first_word.__getitem__, counts)))
         return
     for stem, weight in zip(counts, weights):
@@ -221,11 +222,18 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
     surface: dict[str, str] = {}
-    _add_field(words(article.text)[: config.body_words], 1.0, stem_of, terms, surface)
+    # Only the lede counts, so only the lede is split and tokenized, not the
+    # whole of a long text; a lede whose chunks hold too few words (a run of
+    # dashes or bullets) falls back to the whole text.
+    chunks = article.text.split(None, config.body_words)
+    lede = " ".join(chunks[: config.body_words])
+    body = words(lede)
+    if len(body) < config.body_words < len(chunks):
+        body = words(article.text)
+    _add_field(body[: config.body_words], 1.0, stem_of, terms, surface)
     _add_field(words(article.title), config.title_weight, stem_of, terms, surface)
     # Names boost the stems they are made of rather than forming phrase features
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
-    lede = " ".join(article.text.split()[: config.body_words])
     _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, stem_of, terms, surface)
     # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
     # `surface` holds the same stems in the same order as `terms`.

@@ -116,3 +116,13 @@ def test_an_article_keeps_only_its_heaviest_terms():
     assert len(everything) > 50 and len(kept) == 50 and list(surface) == list(kept)
     assert min(kept.values()) >= max(w for t, w in everything.items() if t not in kept)
     assert all(everything[t] == w for t, w in kept.items())
+
+
+def test_body_terms_come_from_the_lede_alone():
+    config = FeatureConfig(body_words=5)
+    long = normalize_record({"id": "x", "text": "Alpha beta gamma delta epsilon zeta eta theta", "language": "en"})
+    dashes = normalize_record({"id": "y", "text": "— — Alpha beta gamma delta epsilon zeta", "language": "en"})
+    stems = lambda article: set(features.term_weights(article, config)[0])  # noqa: E731
+    assert stems(long) == {"alpha", "beta", "gamma", "delta", "epsilon"}
+    # Two chunks without words: the first five words lie beyond the first five chunks.
+    assert stems(dashes) == {"alpha", "beta", "gamma", "delta", "epsilon"}
