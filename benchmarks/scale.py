@@ -154,6 +154,7 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     """Measure one size in this process; returns the figures as a dict."""
     from newsbeam.pipelines.assign import EventAliases, OnlineAssigner
     from newsbeam.pipelines.features import featurize  # noqa: F401  (imported before the workers fork)
+    from newsbeam.pipelines.local import rare_collections
     from newsbeam.pipelines.normalize import normalize_record  # noqa: F401
 
     path = stream_file(articles, seed)
@@ -167,7 +168,7 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     # Objects that exist before the fork are never garbage: frozen, the workers'
     # collections skip them instead of touching (and so copying) their pages.
     gc.freeze()
-    with get_context("fork").Pool(workers) as pool:
+    with rare_collections(), get_context("fork").Pool(workers) as pool:
         pending: deque = deque()
         for chunk in _chunks(path, articles):
             pending.append(pool.apply_async(_prepare, (chunk,)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,10 @@ import click
               help="Where to write one JSON line per accepted record.")
 @click.option("--dead-letters", type=click.Path(dir_okay=False, path_type=Path),
               help="Where rejected records go [default: OUTPUT with .deadletters.jsonl].")
-def command(input_path: Path, output: Path, dead_letters: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=lambda: len(os.sched_getaffinity(0)),
+              show_default="the CPUs this process may use",
+              help="Processes that featurize articles while the main one assigns them (inputs of 2,000+ articles).")
+def command(input_path: Path, output: Path, dead_letters: Path | None, workers: int) -> None:
     """Deduplicate and cluster INPUT into events, offline, without an index.
 
     INPUT is a JSON Lines file of article records (or a folder of .txt/.html
@@ -26,13 +30,14 @@ def command(input_path: Path, output: Path, dead_letters: Path | None) -> None:
       {"id": ..., "event_id": ..., "duplicate_of": null | "<id of the original>"}
 
     Articles are processed per language in publication order, exactly as the
-    ingest pipeline does; rejected records go to the dead-letter file.
+    ingest pipeline does; rejected records go to the dead-letter file. The
+    answer does not depend on --workers, only the time it takes.
     """
     from newsbeam.connectors.files import read_path
     from newsbeam.pipelines.local import assign_locally
 
     started = time.monotonic()
-    run = assign_locally(read_path(input_path), progress=sys.stderr.isatty())
+    run = assign_locally(read_path(input_path), progress=sys.stderr.isatty(), workers=workers)
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8") as handle:
         for article, decision in run.decisions:

@@ -14,7 +14,8 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import itemgetter
+from itertools import accumulate, islice, repeat
+from operator import add, itemgetter, mul, sub, truediv
 
 from newsbeam.pipelines.features import ArticleFeatures
 from newsbeam.pipelines.hot_window import ExpiryQueue
@@ -78,14 +79,27 @@ class EventState:
     representative_id: str = ""
     titled: bool = False
     indexed_terms: tuple[str, ...] = ()
-    #: Centroid terms by falling weight, with the running norm of each prefix.
-    ranked: dict[str, int] = field(default_factory=dict)
+    #: The running norm of each prefix of the centroid (kept in falling weight order).
     prefix_norms: list[float] = field(default_factory=list)
+    #: Centroid prefixes already cut, by length (see `core`); emptied when the centroid changes.
+    cores: dict[int, dict[str, float]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
     #: Articles whose vectors make up the centroid, and their summed term counts:
     #: how long this event's texts are, which sets the bar for merging it.
     members: int = 0
     member_terms: int = 0
+
+    def core(self, size: int) -> dict[str, float]:
+        """The centroid's `size` heaviest terms.
+
+        Between two changes of an event, dozens of articles are scored against
+        it, nearly all with the same core length: cutting each prefix once makes
+        scoring a dictionary look-up per article term.
+        """
+        core = self.cores.get(size)
+        if core is None:
+            core = self.cores[size] = dict(islice(self.centroid.items(), size))
+        return core
 
     @property
     def terms_per_member(self) -> float:
@@ -161,14 +175,17 @@ class OnlineClusterer:
         boilerplate, words of a language wordfreq does not cover). On uci_dev the
         product beats either alone.
         """
-        n, frequency = self._documents, self._document_frequency
-        weighted = {
-            term: weight * (math.log((n + 1) / (frequency.get(term, 0.0) + 1)) + 1.0)
-            for term, weight in features.terms.items()
-        }
-        top = sorted(weighted.items(), key=_WEIGHT, reverse=True)[: self.config.article_terms]
-        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
-        return {term: w / norm for term, w in top}
+        # log((n + 1) / (df + 1)) + 1 as log(n + 1) + 1 - log(df + 1), mapped in C:
+        # this runs over every term of every article.
+        terms = features.terms
+        frequencies = map(self._document_frequency.get, terms, repeat(0.0))
+        idf = map(sub, repeat(math.log(self._documents + 1) + 1.0), map(math.log, map(add, frequencies, repeat(1.0))))
+        top = sorted(zip(terms, map(mul, terms.values(), idf)), key=_WEIGHT, reverse=True)[: self.config.article_terms]
+        if not top:
+            return {}
+        names, weights = zip(*top)
+        norm = math.hypot(*weights) or 1.0
+        return dict(zip(names, map(truediv, weights, repeat(norm))))
 
     def _time_factor(self, event: EventState, when: datetime | None) -> float:
         if when is None or event.last_seen is None or event.first_seen is None:
@@ -200,7 +217,9 @@ class OnlineClusterer:
         for term, weight in query:
             for event_id in self._postings.get(term, ()):
                 overlaps[event_id] += weight
-        ranked = sorted(overlaps.items(), key=lambda item: (-item[1], item[0]))
+        # Most overlap first, ties by id: two sorts with C keys (the second is
+        # stable), not one with a Python key, as hundreds of events can overlap.
+        ranked = sorted(sorted(overlaps.items()), key=_WEIGHT, reverse=True)
         return [event_id for event_id, _ in ranked[: self.config.max_candidates]]
 
     def similarity(self, vector: dict[str, float], event: EventState) -> float:
@@ -208,12 +227,10 @@ class OnlineClusterer:
         config = self.config
         size = max(config.core_terms_min, int(config.core_terms_per_article_term * len(vector)))
         size = min(size, len(event.prefix_norms))
-        if not size:
+        if size == 0:
             return 0.0
-        ranked, centroid = event.ranked, event.centroid
-        # The shared terms are found in C (a key-view intersection); fsum makes
-        # the dot product independent of the set's hash-seeded order.
-        dot = math.fsum([vector[term] * centroid[term] for term in vector.keys() & ranked.keys() if ranked[term] < size])
+        # Summed in the vector's (deterministic) order; absent terms contribute 0.
+        dot = sum(map(mul, vector.values(), map(event.core(size).get, vector, repeat(0.0))))
         return dot / event.prefix_norms[size - 1]
 
     # -- updates ---------------------------------------------------------------
@@ -223,13 +240,17 @@ class OnlineClusterer:
         self._decay_document_frequency(article.published)
         self._documents += 1
         self._document_frequency.update(features.terms.keys())
-        for stem, word in features.surface.items():
-            self._surface.setdefault(stem, word)
         vector = self._vector(features)
+        # Only vector terms reach a centroid, so only they need a readable form.
+        surface, known = features.surface, self._surface
+        known.update({term: surface[term] for term in vector if term not in known})
         best_id, best_score = None, self.threshold_for(len(vector))
         for event_id in self._candidates(vector):
             event = self.events[event_id]
-            score = self.similarity(vector, event) * self._time_factor(event, article.published)
+            decay = self._time_factor(event, article.published)
+            if decay < best_score:  # a cosine is at most 1: this event cannot win
+                continue
+            score = self.similarity(vector, event) * decay
             if score >= best_score:
                 best_id, best_score = event_id, score
         if best_id is None:
@@ -269,9 +290,9 @@ class OnlineClusterer:
                 if other_id == event_id:
                     continue
                 other = self.events[other_id]
-                other_centroid = other.centroid
-                dot = sum(w * other_centroid[t] for t, w in top.items() if t in other.ranked and other.ranked[t] < len(top))
-                score = dot / (top_norm * other.prefix_norms[min(len(top), len(other.prefix_norms)) - 1])
+                size = min(len(top), len(other.prefix_norms))
+                dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
+                score = dot / (top_norm * other.prefix_norms[size - 1])
                 score *= self._gap_factor(event, other)
                 length = (event.terms_per_member + other.terms_per_member) / 2
                 if score >= self.threshold_for(length, self.config.merge_threshold) and score > best_score:
@@ -355,13 +376,10 @@ class OnlineClusterer:
         """Trim the centroid, recompute its ranking and norms, and re-post it."""
         ordered = sorted(event.centroid.items(), key=_WEIGHT, reverse=True)[: self.config.event_terms]
         event.centroid = dict(ordered)
-        event.ranked = {term: rank for rank, (term, _) in enumerate(ordered)}
-        running, prefix = 0.0, []
-        for _, weight in ordered:
-            running += weight * weight
-            prefix.append(math.sqrt(running))
-        event.prefix_norms = prefix
-        event.norm = prefix[-1] if prefix else 0.0
+        event.cores.clear()
+        weights = event.centroid.values()
+        event.prefix_norms = list(map(math.sqrt, accumulate(map(mul, weights, weights))))
+        event.norm = event.prefix_norms[-1] if ordered else 0.0
         self._reindex(event)
 
     def _touch(self, event: EventState, when: datetime | None) -> None:

@@ -12,6 +12,7 @@ from datasketch import MinHash
 
 from newsbeam.pipelines import features
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, MinHasher, entities, featurize
+from newsbeam.pipelines.memo import Memo
 from newsbeam.pipelines.normalize import normalize_record
 from newsbeam.pipelines.normalize.text import clean_text, comparison_words, fold_for_comparison, is_chrome
 
@@ -78,7 +79,7 @@ def test_features_survive_pickling_exactly():
 
 def test_memo_forgets_everything_when_full():
     calls = []
-    memo = features._Memo(lambda word: calls.append(word) or word.upper(), limit=2)
+    memo = Memo(lambda word: calls.append(word) or word.upper(), limit=2)
     assert [memo["a"], memo["b"], memo["a"], memo["c"]] == ["A", "B", "A", "C"]
     assert calls == ["a", "b", "c"] and len(memo) == 1
 
@@ -91,3 +92,37 @@ def test_words_match_the_unicode_regex():
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         assert features.words(text) == features._WORD.findall(text.casefold().replace("’", "'")), repr(text)
+
+
+def test_rarity_shortcut_for_unlisted_words_agrees_with_wordfreq():
+    from wordfreq import zipf_frequency
+
+    from newsbeam.pipelines.rarity import _zipf
+
+    words = ["the", "snowden", "plosser", "skiojeend", "zzqxv", "straße", "l'été", "greece's", "2024", "covid19"]
+    for language in ("en", "de", "fr", "es"):
+        for word in words:
+            assert _zipf(language, word) == zipf_frequency(word, language), (language, word)
+    assert _zipf("en", "skiojeend") == 0.0 < _zipf("en", "snowden")
+
+
+def test_an_article_keeps_only_its_heaviest_terms():
+    rng = random.Random(3)
+    vocabulary = [f"word{i}" for i in range(400)]
+    text = " ".join(rng.choice(vocabulary) for _ in range(600))
+    article = normalize_record({"id": "long", "title": "Plosser speaks", "text": text, "language": "en"})
+    everything = features.term_weights(article, FeatureConfig(max_terms=10_000))[0]
+    kept, surface = features.term_weights(article, FeatureConfig(max_terms=50))
+    assert len(everything) > 50 and len(kept) == 50 and list(surface) == list(kept)
+    assert min(kept.values()) >= max(w for t, w in everything.items() if t not in kept)
+    assert all(everything[t] == w for t, w in kept.items())
+
+
+def test_body_terms_come_from_the_lede_alone():
+    config = FeatureConfig(body_words=5)
+    long = normalize_record({"id": "x", "text": "Alpha beta gamma delta epsilon zeta eta theta", "language": "en"})
+    dashes = normalize_record({"id": "y", "text": "— — Alpha beta gamma delta epsilon zeta", "language": "en"})
+    stems = lambda article: set(features.term_weights(article, config)[0])  # noqa: E731
+    assert stems(long) == {"alpha", "beta", "gamma", "delta", "epsilon"}
+    # Two chunks without words: the first five words lie beyond the first five chunks.
+    assert stems(dashes) == {"alpha", "beta", "gamma", "delta", "epsilon"}
