@@ -21,6 +21,13 @@ all pairs and as the ratio of the sums. A breakdown measures the connector's
 pieces alone, paired the same way. A last pass runs both with 4 threads, for
 wall time; on loopback there is no network wait for threads to overlap.
 
+On a machine shared with other jobs, CPU time per pass varies by tens of per
+cent from one second to the next, which is more than the overhead measured.
+`--instructions` adds a figure that does not vary: instructions executed per
+article (valgrind's callgrind, all threads of the process), connector against
+extraction alone on one feed, each in its own process after the same warm-up.
+It counts work, not time: cache misses and system calls are not in it.
+
     python -m benchmarks.fetch_extract --feeds 20 --items 25 --repeat 3
 """
 
@@ -30,7 +37,11 @@ import argparse
 import multiprocessing
 import os
 import platform
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -230,6 +241,69 @@ def report(result: dict, args: argparse.Namespace) -> float:
     return overhead
 
 
+def count_pass(kind: str, seed: int, items: int, mode: str) -> None:
+    """Run inside callgrind: warm up on feed 0 (both passes), then `mode`
+    ("warm": nothing more, "extract" or "connector") on feed 1."""
+    import trafilatura
+
+    from newsbeam.connectors.feeds import FeedSettings, read_feed
+    from newsbeam.connectors.http import Fetcher, FetchSettings
+    from newsbeam.connectors.pages import PageSettings
+    from newsbeam.connectors.state import ConnectorState
+
+    queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(queue, kind, seed, 2, items), daemon=True)
+    server.start()
+    base = queue.get(timeout=600)
+    pages = {feed: [(f"{base}/f{feed}/{item}.html", article_page(kind, seed, feed, item)) for item in range(items)]
+             for feed in (0, 1)}
+    settings = FeedSettings(pages=PageSettings(workers=1))
+    with Fetcher(FetchSettings(allow_loopback=True, min_interval=0.0)) as fetcher:
+        state = ConnectorState()
+
+        def extract(feed: int) -> None:
+            for url, html in pages[feed]:
+                trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                            favor_precision=True)
+
+        def connector(feed: int) -> None:
+            assert len(list(read_feed(f"{base}/f{feed}/feed.xml", fetcher=fetcher, state=state,
+                                      settings=settings))) == items
+
+        extract(0)
+        connector(0)
+        {"warm": lambda feed: None, "extract": extract, "connector": connector}[mode](1)
+    server.terminate()
+
+
+def count_instructions(kind: str, args: argparse.Namespace) -> dict[str, float]:
+    """Instructions per article of extraction alone and of the connector, by callgrind."""
+    def run(mode: str) -> subprocess.Popen:
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
+                   "benchmarks.fetch_extract", "--count-pass", mode, "--page-kind", kind,
+                   "--items", str(args.instructions), "--seed", str(args.seed)]
+        # One BLAS thread: an idle OpenBLAS worker spins, and callgrind would count its spinning.
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def collected(process: subprocess.Popen) -> int:
+        _, err = process.communicate()
+        found = re.search(rf"=={process.pid}== Collected : (\d+)", err)
+        assert process.returncode == 0 and found, err[-2000:]
+        return int(found.group(1))
+
+    running = {mode: run(mode) for mode in ("warm", "extract", "connector")}
+    total = {mode: collected(process) for mode, process in running.items()}
+    return {mode: (total[mode] - total["warm"]) / args.instructions for mode in ("extract", "connector")}
+
+
+def report_instructions(kind: str, counts: dict[str, float], items: int) -> None:
+    extra = counts["connector"] - counts["extract"]
+    print(f"**{kind} pages, instructions per article** (callgrind, one feed of {items}): extraction alone "
+          f"{counts['extract'] / 1e6:.1f} M, connector {counts['connector'] / 1e6:.1f} M: "
+          f"**overhead {100 * extra / counts['extract']:+.1f}%** ({extra / 1e6:.1f} M)\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=20)
@@ -239,8 +313,16 @@ def main() -> None:
     parser.add_argument("--page-kind", choices=KINDS, action="append",
                         help="realistic (50-300 kB) or small (7-11 kB) pages; repeat for both (default: both)")
     parser.add_argument("--seed", type=int, default=1, help="page generator seed")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count instructions per article under valgrind, on one feed of N pages")
+    parser.add_argument("--count-pass", choices=("warm", "extract", "connector"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     kinds = args.page_kind or list(reversed(KINDS))
+    if args.count_pass:
+        count_pass(kinds[0], args.seed, args.items, args.count_pass)
+        return
+    if args.instructions and not shutil.which("valgrind"):
+        parser.error("--instructions needs valgrind")
 
     def load() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -249,6 +331,8 @@ def main() -> None:
           f"{multiprocessing.cpu_count()} CPUs; load average {load()} at start; server in its own process\n")
     verdicts = {kind: report(run_kind(kind, args), args) for kind in kinds}
     print(f"load average at end: {load()}\n")
+    for kind in kinds if args.instructions else ():
+        report_instructions(kind, count_instructions(kind, args), args.instructions)
     for kind, overhead in verdicts.items():
         print(f"target (CPU overhead <= 10% of extraction), {kind} pages: "
               f"{'met' if overhead <= 0.10 else 'NOT met'} ({100 * overhead:+.1f}%)  ")
