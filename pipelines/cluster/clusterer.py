@@ -373,7 +373,7 @@ class OnlineClusterer:
         self._refresh(event)
 
     def _refresh(self, event: EventState) -> None:
-        """Trim the centroid, recompute its ranking and norms, and re-post it."""
+        """Trim the centroid to its heaviest terms in falling order, recompute its prefix norms, re-post it."""
         ordered = sorted(event.centroid.items(), key=_WEIGHT, reverse=True)[: self.config.event_terms]
         event.centroid = dict(ordered)
         event.cores.clear()
