@@ -12,7 +12,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from itertools import repeat
@@ -69,38 +69,30 @@ class ArticleFeatures:
     #: Stemmed term → weight (title and entity boosts applied, sublinear TF,
     #: times the word's rarity in its language).
     terms: dict[str, float]
-    #: Stem → the surface form seen, for readable event keywords.
+    #: Stem → the word seen for it, where the two differ ("elections" for
+    #: "elect"), for readable event keywords; a stem missing here reads as itself.
     surface: dict[str, str]
     signature: np.ndarray
     shingle_count: int
 
     def __reduce__(self):
         # Features cross a process boundary between featurizing and the sequential
-        # assignment; pickled as two dicts of a few hundred entries they cost more
-        # than the assignment itself. Terms go as one key tuple and one packed
-        # array of weights; `surface` has the same keys in the same order and
-        # mostly maps a stem to itself, so only the other entries are sent.
-        keys = tuple(self.terms)
-        weights = array("d", self.terms.values()).tobytes()
-        if keys == tuple(self.surface):
-            renamed = [(stem, word) for stem, word in self.surface.items() if word != stem]
-            surface = (tuple(stem for stem, _ in renamed), tuple(word for _, word in renamed))
-        else:
-            surface = self.surface
-        return _rebuild_features, (tuple(getattr(self, name) for name in _PLAIN_FIELDS), keys, weights, surface)
+        # assignment; pickled as dicts and an array object they cost about as much
+        # as the assignment itself. Terms go as one key tuple and one packed array
+        # of weights, the signature as its bytes.
+        return _rebuild_features, (
+            self.article_id, self.published, self.language, tuple(self.terms),
+            array("d", self.terms.values()).tobytes(), tuple(self.surface), tuple(self.surface.values()),
+            self.signature.tobytes(), self.shingle_count,
+        )
 
 
-#: The fields pickled as they are (all but `terms` and `surface`).
-_PLAIN_FIELDS = tuple(f.name for f in fields(ArticleFeatures) if f.name not in ("terms", "surface"))
-
-
-def _rebuild_features(plain: tuple, keys: tuple[str, ...], weights: bytes, surface) -> ArticleFeatures:
-    if isinstance(surface, tuple):
-        stems, words = surface
-        surface = dict(zip(keys, keys))
-        surface.update(zip(stems, words))
-    return ArticleFeatures(**dict(zip(_PLAIN_FIELDS, plain)), terms=dict(zip(keys, array("d", weights))),
-                           surface=surface)
+def _rebuild_features(
+    article_id: str, published: datetime | None, language: str, keys: tuple[str, ...], weights: bytes,
+    stems: tuple[str, ...], words: tuple[str, ...], signature: bytes, shingle_count: int,
+) -> ArticleFeatures:
+    return ArticleFeatures(article_id, published, language, dict(zip(keys, array("d", weights))),
+                           dict(zip(stems, words)), np.frombuffer(signature, dtype=np.uint32), shingle_count)
 
 
 def has_stemmer(language: str) -> bool:
@@ -120,20 +112,17 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
         return None
     if stemmer is None:
         return token
-    stem = stemmer.stemWord(token)
-    # The token itself when stemming leaves it unchanged: one string object, which
-    # pickling sends once for both the term and its surface form.
-    return token if stem == token else stem
+    return stemmer.stemWord(token)
 
 
 @cache
-def _stems(language: str) -> _Memo:
+def _stems(language: str) -> Memo:
     stemmer = _stemmer(language)
     return Memo(lambda token: _stem_or_skip(stemmer, token))
 
 
 @cache
-def _rarities(language: str) -> _Memo:
+def _rarities(language: str) -> Memo:
     return Memo(lambda word: background_idf(language, word))
 
 
@@ -217,7 +206,8 @@ def stemming_language(article: Article, config: FeatureConfig) -> str:
 
 def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
     """Stemmed terms of title, lede and entities, with field boosts, each
-    scaled by its word's rarity in the language; the heaviest `max_terms` kept."""
+    scaled by its word's rarity in the language; the heaviest `max_terms` kept.
+    With them, the word first seen for each kept stem that differs from it."""
     language = stemming_language(article, config)
     stem_of = _stems(language).__getitem__
     terms: dict[str, float] = {}
@@ -239,10 +229,9 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     # `surface` holds the same stems in the same order as `terms`.
     rarities = map(_rarities(language).__getitem__, surface.values())
     weighted = dict(zip(terms, map(mul, terms.values(), rarities)))
-    if len(weighted) <= config.max_terms:
-        return weighted, surface
-    kept = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
-    return kept, {stem: surface[stem] for stem in kept}
+    if len(weighted) > config.max_terms:
+        weighted = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
+    return weighted, {stem: word for stem, word in surface.items() if word != stem and stem in weighted}
 
 
 #: Odd multiplier that chains word hashes into a shingle hash (the FNV prime).

@@ -1,4 +1,4 @@
-"""A memo for pure functions called millions of times on a few thousand distinct values."""
+"""A memo for pure functions called millions of times on comparatively few distinct values."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ class Memo(dict):
 
     News vocabulary is Zipfian: a few tens of thousands of words make up nearly
     every token, so looking a word up here costs a fraction of stemming or hashing
-    it again (and document counts are mostly small numbers, so the same holds
-    for their logarithms). A plain dict whose misses are filled by `__missing__` keeps the hit
+    it again. A plain dict whose misses are filled by `__missing__` keeps the hit
     path in C (no Python call per token, unlike `lru_cache`); emptying it when it
     reaches `limit` bounds memory on streams with an open vocabulary.
     """

@@ -241,9 +241,9 @@ class OnlineClusterer:
         self._documents += 1
         self._document_frequency.update(features.terms.keys())
         vector = self._vector(features)
-        # Only vector terms reach a centroid, so only they need a readable form.
+        # Only vector terms reach a centroid, so only their readable forms are kept.
         surface, known = features.surface, self._surface
-        known.update({term: surface[term] for term in vector if term not in known})
+        known.update({term: surface[term] for term in vector if term in surface and term not in known})
         best_id, best_score = None, self.threshold_for(len(vector))
         for event_id in self._candidates(vector):
             event = self.events[event_id]
@@ -373,7 +373,7 @@ class OnlineClusterer:
         self._refresh(event)
 
     def _refresh(self, event: EventState) -> None:
-        """Trim the centroid, recompute its ranking and norms, and re-post it."""
+        """Trim the centroid to its heaviest terms in falling order, recompute its prefix norms, re-post it."""
         ordered = sorted(event.centroid.items(), key=_WEIGHT, reverse=True)[: self.config.event_terms]
         event.centroid = dict(ordered)
         event.cores.clear()

@@ -35,6 +35,8 @@ class NearDuplicateIndex:
         self._expiry = ExpiryQueue(horizon)
         self._added = 0
         self._tables: list[dict[bytes, set[str]]] = [{} for _ in range(self._bands)]
+        self._last_signature: np.ndarray | None = None
+        self._last_keys: list[bytes] = []
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -65,9 +67,17 @@ class NearDuplicateIndex:
                     del table[band]
 
     def _band_keys(self, signature: np.ndarray) -> list[bytes]:
-        """Each band of the signature as bytes (a void view: one call, no per-band slicing)."""
+        """Each band of the signature as bytes (a void view: one call, no per-band slicing).
+
+        An original is looked up and then added with the same signature object,
+        so the last answer is kept for it.
+        """
+        if signature is self._last_signature:
+            return self._last_keys
         used = self._bands * self._rows
-        return np.ascontiguousarray(signature[:used], dtype=np.uint32).view(f"V{4 * self._rows}").tolist()
+        keys = np.ascontiguousarray(signature[:used], dtype=np.uint32).view(f"V{4 * self._rows}").tolist()
+        self._last_signature, self._last_keys = signature, keys
+        return keys
 
     def _post(self, key: str, signature: np.ndarray) -> None:
         for table, band in zip(self._tables, self._band_keys(signature)):
@@ -78,7 +88,8 @@ class NearDuplicateIndex:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        del state["_tables"]
+        for derived in ("_tables", "_last_signature", "_last_keys"):
+            del state[derived]
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -86,6 +97,7 @@ class NearDuplicateIndex:
             state["_bands"], state["_rows"] = lsh.b, lsh.r
         self.__dict__.update(state)
         self._tables = [{} for _ in range(self._bands)]
+        self._last_signature, self._last_keys = None, []
         for key in sorted(self._signatures, key=self._order.__getitem__):
             self._post(key, self._signatures[key])
 

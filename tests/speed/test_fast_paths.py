@@ -66,13 +66,14 @@ def test_features_survive_pickling_exactly():
                                 "text": "Runners were running in Athens. The running club said runs matter.",
                                 "published": "2025-06-04T12:00:00+00:00", "language": "en"})
     original = featurize(article, FeatureConfig())
-    assert any(word != stem for stem, word in original.surface.items())
+    # Only stems whose word reads differently carry a surface form ("running" for "run").
+    assert original.surface and all(word != stem for stem, word in original.surface.items())
     for candidate in (original, ArticleFeatures(article_id="b", published=None, language="en", terms={"x": 1.5, "y": 0.25},
                                                  surface={"y": "ys"}, signature=original.signature, shingle_count=3)):
         copy = pickle.loads(pickle.dumps(candidate))
         assert list(copy.terms.items()) == list(candidate.terms.items())
         assert list(copy.surface.items()) == list(candidate.surface.items())
-        assert copy.signature.tolist() == candidate.signature.tolist()
+        assert copy.signature.tolist() == candidate.signature.tolist() and copy.signature.dtype == np.uint32
         assert (copy.article_id, copy.published, copy.language, copy.shingle_count) == (
             candidate.article_id, candidate.published, candidate.language, candidate.shingle_count)
 
@@ -113,7 +114,7 @@ def test_an_article_keeps_only_its_heaviest_terms():
     article = normalize_record({"id": "long", "title": "Plosser speaks", "text": text, "language": "en"})
     everything = features.term_weights(article, FeatureConfig(max_terms=10_000))[0]
     kept, surface = features.term_weights(article, FeatureConfig(max_terms=50))
-    assert len(everything) > 50 and len(kept) == 50 and list(surface) == list(kept)
+    assert len(everything) > 50 and len(kept) == 50 and set(surface) <= set(kept)
     assert min(kept.values()) >= max(w for t, w in everything.items() if t not in kept)
     assert all(everything[t] == w for t, w in kept.items())
 

@@ -20,3 +20,15 @@ def test_workers_change_the_time_not_the_answer():
     assert [letter.reason for letter in shared.dead_letters] == [letter.reason for letter in alone.dead_letters] == [
         "schema_invalid"]
     assert len({d.event_id for _, d in alone.decisions}) > 50 and any(d.duplicate_of for _, d in alone.decisions)
+
+
+def test_rare_collections_restores_the_threshold_even_on_error():
+    import gc
+
+    import pytest
+
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), local.rare_collections(12_345):
+        assert gc.get_threshold()[0] == 12_345
+        raise RuntimeError("boom")
+    assert gc.get_threshold() == before
