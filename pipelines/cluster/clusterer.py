@@ -70,7 +70,6 @@ class EventState:
 
     event_id: str
     centroid: dict[str, float]
-    norm: float
     first_seen: datetime | None
     last_seen: datetime | None
     article_ids: list[str] = field(default_factory=list)
@@ -254,7 +253,7 @@ class OnlineClusterer:
             if score >= best_score:
                 best_id, best_score = event_id, score
         if best_id is None:
-            event = EventState(event_id_for(article.id), {}, 0.0, article.published, article.published)
+            event = EventState(event_id_for(article.id), {}, article.published, article.published)
             self.events[event.event_id] = event
         else:
             event = self.events[best_id]
@@ -379,7 +378,6 @@ class OnlineClusterer:
         event.cores.clear()
         weights = event.centroid.values()
         event.prefix_norms = list(map(math.sqrt, accumulate(map(mul, weights, weights))))
-        event.norm = event.prefix_norms[-1] if ordered else 0.0
         self._reindex(event)
 
     def _touch(self, event: EventState, when: datetime | None) -> None:
