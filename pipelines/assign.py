@@ -20,7 +20,7 @@ from newsbeam.schemas import Article, Event
 
 #: Bumped whenever the pickled state's layout changes, so an old snapshot is
 #: refused with a clear message instead of misread.
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)

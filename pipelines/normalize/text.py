@@ -45,9 +45,14 @@ def clean_text(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def fold_case_and_quotes(text: str) -> str:
+    """Case folded and typographic quotes made plain, as two copies of one story agree on them."""
+    return text.translate(_QUOTES).casefold()
+
+
 def comparison_words(text: str) -> list[str]:
     """The whitespace-separated words of `fold_for_comparison(text)`, without joining them first."""
-    return text.translate(_QUOTES).casefold().split()
+    return fold_case_and_quotes(text).split()
 
 
 def fold_for_comparison(text: str) -> str:

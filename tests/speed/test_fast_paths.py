@@ -127,3 +127,46 @@ def test_body_terms_come_from_the_lede_alone():
     assert stems(long) == {"alpha", "beta", "gamma", "delta", "epsilon"}
     # Two chunks without words: the first five words lie beyond the first five chunks.
     assert stems(dashes) == {"alpha", "beta", "gamma", "delta", "epsilon"}
+
+
+def _polynomial_hash(word: str) -> int:
+    """The definition of a word's hash: Σ byte_i · BASE^i modulo 2^32."""
+    return sum(byte * pow(features._BYTE_BASE, i, 2**32) for i, byte in enumerate(word.encode("utf-8"))) % 2**32
+
+
+def test_word_hashes_are_those_of_the_comparison_words():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    rng = random.Random(8)
+    alphabet = spaces + list("aB'’“”«é.,-1Z") + ["Straße", "ǅ", "日本"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert features.word_hashes(text).tolist() == list(map(_polynomial_hash, comparison_words(text))), repr(text)
+    # Longer than any text before: the table of powers grows.
+    long = " ".join(f"w{i}" for i in range(20_000))
+    assert features.word_hashes(long).tolist() == list(map(_polynomial_hash, comparison_words(long)))
+
+
+def test_one_pass_term_weighting_matches_the_per_token_definition():
+    article = normalize_record({"id": "t", "title": "Elections: Greek voters elect", "language": "en",
+                                "text": "Voters voted. Greece's elections, the election officials said, elected "
+                                        "Mitsotakis; Voting ran late in Athens as voters queued. A b c"})
+    config = FeatureConfig()
+    stemmer = features._stemmer("en")
+    expected: dict[str, float] = {}
+    first_word: dict[str, str] = {}
+    lede = features.words(article.text)
+    entity_words = features.words(" ".join(entities(f"{article.title}. {article.text}")))
+    for tokens, factor in ((lede, 1.0), (features.words(article.title), config.title_weight),
+                           (entity_words, config.entity_weight)):
+        stems = [stemmer.stemWord(t) if len(t) > 1 or t.isdigit() else None for t in tokens]
+        counts: dict[str, int] = {}
+        for stem, token in zip(stems, tokens):
+            if stem is not None:
+                counts[stem] = counts.get(stem, 0) + 1
+                first_word.setdefault(stem, token)
+        for stem, count in counts.items():
+            expected[stem] = expected.get(stem, 0.0) + factor * (1.0 + np.log(count))
+    rarity = {stem: features.background_idf("en", word) for stem, word in first_word.items()}
+    terms, surface = features.term_weights(article, config)
+    assert terms == pytest.approx({stem: weight * rarity[stem] for stem, weight in expected.items()})
+    assert surface == {stem: word for stem, word in first_word.items() if word != stem}
