@@ -105,7 +105,8 @@ class EventState:
         return self.member_terms / self.members if self.members else 0.0
 
     def to_event(self, surface: dict[str, str], keyword_count: int) -> Event:
-        top = sorted(self.centroid.items(), key=lambda item: (-item[1], item[0]))
+        # Heaviest first, ties by term (the second sort is stable).
+        top = sorted(sorted(self.centroid.items()), key=_WEIGHT, reverse=True)
         keywords: list[str] = []
         for term, _ in top:
             word = surface.get(term, term.lstrip("@"))
@@ -216,10 +217,17 @@ class OnlineClusterer:
         for term, weight in query:
             for event_id in self._postings.get(term, ()):
                 overlaps[event_id] += weight
+        limit = self.config.max_candidates
+        items = overlaps.items()
+        if len(overlaps) > limit:
+            # Only events at or above the limit-th largest overlap can make the
+            # cut; ties there are settled by the sort below, as before.
+            cutoff = sorted(overlaps.values(), reverse=True)[limit - 1]
+            items = [item for item in items if item[1] >= cutoff]
         # Most overlap first, ties by id: two sorts with C keys (the second is
-        # stable), not one with a Python key, as hundreds of events can overlap.
-        ranked = sorted(sorted(overlaps.items()), key=_WEIGHT, reverse=True)
-        return [event_id for event_id, _ in ranked[: self.config.max_candidates]]
+        # stable), not one with a Python key.
+        ranked = sorted(sorted(items), key=_WEIGHT, reverse=True)
+        return [event_id for event_id, _ in ranked[:limit]]
 
     def similarity(self, vector: dict[str, float], event: EventState) -> float:
         """Cosine between the article and the event's core of comparable length."""
