@@ -81,7 +81,7 @@ def extract_article(
     # `wall_reason` reads the markup (and the page is parsed for it) only for short texts.
     if wall := wall_reason(url=url or "", markup=partial(_markup, html, json_ld), title=title, text=text):
         raise RecordError(*wall)
-    if (words := len(text.split())) < settings.min_words:
+    if (words := len(text.split(maxsplit=settings.min_words))) < settings.min_words:  # exact below the minimum
         raise RecordError("empty_extraction", f"trafilatura found {words} words of main text")
     if document.date:
         candidates.append((document.date, "htmldate"))
