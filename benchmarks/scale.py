@@ -10,6 +10,10 @@ same order, with the parallel ones on both cores. Each size runs in a fresh proc
 
     python -m benchmarks.scale --sizes 10000 100000 1000000 --out benchmarks/results
 
+`--instructions N` adds instructions per article of each stage, counted under
+valgrind's callgrind at a full hot window: times on a shared machine drift,
+instruction counts do not, so they are what compares two versions of the code.
+
 The stream is generated once and cached under ~/.cache/newsbeam/bench/; its
 generation is not timed. Shorter runs read a prefix of the same stream.
 """
@@ -32,6 +36,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import callgrind
 
 CACHE = Path(os.environ.get("NEWSBEAM_CACHE", Path.home() / ".cache" / "newsbeam")) / "bench"
 CHUNK = 500
@@ -71,8 +77,7 @@ def _prepare(lines: list[str]) -> tuple[bytes, float, float, float]:
     normalize_seconds = featurize_seconds = 0.0
     for line in lines:
         started = clock()
-        record = json.loads(line)
-        event, original = record.pop("event"), record.pop("duplicate_of")
+        record, event, original = _parse(line)
         article = normalize_record(record)
         normalized = clock()
         features = featurize(article, config)
@@ -82,6 +87,12 @@ def _prepare(lines: list[str]) -> tuple[bytes, float, float, float]:
     started = clock()
     blob = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
     return blob, normalize_seconds, featurize_seconds, clock() - started
+
+
+def _parse(line: str) -> tuple[dict, str, str | None]:
+    """An input record of the stream, with its truth (event, original) taken out."""
+    record = json.loads(line)
+    return record, record.pop("event"), record.pop("duplicate_of")
 
 
 def _current_rss_mb() -> float:
@@ -169,15 +180,8 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     # collections skip them instead of touching (and so copying) their pages.
     gc.freeze()
     with rare_collections(), get_context("fork").Pool(workers) as pool:
-        pending: deque = deque()
-        for chunk in _chunks(path, articles):
-            pending.append(pool.apply_async(_prepare, (chunk,)))
-            if len(pending) < 2 * workers + 2:
-                continue
-            tally.consume(pending.popleft().get(), assigner, aliases)
-            _checkpoint(checkpoints, tally.done, step, assigner)
-        while pending:
-            tally.consume(pending.popleft().get(), assigner, aliases)
+        for prepared in _prepared(path, articles, workers, pool):
+            tally.consume(prepared, assigner, aliases)
             _checkpoint(checkpoints, tally.done, step, assigner)
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()
@@ -230,15 +234,101 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     }
 
 
+def _prepared(path: Path, articles: int, workers: int, pool) -> Iterator[tuple[bytes, float, float, float]]:
+    """`_prepare` of each chunk of the first `articles` lines, computed in `pool`, in order."""
+    pending: deque = deque()
+    for chunk in _chunks(path, articles):
+        pending.append(pool.apply_async(_prepare, (chunk,)))
+        if len(pending) >= 2 * workers + 2:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+#: Articles featurized before the counted ones, so the per-process word memos are
+#: as warm as in a long run's worker.
+_COUNT_WARM_UP = 300
+
+
+def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
+    """Instructions per article of each stage on `articles` articles after the first `at`.
+
+    The state after `at` articles (a full hot window, for `at` past ~50k) is
+    built natively and pickled; then four runs under callgrind load it and take
+    the next articles through nothing, normalize, + featurize, + assign. Moving
+    the articles between processes is not in these counts.
+    """
+    from newsbeam.pipelines.assign import OnlineAssigner
+    from newsbeam.pipelines.local import rare_collections
+
+    path = stream_file(at + articles, seed)
+    assigner = OnlineAssigner()
+    gc.freeze()
+    with rare_collections(), get_context("fork").Pool(workers) as pool:
+        for blob, *_ in _prepared(path, at, workers, pool):
+            for article, features, _, _ in pickle.loads(blob):
+                assigner.process(article, features)
+            assigner.drain_events()
+    _state_file(at, seed).write_bytes(assigner.snapshot())
+    stages = ("base", "normalize", "featurize", "assign")
+    totals = callgrind.count({
+        stage: ["-m", "benchmarks.scale", "--count-stage", stage, "--seed", str(seed), "--instructions-at", str(at),
+                "--instructions", str(articles)]
+        for stage in stages
+    })
+    return {
+        "instructions_at": at,
+        "instructions_articles": articles,
+        **{f"{stage}_instructions_per_article": round((totals[stage] - totals[before]) / articles)
+           for before, stage in zip(stages, stages[1:])},
+    }
+
+
+def _state_file(at: int, seed: int) -> Path:
+    return CACHE / f"state-{at}-{seed}.pickle"
+
+
+def count_stage(stage: str, seed: int, at: int, articles: int) -> None:
+    """Run inside callgrind: the state after `at` articles, memos warmed, then
+    the next `articles` through the stages up to `stage` ("base": none)."""
+    from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+    from newsbeam.pipelines.features import featurize
+    from newsbeam.pipelines.local import rare_collections
+    from newsbeam.pipelines.normalize import normalize_record
+
+    config = AssignConfig()
+    assigner = OnlineAssigner.restore(_state_file(at, seed).read_bytes(), config)
+    warm_up = min(_COUNT_WARM_UP, at)
+    with stream_file(at + articles, seed).open(encoding="utf-8") as handle:
+        lines = list(islice(handle, at - warm_up, at + articles))
+    for line in lines[:warm_up]:
+        featurize(normalize_record(_parse(line)[0]), config.features)
+    lines = lines[warm_up:]
+    if stage == "base":
+        return
+    articles_ = [normalize_record(_parse(line)[0]) for line in lines]
+    if stage == "normalize":
+        return
+    features = [featurize(article, config.features) for article in articles_]
+    if stage == "featurize":
+        return
+    with rare_collections():
+        for article, article_features in zip(articles_, features):
+            assigner.process(article, article_features)
+        assigner.drain_events()
+
+
 def _checkpoint(checkpoints: list[dict], done: int, step: int, assigner) -> None:
     if done // step > len(checkpoints):
         checkpoints.append({"articles": done, "rss_mb": round(_current_rss_mb(), 1),
                             "hot_events": len(assigner.clusterer.events)})
 
 
-def write_report(results: list[dict], out: Path, command: str) -> None:
+def write_report(results: list[dict], out: Path, command: str, instructions: dict | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "scale.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if instructions:
+        (out / "scale-instructions.json").write_text(json.dumps(instructions, indent=2) + "\n", encoding="utf-8")
     base, base_cpu = results[0]["ms_per_article"], results[0]["cpu_ms_per_article"]
     rows = [
         "| articles | articles/s (wall) | wall ms/article | ×wall cost vs smallest | CPU ms/article (all processes) "
@@ -284,6 +374,7 @@ def write_report(results: list[dict], out: Path, command: str) -> None:
         *(f"- {r['articles']:,}: " + ", ".join(f"{c['articles']:,}: {c['rss_mb']:.0f} MB, {c['hot_events']:,}"
                                               for c in r["checkpoints"]) for r in results),
         "",
+        *_instructions_section(instructions),
     ]
     (out / "scale.md").write_text("\n".join(text), encoding="utf-8")
     try:
@@ -310,6 +401,24 @@ def write_report(results: list[dict], out: Path, command: str) -> None:
     figure.savefig(out / "scale.png", dpi=120)
 
 
+def _instructions_section(instructions: dict | None) -> list[str]:
+    if not instructions:
+        return []
+    stages = ("normalize", "featurize", "assign")
+    counts = [instructions[f"{stage}_instructions_per_article"] / 1e6 for stage in stages]
+    return [
+        f"Instructions per article (valgrind's callgrind; {instructions['instructions_articles']:,} articles after "
+        f"the first {instructions['instructions_at']:,}, hot window full and word memos warm; moving articles "
+        "between processes not included) — a figure that, unlike the times above, the machine's load does not "
+        "move:",
+        "",
+        "| " + " | ".join(stages) + " | total |",
+        "|---:|---:|---:|---:|",
+        "| " + " | ".join(f"{count:.2f} M" for count in counts) + f" | {sum(counts):.2f} M |",
+        "",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -318,15 +427,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--from-results", type=Path, metavar="JSONL",
                         help="write the report from result lines this script printed before, without running")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count instructions per article of each stage under valgrind's callgrind, "
+                             "on N articles after the first --instructions-at (a figure the machine's load "
+                             "does not move)")
+    parser.add_argument("--instructions-at", type=int, default=60_000, metavar="ARTICLES",
+                        help="where the counted articles start; the hot window is full from ~50k on")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--count-stage", choices=("base", "normalize", "featurize", "assign"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.instructions and not callgrind.available():
+        parser.error("--instructions needs valgrind")
+    if args.count_stage:
+        count_stage(args.count_stage, args.seed, args.instructions_at, args.instructions)
+        return 0
     command = "python -m benchmarks.scale " + " ".join(argv if argv is not None else sys.argv[1:])
     if args.one:
         print(json.dumps(run_one(args.one, args.seed, args.workers)))
         return 0
     if args.from_results:
         lines = args.from_results.read_text(encoding="utf-8").splitlines()
-        write_report([json.loads(line) for line in lines if line.startswith("{")], args.out, command)
+        found = [json.loads(line) for line in lines if line.startswith("{")]
+        counts = [line for line in found if "instructions_at" in line]
+        write_report([line for line in found if "instructions_at" not in line], args.out, command,
+                     counts[-1] if counts else None)
         return 0
     stream_file(max(args.sizes), args.seed)
     results = []
@@ -338,7 +462,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), flush=True)
-    write_report(results, args.out, command)
+    counts = None
+    if args.instructions:
+        counts = count_instructions(args.seed, args.instructions_at, args.instructions, args.workers)
+        print(json.dumps(counts), flush=True)
+    write_report(results, args.out, command, counts)
     return 0
 
 

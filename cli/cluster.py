@@ -19,7 +19,8 @@ import click
               help="Where rejected records go [default: OUTPUT with .deadletters.jsonl].")
 @click.option("--workers", type=click.IntRange(min=1), default=lambda: len(os.sched_getaffinity(0)),
               show_default="the CPUs this process may use",
-              help="Processes that featurize articles while the main one assigns them (inputs of 2,000+ articles).")
+              help="Processes that normalize and featurize articles while the main one reads and assigns them "
+                   "(inputs of 2,000+ articles).")
 def command(input_path: Path, output: Path, dead_letters: Path | None, workers: int) -> None:
     """Deduplicate and cluster INPUT into events, offline, without an index.
 

@@ -116,12 +116,9 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
 
 @cache
 def _lexicon(language: str) -> Memo:
-    """Token → (its stem or None, its rarity): one look-up per distinct token.
-
-    Stem and rarity used to sit in two memos; every look-up in a memo of tens of
-    thousands of words is a few cache misses, and they cost more than the
-    arithmetic they save.
-    """
+    """Token → (its stem or None, its rarity), so a field costs one look-up per
+    distinct token rather than one per token and another per stem: in a memo of
+    tens of thousands of words, look-ups are mostly cache misses."""
     stemmer = _stemmer(language)
     return Memo(lambda token: (_stem_or_skip(stemmer, token), background_idf(language, token)))
 
@@ -257,15 +254,16 @@ class _BytePowers:
         self.up = self.down = np.ones(0, dtype=np.uint32)
 
     def ensure(self, length: int) -> None:
-        if length <= len(self.up):
-            return
-        size = 1 << max(12, length.bit_length())
-        inverse = pow(_BYTE_BASE, -1, 1 << 32)
-        self.up = np.cumprod(np.full(size, _BYTE_BASE, dtype=np.uint32), dtype=np.uint32)
-        self.down = np.cumprod(np.full(size, inverse, dtype=np.uint32), dtype=np.uint32)
-        # cumprod starts at BASE^1; shift so that index i holds BASE^i.
-        self.up = np.concatenate(([1], self.up[:-1])).astype(np.uint32)
-        self.down = np.concatenate(([1], self.down[:-1])).astype(np.uint32)
+        if length > len(self.up):
+            size = 1 << max(12, length.bit_length())
+            self.up = self._powers(_BYTE_BASE, size)
+            self.down = self._powers(pow(_BYTE_BASE, -1, 1 << 32), size)
+
+    @staticmethod
+    def _powers(base: int, size: int) -> np.ndarray:
+        factors = np.full(size, base, dtype=np.uint32)
+        factors[0] = 1
+        return np.cumprod(factors, dtype=np.uint32)
 
 
 _powers = _BytePowers()

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import chain, islice
 
 from tqdm import tqdm
 
@@ -58,14 +60,77 @@ class LocalRun:
 
 
 def normalized(items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun) -> Iterator[Article]:
+    """The articles of `items`, in order; what is rejected goes to `run.dead_letters`."""
     for item in items:
-        if isinstance(item, DeadLetter):
-            run.dead_letters.append(item)
-            continue
-        try:
-            yield normalize_record(item.data, limits=limits)
-        except RecordError as error:
-            run.dead_letters.append(DeadLetter.of("normalize", error.reason, error.detail, item.origin, item.data))
+        outcome = _normalized_one(item, limits)
+        if isinstance(outcome, DeadLetter):
+            run.dead_letters.append(outcome)
+        else:
+            yield outcome
+
+
+def _normalized_one(item: RawRecord | DeadLetter, limits: NormalizeLimits) -> Article | DeadLetter:
+    if isinstance(item, DeadLetter):
+        return item
+    try:
+        return normalize_record(item.data, limits=limits)
+    except RecordError as error:
+        return DeadLetter.of("normalize", error.reason, error.detail, item.origin, item.data)
+
+
+def _normalized_in_workers(
+    items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun, workers: int
+) -> Iterator[Article]:
+    """`normalized(items, ...)`, with long inputs normalized in `workers` processes.
+
+    Reading must finish before the assignment can start (articles are assigned
+    in publication order, not input order), so normalizing in this process alone
+    left the other cores idle for a fifth of a run. Records go out and articles
+    come back in chunks, in input order, with a bounded number in flight.
+    """
+    items = iter(items)
+    head = list(islice(items, _PARALLEL_FROM))
+    if not _parallel(workers, len(head)):
+        yield from normalized(chain(head, items), limits, run)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        chunks = _chunked(chain(head, items), _CHUNK)
+        for outcomes in _in_order(pool, partial(_normalize_chunk, limits=limits), chunks, workers):
+            for outcome in outcomes:
+                if isinstance(outcome, DeadLetter):
+                    run.dead_letters.append(outcome)
+                else:
+                    yield outcome
+
+
+def _normalize_chunk(chunk: list[RawRecord | DeadLetter], limits: NormalizeLimits) -> list[Article | DeadLetter]:
+    return [_normalized_one(item, limits) for item in chunk]
+
+
+def _chunked(items: Iterable, size: int) -> Iterator[list]:
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def _parallel(workers: int, articles: int) -> bool:
+    """Whether worker processes pay for themselves here."""
+    return workers > 1 and articles >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _in_order(pool, function, tasks: Iterable, workers: int) -> Iterator:
+    """`function(task)` for each task, computed in `pool`, yielded in task order.
+
+    At most twice as many tasks as workers are in flight: when this process is
+    the slower side, memory stays flat instead of filling with finished results.
+    """
+    pending: deque = deque()
+    for task in tasks:
+        pending.append(pool.apply_async(function, (task,)))
+        if len(pending) > 2 * workers:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def assign_locally(
@@ -80,8 +145,8 @@ def assign_locally(
 
     Decisions name each article's event as it stands at the end of the run: an
     event merged into another later on is reported under the survivor's id.
-    With `workers` > 1, articles are featurized in that many processes while
-    this one assigns them; the decisions are the same.
+    With `workers` > 1, records are normalized, then featurized, in that many
+    processes while this one assigns them; the decisions are the same.
     """
     with rare_collections():
         return _assign_locally(items, config, limits, progress, workers)
@@ -92,7 +157,8 @@ def _assign_locally(
     workers: int,
 ) -> LocalRun:
     run = LocalRun()
-    articles = list(tqdm(normalized(items, limits, run), desc="read", unit="record", disable=not progress or None))
+    articles = list(tqdm(_normalized_in_workers(items, limits, run, workers), desc="read", unit="record",
+                         disable=not progress or None))
     keys = [assignment_key(article, config) for article in articles]
     order = sorted(range(len(articles)), key=lambda i: (keys[i], articles[i].sort_key))
     assigners: dict[str, OnlineAssigner] = {}
@@ -132,7 +198,7 @@ def _features_in_order(
     receiving them pickled; only the features travel back. A bounded window of
     chunks in flight keeps memory flat when the assignment is the slower side.
     """
-    if workers <= 1 or len(order) < _PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if not _parallel(workers, len(order)):
         for i in order:
             yield i, featurize(articles[i], config)
         return
@@ -142,15 +208,8 @@ def _features_in_order(
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, _adopt, (articles, config)) as pool:
-            pending: deque = deque()
-            for chunk in chunks:
-                pending.append((chunk, pool.apply_async(_featurize_chunk, (chunk,))))
-                if len(pending) > 2 * workers:
-                    done, result = pending.popleft()
-                    yield from zip(done, result.get())
-            while pending:
-                done, result = pending.popleft()
-                yield from zip(done, result.get())
+            for chunk, features in zip(chunks, _in_order(pool, _featurize_chunk, chunks, workers)):
+                yield from zip(chunk, features)
     finally:
         gc.unfreeze()
 

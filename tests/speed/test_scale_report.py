@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks import scale
 
 
@@ -21,3 +23,19 @@ def test_report_from_saved_results(tmp_path, monkeypatch, capsys):
     report = (tmp_path / "out" / "scale.md").read_text()
     assert "| 300 |" in report and "transfer" in report
     assert json.loads((tmp_path / "out" / "scale.json").read_text()) == [result]
+
+
+@pytest.mark.slow
+def test_instruction_counts_by_stage(tmp_path, monkeypatch):
+    from benchmarks import callgrind
+
+    if not callgrind.available():
+        pytest.skip("valgrind is not installed")
+    # The counting runs are child processes: they find the cache through the environment.
+    monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(scale, "CACHE", tmp_path / "cache" / "bench")
+    counts = scale.count_instructions(seed=7, at=40, articles=5, workers=1)
+    assert counts["instructions_at"] == 40 and counts["instructions_articles"] == 5
+    per_stage = [counts[f"{stage}_instructions_per_article"] for stage in ("normalize", "featurize", "assign")]
+    # Each stage costs something, featurizing a full text the most.
+    assert all(count > 10_000 for count in per_stage) and per_stage[1] == max(per_stage)
