@@ -123,7 +123,8 @@ class Fetcher:
             read_timeout=settings.read_timeout,
             per_host=settings.max_per_host,
         )
-        self._headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"}
+        # What httpx sent before: some bot filters hold a request without `Accept` against it.
+        self._headers = {"User-Agent": settings.user_agent, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
 
     def __reduce__(self):
         return (Fetcher, (self.settings,))

@@ -26,7 +26,9 @@ def test_plain_fetch_sends_user_agent(web, make_fetcher):
     url = web.add("/a", PAGE)
     response = make_fetcher(user_agent="newsbeam-test/1").get(url, accept=HTML_TYPES)
     assert response.status == 200 and "harbour reopened" in response.text()
-    assert web.requests[-1][1]["user-agent"] == "newsbeam-test/1"
+    headers = web.requests[-1][1]
+    assert headers["user-agent"] == "newsbeam-test/1"
+    assert headers["accept"] == "*/*" and headers["accept-encoding"] == "gzip, deflate"
 
 
 @pytest.mark.parametrize("status", [404, 500, 410])
