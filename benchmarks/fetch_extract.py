@@ -37,16 +37,13 @@ import argparse
 import multiprocessing
 import os
 import platform
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from benchmarks import callgrind
 from benchmarks.news_pages import KINDS, article_page, feed_document
 
 
@@ -278,22 +275,11 @@ def count_pass(kind: str, seed: int, items: int, mode: str) -> None:
 
 def count_instructions(kind: str, args: argparse.Namespace) -> dict[str, float]:
     """Instructions per article of extraction alone and of the connector, by callgrind."""
-    def run(mode: str) -> subprocess.Popen:
-        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-m",
-                   "benchmarks.fetch_extract", "--count-pass", mode, "--page-kind", kind,
-                   "--items", str(args.instructions), "--seed", str(args.seed)]
-        # One BLAS thread: an idle OpenBLAS worker spins, and callgrind would count its spinning.
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-    def collected(process: subprocess.Popen) -> int:
-        _, err = process.communicate()
-        found = re.search(rf"=={process.pid}== Collected : (\d+)", err)
-        assert process.returncode == 0 and found, err[-2000:]
-        return int(found.group(1))
-
-    running = {mode: run(mode) for mode in ("warm", "extract", "connector")}
-    total = {mode: collected(process) for mode, process in running.items()}
+    total = callgrind.count({
+        mode: ["-m", "benchmarks.fetch_extract", "--count-pass", mode, "--page-kind", kind,
+               "--items", str(args.instructions), "--seed", str(args.seed)]
+        for mode in ("warm", "extract", "connector")
+    })
     return {mode: (total[mode] - total["warm"]) / args.instructions for mode in ("extract", "connector")}
 
 
@@ -321,7 +307,7 @@ def main() -> None:
     if args.count_pass:
         count_pass(kinds[0], args.seed, args.items, args.count_pass)
         return
-    if args.instructions and not shutil.which("valgrind"):
+    if args.instructions and not callgrind.available():
         parser.error("--instructions needs valgrind")
 
     def load() -> str:

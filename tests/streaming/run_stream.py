@@ -16,7 +16,7 @@ from newsbeam.pipelines.runners import RunnerSettings
 from newsbeam.pipelines.streaming import StreamSettings, run
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-logging.getLogger("httpx").setLevel(logging.WARNING)
+
 feed, data_dir, run_for, poll = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
 settings = StreamSettings(
     feeds=(feed,), fetch=LOCAL_FETCH, backend=BackendSettings(data_dir=data_dir), poll_interval=poll, run_for=run_for, metrics_interval=5
