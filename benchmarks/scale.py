@@ -263,7 +263,6 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
 
     path = stream_file(at + articles, seed)
     assigner = OnlineAssigner()
-    gc.freeze()
     with rare_collections(), get_context("fork").Pool(workers) as pool:
         for blob, *_ in _prepared(path, at, workers, pool):
             for article, features, _, _ in pickle.loads(blob):
