@@ -10,7 +10,8 @@ then drives it from this process with async HTTP clients: first one client alone
 cost of a query with nothing else running), then `--clients` at once, each sending its
 next query as soon as the last one answered. Queries mix rare topic words (few events
 match), frequent words (thousands match) and filtered searches, so the figures are not
-those of a cache hit.
+those of a cache hit. The async clients are httpx's: install the `test` extra
+(`pip install -e ".[test]"`), as the connectors no longer need httpx.
 """
 
 from __future__ import annotations
