@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def command(data_dir: Path | None, query: str) -> None:
     """
     from newsbeam.connectors.sinks import SearchQuery, open_backend
 
-    data_dir = data_dir or default_data_dir() / "demo"
+    if data_dir is None:
+        data_dir = default_data_dir() / "demo"
+        _forget_older_demo(data_dir)
     run_ingest([str(sample_path())], data_dir, None, strict=False, what="Ingested the sample corpus")
     backend = open_backend(BackendSettings(data_dir=data_dir))
     try:
@@ -43,3 +46,19 @@ def command(data_dir: Path | None, query: str) -> None:
     finally:
         backend.close()
     click.echo(f"\nTry your own: newsbeam search \"…\" --data-dir {data_dir}")
+
+
+def _forget_older_demo(data_dir: Path) -> None:
+    """Start the default demo index afresh when an older newsbeam wrote it.
+
+    It holds nothing but the bundled sample, so re-running the demo after an
+    upgrade should just work; an index the user named with --data-dir is never
+    removed.
+    """
+    from newsbeam.connectors.sinks import IndexLayoutMismatch, open_backend
+
+    try:
+        open_backend(BackendSettings(data_dir=data_dir)).close()
+    except IndexLayoutMismatch:
+        click.echo(f"The demo index in {data_dir} was written by another newsbeam version: starting it afresh.")
+        shutil.rmtree(data_dir)

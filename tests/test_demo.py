@@ -36,3 +36,31 @@ def test_demo_runs_searches_and_reruns_idempotently(newsbeam, tmp_path):
     assert "already indexed  34" in second.output and "articles indexed 0" in second.output
     hits = json.loads(newsbeam("search", "Lindmark sleeper trains", "--data-dir", str(data_dir), "--json").output)
     assert set(SYNDICATED) | {"demo-25"} <= set(hits[0]["article_ids"])
+
+
+def _older_index(data_dir):
+    import sqlite3
+
+    data_dir.mkdir(parents=True)
+    with sqlite3.connect(data_dir / "index.sqlite3") as db:
+        db.execute("CREATE TABLE articles (id TEXT)")  # layout 0: no user_version
+
+
+def test_demo_starts_its_own_index_afresh_after_an_upgrade(newsbeam, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSBEAM_DATA_DIR", str(tmp_path / "data"))
+    _older_index(tmp_path / "data" / "demo")
+    result = newsbeam("demo")
+    assert "written by another newsbeam version: starting it afresh" in result.output
+    assert "articles indexed 34" in result.output
+
+
+def test_demo_never_removes_an_index_the_user_named(newsbeam, tmp_path):
+    import pytest
+
+    from newsbeam.connectors.sinks import IndexLayoutMismatch
+
+    named = tmp_path / "mine"
+    _older_index(named)
+    with pytest.raises(IndexLayoutMismatch):
+        newsbeam("demo", "--data-dir", str(named))
+    assert (named / "index.sqlite3").exists()

@@ -19,6 +19,10 @@ class BackendUnavailable(RuntimeError):
     """The index did not answer within its retry budget; a re-run finishes the job."""
 
 
+class IndexLayoutMismatch(RuntimeError):
+    """The index on disk was written by a newsbeam version with another layout."""
+
+
 @dataclass(slots=True)
 class IndexedArticle:
     """An article with what the pipeline decided about it."""

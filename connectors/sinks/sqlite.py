@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsbeam.connectors.sinks.base import IndexedArticle, SearchHit, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.base import IndexedArticle, IndexLayoutMismatch, SearchHit, SearchPage, SearchQuery
 from newsbeam.schemas import DeadLetter, Event
 
 INDEX_FILE = "index.sqlite3"
@@ -95,7 +95,7 @@ class SqliteBackend:
         fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
         if not fresh and version != LAYOUT_VERSION:
             self._db.close()
-            raise RuntimeError(f"{self.path} was written by another newsbeam version (layout {version}, "
+            raise IndexLayoutMismatch(f"{self.path} was written by another newsbeam version (layout {version}, "
                                f"this one reads {LAYOUT_VERSION}); ingest again into a new --data-dir")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
