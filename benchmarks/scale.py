@@ -29,7 +29,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Iterator
 from itertools import islice
 from multiprocessing import get_context
@@ -236,13 +235,9 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
 
 def _prepared(path: Path, articles: int, workers: int, pool) -> Iterator[tuple[bytes, float, float, float]]:
     """`_prepare` of each chunk of the first `articles` lines, computed in `pool`, in order."""
-    pending: deque = deque()
-    for chunk in _chunks(path, articles):
-        pending.append(pool.apply_async(_prepare, (chunk,)))
-        if len(pending) >= 2 * workers + 2:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
+    from newsbeam.pipelines.local import in_order
+
+    return in_order(pool, _prepare, _chunks(path, articles), 2 * workers + 1)
 
 
 #: Articles featurized before the counted ones, so the per-process word memos are

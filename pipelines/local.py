@@ -95,7 +95,7 @@ def _normalized_in_workers(
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         chunks = _chunked(chain(head, items), _CHUNK)
-        for outcomes in _in_order(pool, partial(_normalize_chunk, limits=limits), chunks, workers):
+        for outcomes in in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers):
             for outcome in outcomes:
                 if isinstance(outcome, DeadLetter):
                     run.dead_letters.append(outcome)
@@ -118,16 +118,17 @@ def _parallel(workers: int, articles: int) -> bool:
     return workers > 1 and articles >= _PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _in_order(pool, function, tasks: Iterable, workers: int) -> Iterator:
+def in_order(pool, function, tasks: Iterable, in_flight: int) -> Iterator:
     """`function(task)` for each task, computed in `pool`, yielded in task order.
 
-    At most twice as many tasks as workers are in flight: when this process is
-    the slower side, memory stays flat instead of filling with finished results.
+    At most `in_flight` tasks are queued before the oldest result is taken: when
+    the caller is the slower side, memory stays flat instead of filling with
+    finished results.
     """
     pending: deque = deque()
     for task in tasks:
         pending.append(pool.apply_async(function, (task,)))
-        if len(pending) > 2 * workers:
+        if len(pending) > in_flight:
             yield pending.popleft().get()
     while pending:
         yield pending.popleft().get()
@@ -208,7 +209,7 @@ def _features_in_order(
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, _adopt, (articles, config)) as pool:
-            for chunk, features in zip(chunks, _in_order(pool, _featurize_chunk, chunks, workers)):
+            for chunk, features in zip(chunks, in_order(pool, _featurize_chunk, chunks, 2 * workers)):
                 yield from zip(chunk, features)
     finally:
         gc.unfreeze()
