@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from itertools import repeat
 from operator import itemgetter, mul
 
@@ -115,12 +115,15 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
 
 
 @cache
-def _lexicon(language: str) -> Memo:
-    """Token → (its stem or None, its rarity), so a field costs one look-up per
-    distinct token rather than one per token and another per stem: in a memo of
-    tens of thousands of words, look-ups are mostly cache misses."""
-    stemmer = _stemmer(language)
-    return Memo(lambda token: (_stem_or_skip(stemmer, token), background_idf(language, token)))
+def _stems(language: str) -> Memo:
+    """Token → its stem, or None for a token too short to be a term."""
+    return Memo(partial(_stem_or_skip, _stemmer(language)))
+
+
+@cache
+def _rarities(language: str) -> Memo:
+    """Word → its rarity in the language (see `rarity`)."""
+    return Memo(partial(background_idf, language))
 
 
 #: ASCII characters that separate words (all but letters, digits and the apostrophe).
@@ -175,33 +178,26 @@ def entities(text: str) -> list[str]:
 _SUBLINEAR = Memo(lambda count: 1.0 + math.log(count))
 
 
-def _add_field(
-    tokens: list[str], factor: float, lexicon: Memo,
-    terms: dict[str, float], surface: dict[str, str], rarity: dict[str, float],
-) -> None:
-    """Add one field's stems to `terms` with weight factor × (1 + ln count); for
-    each stem new to `terms`, the first word seen for it to `surface` and that
-    word's rarity to `rarity` (so all three keep one order).
+def _field_stems(tokens: list[str], factor: float, stems: Memo) -> tuple[dict[str, float], dict[str, str]]:
+    """One field's stems with weight factor × (1 + ln count), in order of first
+    appearance; and the first word seen for each stem.
 
-    Tokens are counted first and each distinct token is looked up once: a body
-    of 400 tokens has about half as many distinct ones.
+    Per token, everything runs in C: a memo look-up, a count, a dict insert.
+    Most of the cost is the look-ups themselves, in a memo of tens of
+    thousands of words, where they are mostly cache misses.
     """
-    token_counts = Counter(tokens)
-    stem_counts: dict[str, int] = {}
-    for token, count, (stem, token_rarity) in zip(token_counts, token_counts.values(),
-                                                  map(lexicon.__getitem__, token_counts)):
-        if stem in stem_counts:
-            stem_counts[stem] += count
-        elif stem is not None:  # None: too short to be a term
-            stem_counts[stem] = count
-            if stem not in surface:
-                surface[stem], rarity[stem] = token, token_rarity
-    weights = map(mul, repeat(factor), map(_SUBLINEAR.__getitem__, stem_counts.values()))
-    if not terms:
-        # The first field (the body, hundreds of stems): nothing to add to.
-        terms.update(zip(stem_counts, weights))
-        return
-    for stem, weight in zip(stem_counts, weights):
+    token_stems = list(map(stems.__getitem__, tokens))
+    counts = Counter(token_stems)
+    # Read backwards, each stem's entry ends on its first word.
+    first_words = dict(zip(reversed(token_stems), reversed(tokens)))
+    counts.pop(None, None)  # too short to be terms
+    first_words.pop(None, None)
+    weights = map(mul, repeat(factor), map(_SUBLINEAR.__getitem__, counts.values()))
+    return dict(zip(counts, weights)), first_words
+
+
+def _add_weights(terms: dict[str, float], field: dict[str, float]) -> None:
+    for stem, weight in field.items():
         terms[stem] = terms.get(stem, 0.0) + weight
 
 
@@ -214,10 +210,8 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     """Stemmed terms of title, lede and entities, with field boosts, each
     scaled by its word's rarity in the language; the heaviest `max_terms` kept.
     With them, the word first seen for each kept stem that differs from it."""
-    lexicon = _lexicon(stemming_language(article, config))
-    terms: dict[str, float] = {}
-    surface: dict[str, str] = {}
-    rarity: dict[str, float] = {}
+    language = stemming_language(article, config)
+    stems = _stems(language)
     # Only the lede counts, so only the lede is split and tokenized, not the
     # whole of a long text; a lede whose chunks hold too few words (a run of
     # dashes or bullets) falls back to the whole text.
@@ -226,17 +220,23 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     body = words(lede)
     if len(body) < config.body_words < len(chunks):
         body = words(article.text)
-    _add_field(body[: config.body_words], 1.0, lexicon, terms, surface, rarity)
-    _add_field(words(article.title), config.title_weight, lexicon, terms, surface, rarity)
+    terms, body_words = _field_stems(body[: config.body_words], 1.0, stems)
+    title, title_words = _field_stems(words(article.title), config.title_weight, stems)
     # Names boost the stems they are made of rather than forming phrase features
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
-    _add_field(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight, lexicon,
-               terms, surface, rarity)
-    # The static half of the IDF (see `rarity`): known now, so paid here, in parallel.
-    weighted = dict(zip(terms, map(mul, terms.values(), rarity.values())))
+    names, name_words = _field_stems(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight,
+                                     stems)
+    _add_weights(terms, title)
+    _add_weights(terms, names)
+    # A stem's word is the first seen for it, fields read in the order body, title, names.
+    surface = name_words | title_words | body_words
+    # The static half of the IDF (see `rarity`), the rarity of each stem's word:
+    # known now, so paid here, in parallel.
+    rarity = map(_rarities(language).__getitem__, map(surface.__getitem__, terms))
+    weighted = dict(zip(terms, map(mul, terms.values(), rarity)))
     if len(weighted) > config.max_terms:
         weighted = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
-    return weighted, {stem: word for stem, word in surface.items() if word != stem and stem in weighted}
+    return weighted, {stem: word for stem in weighted if (word := surface[stem]) != stem}
 
 
 #: Odd multipliers: one weighs a word's bytes by position, one chains word
