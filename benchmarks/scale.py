@@ -101,10 +101,10 @@ def _current_rss_mb() -> float:
 
 
 def _chunks(path: Path, articles: int) -> Iterator[list[str]]:
+    from newsbeam.pipelines.local import chunked
+
     with path.open(encoding="utf-8") as handle:
-        lines = islice(handle, articles)
-        while chunk := list(islice(lines, CHUNK)):
-            yield chunk
+        yield from chunked(islice(handle, articles), CHUNK)
 
 
 def bcubed_from_labels(predicted: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
@@ -178,10 +178,13 @@ def run_one(articles: int, seed: int, workers: int) -> dict:
     # Objects that exist before the fork are never garbage: frozen, the workers'
     # collections skip them instead of touching (and so copying) their pages.
     gc.freeze()
-    with rare_collections(), get_context("fork").Pool(workers) as pool:
-        for prepared in _prepared(path, articles, workers, pool):
-            tally.consume(prepared, assigner, aliases)
-            _checkpoint(checkpoints, tally.done, step, assigner)
+    try:
+        with rare_collections(), get_context("fork").Pool(workers) as pool:
+            for prepared in _prepared(path, articles, workers, pool):
+                tally.consume(prepared, assigner, aliases)
+                _checkpoint(checkpoints, tally.done, step, assigner)
+    finally:
+        gc.unfreeze()
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

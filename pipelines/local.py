@@ -94,7 +94,7 @@ def _normalized_in_workers(
         yield from normalized(chain(head, items), limits, run)
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        chunks = _chunked(chain(head, items), _CHUNK)
+        chunks = chunked(chain(head, items), _CHUNK)
         for outcomes in in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers):
             for outcome in outcomes:
                 if isinstance(outcome, DeadLetter):
@@ -107,7 +107,8 @@ def _normalize_chunk(chunk: list[RawRecord | DeadLetter], limits: NormalizeLimit
     return [_normalized_one(item, limits) for item in chunk]
 
 
-def _chunked(items: Iterable, size: int) -> Iterator[list]:
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Consecutive lists of `size` items (the last one shorter), read lazily."""
     items = iter(items)
     while chunk := list(islice(items, size)):
         yield chunk
