@@ -61,8 +61,12 @@ class LocalRun:
 
 def normalized(items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun) -> Iterator[Article]:
     """The articles of `items`, in order; what is rejected goes to `run.dead_letters`."""
-    for item in items:
-        outcome = _normalized_one(item, limits)
+    return _articles_of((_normalized_one(item, limits) for item in items), run)
+
+
+def _articles_of(outcomes: Iterable[Article | DeadLetter], run: LocalRun) -> Iterator[Article]:
+    """The articles among `outcomes`, in order; the dead letters go to `run.dead_letters`."""
+    for outcome in outcomes:
         if isinstance(outcome, DeadLetter):
             run.dead_letters.append(outcome)
         else:
@@ -95,12 +99,8 @@ def _normalized_in_workers(
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         chunks = chunked(chain(head, items), _CHUNK)
-        for outcomes in in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers):
-            for outcome in outcomes:
-                if isinstance(outcome, DeadLetter):
-                    run.dead_letters.append(outcome)
-                else:
-                    yield outcome
+        outcomes = in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers)
+        yield from _articles_of(chain.from_iterable(outcomes), run)
 
 
 def _normalize_chunk(chunk: list[RawRecord | DeadLetter], limits: NormalizeLimits) -> list[Article | DeadLetter]:

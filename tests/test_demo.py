@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
+import pytest
 from support import read_jsonl
 
 from newsbeam.cli.demo import sample_path
+from newsbeam.connectors.sinks import IndexLayoutMismatch
 
 SYNDICATED = {"demo-26": "demo-25", "demo-27": "demo-25", "demo-28": "demo-25"}
 AMP_COPY = {"demo-29": "demo-02"}
@@ -39,8 +42,6 @@ def test_demo_runs_searches_and_reruns_idempotently(newsbeam, tmp_path):
 
 
 def _older_index(data_dir):
-    import sqlite3
-
     data_dir.mkdir(parents=True)
     with sqlite3.connect(data_dir / "index.sqlite3") as db:
         db.execute("CREATE TABLE articles (id TEXT)")  # layout 0: no user_version
@@ -55,10 +56,6 @@ def test_demo_starts_its_own_index_afresh_after_an_upgrade(newsbeam, tmp_path, m
 
 
 def test_demo_never_removes_an_index_the_user_named(newsbeam, tmp_path):
-    import pytest
-
-    from newsbeam.connectors.sinks import IndexLayoutMismatch
-
     named = tmp_path / "mine"
     _older_index(named)
     with pytest.raises(IndexLayoutMismatch):
