@@ -17,7 +17,7 @@ from trafilatura.utils import load_html
 
 from newsbeam.connectors.pages.dates import choose_published, json_ld_objects, structured_dates
 from newsbeam.connectors.pages.tags import scan_tags
-from newsbeam.connectors.pages.walls import PageMarkup, bot_challenge, wall_reason
+from newsbeam.connectors.pages.walls import PageMarkup, wall_reason
 from newsbeam.schemas import RecordError
 
 
@@ -64,8 +64,6 @@ def extract_article(
     `crawled_at` (an archive's capture time; default now) is the latest
     publication date that can be true.
     """
-    if challenge := bot_challenge({}, html):
-        raise RecordError("blocked_page", challenge)
     # trafilatura gets the text, not a tree of ours: it would copy a tree (see
     # `tags`), and what newsbeam reads itself is found by a scan.
     tags = scan_tags(html)
@@ -78,8 +76,8 @@ def extract_article(
         raise RecordError("empty_extraction", "not parseable as HTML")
     text = ((document.text if document is not None else "") or "").strip()
     title = (document.title if document is not None else "") or ""
-    # `wall_reason` reads the markup (and the page is parsed for it) only for short texts.
-    if wall := wall_reason(url=url or "", markup=partial(_markup, html, json_ld), title=title, text=text):
+    # `wall_reason` reads the page (and parses it for the markup) only for short texts.
+    if wall := wall_reason(url=url or "", html=html, markup=partial(_markup, html, json_ld), title=title, text=text):
         raise RecordError(*wall)
     if (words := len(text.split(maxsplit=settings.min_words))) < settings.min_words:  # exact below the minimum
         raise RecordError("empty_extraction", f"trafilatura found {words} words of main text")

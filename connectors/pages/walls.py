@@ -18,7 +18,10 @@ from lxml.html import HtmlElement
 
 #: Bot-protection vendors' challenge pages (Cloudflare, PerimeterX, DataDome, Akamai, Imperva).
 #: Plain lower-case substrings: `in` on a lowered string is far cheaper than a regex scan.
-_CHALLENGE_MARKERS = ("cf-chl", "challenge-platform", "cf_chl_opt", "attention required! | cloudflare",
+#: Cloudflare's challenge pages load `/cdn-cgi/challenge-platform/h/…/orchestrate/…`;
+#: its bot-score script, `/cdn-cgi/challenge-platform/scripts/jsd/main.js`, is
+#: injected into ordinary pages too, so the bare path is not a marker.
+_CHALLENGE_MARKERS = ("cf-chl", "challenge-platform/h/", "cf_chl_opt", "attention required! | cloudflare",
                       "px-captcha", "captcha-delivery.com", "_incapsula_resource", "pardon our interruption",
                       "errors.edgesuite.net")
 _CHALLENGE_TITLES = re.compile(r"^\s*(just a moment\.*|attention required|access denied|are you a robot\??|"
@@ -85,11 +88,16 @@ class PageMarkup:
         return cls(not_free, bool(_PAYWALL_CLASSES.search(classes)))
 
 
-def wall_reason(*, url: str, markup: Callable[[], PageMarkup], title: str, text: str) -> tuple[str, str] | None:
+def wall_reason(
+    *, url: str, html: str, markup: Callable[[], PageMarkup], title: str, text: str
+) -> tuple[str, str] | None:
     """(reason, detail) when a fetched 200 page is a wall rather than the article.
 
-    `markup` is called only for short texts: a full article is not a wall,
-    whatever its markup says.
+    The page is looked at (`html` for challenge markers, `markup` for paywall
+    signs) only when its text is short: a full article is not a wall, whatever
+    its markup says. That also keeps real articles on sites whose CDN injects
+    its challenge script into every page (Cloudflare's `challenge-platform`)
+    from being taken for challenges, and spares every full article the scan.
     """
     if _CONSENT_HOSTS.match(url):
         return "blocked_page", f"consent wall at {url}"
@@ -98,6 +106,8 @@ def wall_reason(*, url: str, markup: Callable[[], PageMarkup], title: str, text:
     words = len(text.split(maxsplit=SHORT_TEXT_WORDS))
     if words >= SHORT_TEXT_WORDS:  # a full article, whatever its markup says
         return None
+    if challenge := bot_challenge({}, html):
+        return "blocked_page", challenge
     if _CONSENT_WORDING.search(title) or _CONSENT_WORDING.search(text[:2000]):
         return "blocked_page", f"consent wall ({words} words of text)"
     prompt = _PAYWALL_WORDING.search(text) or _PAYWALL_WORDING.search(title)

@@ -95,6 +95,20 @@ def test_paywall_markup_alone_marks_a_short_page():
     assert extract_article(_teaser("<div class='related'></div>", 2), "https://gazette.example/x")["text"]
 
 
+#: What Cloudflare's bot management adds to every page it serves, challenge or not.
+_CLOUDFLARE_BOT_SCRIPT = ("<script>(function(){var a=document.createElement('script');"
+                          "a.src='/cdn-cgi/challenge-platform/scripts/jsd/main.js';"
+                          "document.getElementsByTagName('head')[0].appendChild(a);})();</script>")
+
+
+@pytest.mark.parametrize("paragraphs", [2, 12])
+def test_an_article_on_a_cloudflare_site_is_not_a_challenge(paragraphs):
+    """Short or long, an article served with Cloudflare's injected bot script is
+    an article; only the challenge page itself (see `test_walls_are_not_articles`) is not."""
+    served = _teaser(_CLOUDFLARE_BOT_SCRIPT, paragraphs)
+    assert "oyster beds" in extract_article(served, "https://gazette.example/x")["text"]
+
+
 def test_consent_redirect_host_is_a_wall():
     with pytest.raises(RecordError) as caught:
         extract_article(page("harbour.html").replace("<p>The harbour", "<p>Before you continue. The harbour"),
