@@ -43,6 +43,7 @@ TRICKY = """<!DOCTYPE html><HTML Lang="de-AT"><head>
 <title>A <meta> in a title</title>
 <script type=" Application/LD+JSON ">{"@type": "NewsArticle", "datePublished": "2026-03-01"}</script>
 <script type="application/ld+json"></script>
+<SCRIPT>var u = '<meta name="date" content="1995-01-01">';</ScRiPt ><STYLE>a::after{content:"<time>"}</style	>
 </head><body><textarea><time itemprop="datePublished" datetime="1997"></time></textarea>
 <p>Text <time itemprop="datePublished" datetime="2026-03-01T09:00">1 March</time></p>
 <script type="text/javascript">var s = "</scr" + "ipt>"; var t = '<time datetime="1996">';</script>
