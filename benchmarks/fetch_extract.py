@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import random
 import statistics
 import time
@@ -52,7 +51,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from benchmarks import callgrind
+from benchmarks import callgrind, machine
 from benchmarks.news_pages import KINDS, article_page, feed_document
 
 
@@ -362,8 +361,8 @@ def main() -> None:
     def load() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    print(f"# fetch + extract, CPU time per article\n\npython {platform.python_version()}, {platform.machine()}, "
-          f"{multiprocessing.cpu_count()} CPUs; load average {load()} at start; server in its own process\n")
+    print(f"# fetch + extract, CPU time per article\n\n{machine.describe()}; load average {load()} at start; "
+          "server in its own process\n")
     verdicts = {kind: report(run_kind(kind, args), args) for kind in kinds}
     print(f"load average at end: {load()}\n")
     for kind in kinds if args.instructions else ():

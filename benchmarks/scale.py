@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import callgrind
+from benchmarks import callgrind, machine
 
 CACHE = Path(os.environ.get("NEWSBEAM_CACHE", Path.home() / ".cache" / "newsbeam")) / "bench"
 CHUNK = 500
@@ -351,9 +351,9 @@ def write_report(results: list[dict], out: Path, command: str, instructions: dic
         "",
         f"Command: `{command}`",
         "",
-        f"Machine: {os.cpu_count()} cores, shared with other jobs (load average in the last column; a load above "
-        "the 3 processes of the benchmark means other work took CPU from it). Each size runs in a fresh process on "
-        "the first N articles of one cached stream (generating it is not timed).",
+        f"Machine: {machine.describe()}, possibly shared with other jobs (load average in the last column; "
+        "a load above the 3 processes of the benchmark means other work took CPU from it). Each size runs in a "
+        "fresh process on the first N articles of one cached stream (generating it is not timed).",
         "",
         "What is timed, wall-clock from first line read to last article assigned: parsing each JSON line and "
         f"normalizing it into an `Article` (normalize), building its terms and MinHash (featurize) — both in "
