@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbeam.connectors.pages import ItemHint, PageSettings, extract_article, fetch_article
+from newsbeam.connectors.pages import ItemHint, PageSettings, extract_article, fetch_article, harvest
 from newsbeam.connectors.pages.dates import choose_published
 from newsbeam.connectors.records import RawRecord
 from newsbeam.schemas import DeadLetter, RecordError
@@ -159,3 +159,24 @@ def test_summary_only_mode(web, fetcher):
     [record] = fetch_article(hint("https://gazette.example/a", "Summary text."), fetcher=fetcher,
                              settings=settings).outputs
     assert record.data["text"] == "Summary text." and web.requests == []
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_harvest_fetches_a_batch_before_extracting_and_keeps_input_order(web, fetcher, workers):
+    names = ["harbour.html", "bridge.html", None, "ferry.html", "library.html", None, "council.html", "bakery.html",
+             "harbour.html"]
+    items = []
+    for n, name in enumerate(names):
+        path = f"/p/{n}"
+        if name is not None:
+            web.add(path, page(name))
+        items.append(hint(web.url(path)))
+    results = harvest(items, fetcher=fetcher, settings=PageSettings(workers=workers, batch=4))
+    first = next(results)
+    fetched = sum(path.startswith("/p/") for path, _ in web.requests)
+    # One batch is fetched before the first page is extracted; with workers the next may be on its way.
+    assert (4 <= fetched <= 8) if workers > 1 else fetched == 4
+    outcomes = [first, *results]
+    assert [outcome.item.url for outcome in outcomes] == [item.url for item in items]
+    reasons = [o.outputs[0].reason if isinstance(o.outputs[0], DeadLetter) else "article" for o in outcomes]
+    assert reasons == ["http_404" if name is None else "article" for name in names]
