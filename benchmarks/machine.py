@@ -11,26 +11,17 @@ import platform
 from pathlib import Path
 
 
-def _cpu_model() -> str:
+def _cpuinfo() -> str:
     try:
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return platform.processor() or "unknown CPU"
-    for line in info.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
-
-
-def _virtualised() -> bool:
-    try:
-        return " hypervisor" in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+        return ""
 
 
 def describe() -> str:
     """E.g. "AMD EPYC (virtual machine), 2 CPUs, x86_64, Python 3.11.7"."""
-    guest = " (virtual machine)" if _virtualised() else ""
-    return (f"{_cpu_model()}{guest}, {os.cpu_count()} CPUs, {platform.machine()}, "
-            f"Python {platform.python_version()}")
+    info = _cpuinfo()
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+                 platform.processor() or "unknown CPU")
+    guest = " (virtual machine)" if " hypervisor" in info else ""
+    return f"{model}{guest}, {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
