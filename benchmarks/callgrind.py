@@ -27,7 +27,10 @@ def count(commands: dict[str, list[str]]) -> dict[str, int]:
     depend on how busy the machine is, only the wall time does.
     """
     # One BLAS thread: an idle OpenBLAS worker spins, and callgrind would count its spinning.
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    # One hash seed for every variant: with randomized string hashing, sets and dicts
+    # iterate in another order in each process, and the variants' counts would differ
+    # by more than the work they are meant to compare.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
     running = {
         name: subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                                 *arguments], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
