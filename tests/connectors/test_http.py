@@ -11,7 +11,6 @@ import pytest
 
 from newsbeam.connectors.http import HTML_TYPES, FetchError, Fetcher
 from newsbeam.connectors.http.decode import decode_text
-from newsbeam.connectors.http.guard import address_allowed
 
 PAGE = "<html><head><title>Harbour reopens</title></head><body><p>The harbour reopened on Monday.</p></body></html>"
 
@@ -118,16 +117,6 @@ def test_loopback_refused_unless_allowed(web, make_fetcher):
     # TLS connections are opened through the same guard
     assert reason_of(make_fetcher(allow_loopback=False), url.replace("http://", "https://")) == "private_address"
     assert web.requests == []
-
-
-@pytest.mark.parametrize(
-    "address, allowed",
-    [("8.8.8.8", True), ("10.1.2.3", False), ("192.168.0.1", False), ("169.254.169.254", False),
-     ("127.0.0.1", False), ("::1", False), ("fe80::1", False), ("::ffff:10.0.0.1", False),
-     ("100.64.0.1", False), ("2606:4700::1111", True)],
-)
-def test_address_policy(address, allowed):
-    assert address_allowed(address, allow_loopback=False, allow_private=False) is allowed
 
 
 def test_server_that_never_answers_times_out(web, make_fetcher):
