@@ -171,30 +171,6 @@ def test_content_type_checked_before_body(web, fetcher):
     assert reason_of(fetcher, url, accept=HTML_TYPES) == "not_html"
 
 
-def test_robots_disallow(web, fetcher):
-    web.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
-    web.add("/private/a", PAGE)
-    web.add("/public/a", PAGE)
-    assert reason_of(fetcher, web.url("/private/a")) == "robots_disallowed"
-    assert fetcher.get(web.url("/public/a")).status == 200
-    assert "/private/a" not in web.paths_requested()
-    assert web.paths_requested().count("/robots.txt") == 1
-
-
-def test_robots_missing_allows_and_robots_error_blocks(web, make_fetcher):
-    web.add("/a", PAGE)
-    assert make_fetcher().get(web.url("/a")).status == 200  # robots.txt is a 404
-    web.add("/robots.txt", "down", status=500)
-    assert reason_of(make_fetcher(retries=0), web.url("/a")) == "robots_unreachable"
-
-
-def test_robots_checked_on_every_redirect_hop(web, fetcher):
-    web.add("/robots.txt", "User-agent: *\nDisallow: /secret\n", content_type="text/plain")
-    web.add("/go", status=302, headers={"Location": "/secret"})
-    web.add("/secret", PAGE)
-    assert reason_of(fetcher, web.url("/go")) == "robots_disallowed"
-
-
 def test_per_host_interval(web, make_fetcher):
     url = web.add("/a", PAGE)
     fetcher = make_fetcher(min_interval=0.3, respect_robots=False)
