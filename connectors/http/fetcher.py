@@ -12,9 +12,8 @@ extraction time.
 from __future__ import annotations
 
 import email.utils
-import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +31,7 @@ from urllib3.response import BaseHTTPResponse
 from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
 from newsbeam.connectors.http.guard import PrivateAddressError, guarded_pool_manager
 from newsbeam.connectors.http.politeness import HostGate
+from newsbeam.connectors.http.robots import RobotsCache, RobotsUnreachable
 from newsbeam.connectors.http.settings import FetchSettings
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -107,15 +107,22 @@ class Fetcher:
     """Polite, bounded GET requests. Thread-safe; one per process is the intent.
 
     Pickles as its settings, so a Beam DoFn can hold one and every worker builds
-    its own client, host gate and robots cache.
+    its own client, host gate and robots cache. `clock` is what the robots cache
+    reads its ages and back-offs from (seconds, monotonic); tests drive it.
     """
 
-    def __init__(self, settings: FetchSettings = FetchSettings()) -> None:
+    def __init__(
+        self, settings: FetchSettings = FetchSettings(), *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.settings = settings
         self._gate = HostGate(min_interval=settings.min_interval, max_per_host=settings.max_per_host)
-        self._robots: dict[str, Protego | None | FetchError] = {}
-        self._robots_locks: dict[str, threading.Lock] = {}
-        self._lock = threading.Lock()
+        self._robots = RobotsCache(
+            self._load_robots,
+            max_age=settings.robots_max_age,
+            backoff=settings.robots_backoff,
+            max_backoff=settings.robots_max_backoff,
+            clock=clock,
+        )
         self._pools = guarded_pool_manager(
             allow_loopback=settings.allow_loopback,
             allow_private=settings.allow_private,
@@ -152,6 +159,11 @@ class Fetcher:
         the body is read. `etag`/`last_modified` make the request conditional: an
         unchanged resource comes back as a `Response` with `not_modified`.
         """
+        return self._follow(url, accept, etag, last_modified, check_robots=self.settings.respect_robots)
+
+    def _follow(
+        self, url: str, accept: Collection[str], etag: str | None, last_modified: str | None, *, check_robots: bool
+    ) -> Response:
         conditional = {}
         if etag:
             conditional["If-None-Match"] = etag
@@ -162,7 +174,7 @@ class Fetcher:
         while True:
             if urlsplit(current).scheme not in ("http", "https"):
                 raise FetchError("bad_url", "only http and https URLs are fetched", current)
-            if self.settings.respect_robots:
+            if check_robots:
                 self._check_robots(current)
             response = self._send(current, conditional if not chain else {}, accept)
             location = response.headers.get("location")
@@ -272,36 +284,34 @@ class Fetcher:
     def _check_robots(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
-            return
+            return  # robots.txt itself is always fetchable
         origin = f"{parts.scheme}://{parts.netloc.lower()}"
-        rules = self._robots_for(origin)
-        if isinstance(rules, FetchError) and rules.reason == "private_address":
-            raise FetchError(rules.reason, rules.detail, url)
-        if isinstance(rules, FetchError):
-            raise FetchError("robots_unreachable", f"robots.txt unavailable ({rules.reason}); not crawling", url)
-        if rules is not None and not rules.can_fetch(url, self.settings.user_agent):
+        try:
+            rules = self._robots.rules(origin)
+        except RobotsUnreachable as unreachable:
+            error = unreachable.cause
+            assert isinstance(error, FetchError)
+            if error.reason == "private_address":
+                raise FetchError(error.reason, error.detail, url) from None
+            detail = f"robots.txt unavailable ({error.reason}); not crawling"
+            raise FetchError("robots_unreachable", detail, url) from None
+        if not rules.can_fetch(url, self.settings.user_agent):
             raise FetchError("robots_disallowed", f"robots.txt of {origin} disallows this URL", url)
 
-    def _robots_for(self, origin: str) -> Protego | None | FetchError:
-        """Parsed robots.txt of an origin, once per fetcher (RFC 9309 semantics):
-        a 4xx means no rules, a 5xx or network failure means crawl nothing for now."""
-        with self._lock:
-            if origin in self._robots:
-                return self._robots[origin]
-            lock = self._robots_locks.setdefault(origin, threading.Lock())
-        with lock:
-            if origin in self._robots:
-                return self._robots[origin]
-            rules: Protego | None | FetchError
-            try:
-                response = self.get(f"{origin}/robots.txt")
-                rules = Protego.parse(response.body[:_MAX_ROBOTS_BYTES].decode("utf-8", "replace"))
-                delay = rules.crawl_delay(self.settings.user_agent)
-                if delay:
-                    self._gate.slow_down(_host(origin), min(float(delay), self.settings.max_crawl_delay))
-            except FetchError as error:
-                status = error.response.status if error.response is not None else 0
-                rules = None if 400 <= status < 500 else error
-            with self._lock:
-                self._robots[origin] = rules
-            return rules
+    def _load_robots(self, origin: str) -> Protego:
+        """An origin's robots.txt, RFC 9309 §2.3.1: a 4xx means no rules, a 5xx or a
+        network failure means unreachable. Its own redirects are followed without
+        asking robots.txt about them: a redirect within the origin would otherwise
+        wait for the very fetch that follows it."""
+        try:
+            response = self._follow(f"{origin}/robots.txt", (), None, None, check_robots=False)
+        except FetchError as error:
+            status = error.response.status if error.response is not None else 0
+            if 400 <= status < 500:
+                return Protego.parse("")
+            raise RobotsUnreachable(error) from None
+        rules = Protego.parse(response.body[:_MAX_ROBOTS_BYTES].decode("utf-8", "replace"))
+        delay = rules.crawl_delay(self.settings.user_agent)
+        if delay:
+            self._gate.slow_down(_host(origin), min(float(delay), self.settings.max_crawl_delay))
+        return rules

@@ -37,6 +37,14 @@ class FetchSettings:
     #: A `Retry-After` longer than this is not waited for: the fetch fails as it is.
     max_retry_after: float = 120.0
     respect_robots: bool = True
+    #: Seconds a fetched robots.txt is trusted before it is read again (RFC 9309: 24 h at most).
+    robots_max_age: float = 24 * 3600.0
+    #: After robots.txt could not be read (5xx, network failure) the host is not crawled
+    #: and robots.txt is tried again after `robots_backoff` seconds, doubling with each
+    #: failure in a row up to `robots_max_backoff`. The last rules the host gave, if
+    #: any, apply meanwhile.
+    robots_backoff: float = 60.0
+    robots_max_backoff: float = 30 * 60.0
     #: Private, loopback, link-local and other non-global addresses are refused
     #: (also after DNS and after redirects) unless allowed here.
     allow_loopback: bool = False

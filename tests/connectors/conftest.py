@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -83,9 +84,12 @@ class _Server(ThreadingHTTPServer):
 
 
 class WebServer:
-    """Routes by exact path; records every request so tests can check what was sent."""
+    """Routes by exact path; records every request so tests can check what was sent.
 
-    def __init__(self) -> None:
+    `port` 0 takes a free one; passing a closed server's port brings that server back.
+    """
+
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, Route | Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
@@ -93,7 +97,7 @@ class WebServer:
         self.max_in_flight = 0
         #: Set at teardown so handlers that stall on purpose let go.
         self.stop = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.web = self
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -140,6 +144,21 @@ def web() -> Iterator[WebServer]:
     server.close()
 
 
+@pytest.fixture
+def start_web() -> Iterator[Callable[..., WebServer]]:
+    """Starts more servers, on a given port if asked (`WebServer(port)`); all closed at teardown."""
+    started: list[WebServer] = []
+
+    def start(port: int = 0) -> WebServer:
+        server = WebServer(port)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
 def local_settings(**overrides) -> FetchSettings:
     """Settings for the local server: loopback allowed, no waiting between requests."""
     values = dict(allow_loopback=True, min_interval=0.0, connect_timeout=2.0, read_timeout=2.0,
@@ -152,8 +171,8 @@ def local_settings(**overrides) -> FetchSettings:
 def make_fetcher() -> Iterator[Callable[..., Fetcher]]:
     made: list[Fetcher] = []
 
-    def make(**overrides) -> Fetcher:
-        fetcher = Fetcher(local_settings(**overrides))
+    def make(*, clock: Callable[[], float] = time.monotonic, **overrides) -> Fetcher:
+        fetcher = Fetcher(local_settings(**overrides), clock=clock)
         made.append(fetcher)
         return fetcher
 

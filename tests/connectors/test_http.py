@@ -11,7 +11,6 @@ import pytest
 
 from newsbeam.connectors.http import HTML_TYPES, FetchError, Fetcher
 from newsbeam.connectors.http.decode import decode_text
-from newsbeam.connectors.http.guard import address_allowed
 
 PAGE = "<html><head><title>Harbour reopens</title></head><body><p>The harbour reopened on Monday.</p></body></html>"
 
@@ -120,16 +119,6 @@ def test_loopback_refused_unless_allowed(web, make_fetcher):
     assert web.requests == []
 
 
-@pytest.mark.parametrize(
-    "address, allowed",
-    [("8.8.8.8", True), ("10.1.2.3", False), ("192.168.0.1", False), ("169.254.169.254", False),
-     ("127.0.0.1", False), ("::1", False), ("fe80::1", False), ("::ffff:10.0.0.1", False),
-     ("100.64.0.1", False), ("2606:4700::1111", True)],
-)
-def test_address_policy(address, allowed):
-    assert address_allowed(address, allow_loopback=False, allow_private=False) is allowed
-
-
 def test_server_that_never_answers_times_out(web, make_fetcher):
     web.routes["/hang"] = lambda handler: web.stop.wait(30)
     started = time.monotonic()
@@ -180,30 +169,6 @@ def test_gzip_body_decoded(web, fetcher):
 def test_content_type_checked_before_body(web, fetcher):
     url = web.add("/pic", b"\x89PNG" + b"\0" * 100, content_type="image/png")
     assert reason_of(fetcher, url, accept=HTML_TYPES) == "not_html"
-
-
-def test_robots_disallow(web, fetcher):
-    web.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
-    web.add("/private/a", PAGE)
-    web.add("/public/a", PAGE)
-    assert reason_of(fetcher, web.url("/private/a")) == "robots_disallowed"
-    assert fetcher.get(web.url("/public/a")).status == 200
-    assert "/private/a" not in web.paths_requested()
-    assert web.paths_requested().count("/robots.txt") == 1
-
-
-def test_robots_missing_allows_and_robots_error_blocks(web, make_fetcher):
-    web.add("/a", PAGE)
-    assert make_fetcher().get(web.url("/a")).status == 200  # robots.txt is a 404
-    web.add("/robots.txt", "down", status=500)
-    assert reason_of(make_fetcher(retries=0), web.url("/a")) == "robots_unreachable"
-
-
-def test_robots_checked_on_every_redirect_hop(web, fetcher):
-    web.add("/robots.txt", "User-agent: *\nDisallow: /secret\n", content_type="text/plain")
-    web.add("/go", status=302, headers={"Location": "/secret"})
-    web.add("/secret", PAGE)
-    assert reason_of(fetcher, web.url("/go")) == "robots_disallowed"
 
 
 def test_per_host_interval(web, make_fetcher):
