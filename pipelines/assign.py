@@ -111,6 +111,26 @@ class OnlineAssigner:
             self._event_of.pop(old, None)
         return Assignment(article.id, event_id, None, None)
 
+    def recorded(self, article: Article) -> Assignment | None:
+        """The decision this state already holds for `article`, when it comes again.
+
+        After a restart or a re-run a source may hand on an article that was
+        decided, indexed and saved in this state. Deciding it again would make
+        an original a copy of itself, or add a copy to its event a second time.
+        An original is recorded while its event is known for its copies (the
+        dedup horizon); a copy, while its original is and the event lists it.
+        """
+        original = self.exact.original_of(article)
+        if original is None or (event_id := self._event_of.get(original)) is None:
+            return None
+        event_id = self.clusterer.resolve(event_id)
+        if original == article.id:
+            return Assignment(article.id, event_id, None, None)
+        event = self.clusterer.events.get(event_id)
+        if event is None or article.id not in event.article_ids:
+            return None
+        return Assignment(article.id, event_id, original, None)
+
     def resolve(self, event_id: str) -> str:
         """The current id of an event an earlier `Assignment` named.
 

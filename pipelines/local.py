@@ -11,14 +11,16 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
 
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord
-from newsbeam.pipelines.assign import AssignConfig, Assignment, EventAliases, OnlineAssigner, assignment_key
+from newsbeam.connectors.sinks import IndexedArticle
+from newsbeam.pipelines.assign import AssignConfig, Assignment, assignment_key
+from newsbeam.pipelines.core import AssignmentCore
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
@@ -163,30 +165,26 @@ def _assign_locally(
                          disable=not progress or None))
     keys = [assignment_key(article, config) for article in articles]
     order = sorted(range(len(articles)), key=lambda i: (keys[i], articles[i].sort_key))
-    assigners: dict[str, OnlineAssigner] = {}
-    aliases = EventAliases()
-    decided: dict[int, Assignment] = {}
-    seen: set[str] = set()
+    core = AssignmentCore(config)
+    decided: dict[int, IndexedArticle] = {}
     featured = _features_in_order(articles, order, config.features, workers)
     for step, (i, features) in enumerate(tqdm(featured, total=len(order), desc="cluster", unit="article",
                                              disable=not progress or None), 1):
-        article = articles[i]
-        if article.id in seen:
-            run.dead_letters.append(DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
-                                                  article.url or article.id, article.to_json()))
-            continue
-        seen.add(article.id)
-        assigner = assigners.get(keys[i])
-        if assigner is None:
-            assigner = assigners[keys[i]] = OnlineAssigner(config)
-        decided[i] = assigner.process(article, features)
+        outcome = core.offer(keys[i], articles[i], features)
+        if isinstance(outcome, DeadLetter):
+            run.dead_letters.append(outcome)
+        else:
+            decided[i] = outcome
         if step % _DRAIN_EVERY == 0:
-            aliases.update(assigner.drain_events())
-    for assigner in assigners.values():
-        aliases.update(assigner.drain_events())
-    run.decisions = [(articles[i], replace(decided[i], event_id=aliases.resolve(decided[i].event_id)))
-                     for i in range(len(articles)) if i in decided]
+            core.drain_events([keys[i]])
+    core.drain_events()
+    run.decisions = [(articles[i], _decision_of(decided[i], core)) for i in range(len(articles)) if i in decided]
     return run
+
+
+def _decision_of(item: IndexedArticle, core: AssignmentCore) -> Assignment:
+    """The decision as the run ends: its event under the id that survived every merge."""
+    return Assignment(item.article.id, core.resolve(item.event_id), item.duplicate_of)
 
 
 def _features_in_order(

@@ -15,8 +15,9 @@ have left the hot state.
 
 Restarts: Beam state here lives only as long as the job (Prism keeps it in memory),
 so everything a restart needs is in the index: which articles exist (the poller
-skips them) and the assigner's hot-state snapshot, saved *before* the writes it
-covers (write-ahead), so a crash between the two replays idempotently.
+skips them) and the assigners' hot state, saved after the writes it covers
+(`pipelines/core.py`, `commit`). An article that comes again anyway is answered
+from the state with its recorded decision, never decided twice.
 """
 
 from __future__ import annotations
@@ -43,14 +44,14 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
-from newsbeam.pipelines.cluster.clusterer import event_id_for
+from newsbeam.pipelines.assign import AssignConfig, assignment_key
+from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
-from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, counter, dead_letter
-from newsbeam.schemas import Article, DeadLetter, Event, RecordError
+from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, count_all, counter, dead_letter
+from newsbeam.schemas import Article, DeadLetter, RecordError
 
 _log = logging.getLogger(__name__)
 
@@ -205,33 +206,14 @@ class DedupByUrlFn(beam.DoFn):
         first.clear()
 
 
-def _replayed(assigner: OnlineAssigner, article: Article) -> IndexedArticle | None:
-    """The decision already taken for `article`, when it comes back after a crash.
-
-    The snapshot is saved before the writes it covers; if the job died in between,
-    the poller sends those articles again and they must be re-written as decided,
-    not counted as copies of themselves.
-    """
-    if assigner.exact.original_of(article) != article.id:
-        return None
-    for event in assigner.clusterer.events.values():
-        if article.id in event.article_ids:
-            return IndexedArticle(article, event.event_id, None)
-    return None
-
-
-def state_key(language: str) -> str:
-    """The hot-state key, shared with the batch pipeline so either resumes the other."""
-    return f"assign:{language}"
-
-
 class AssignStreamFn(beam.DoFn):
-    """Dedup and cluster under a coarse key with the shared online assigner.
+    """Dedup and cluster under a coarse key with the shared assignment core.
 
-    The assigner is a large object graph, so it lives in this DoFn's memory between
-    bundles; Beam state holds only a generation number that says whether that
-    memory is still current (a key that moved to another worker and back is
-    reloaded from the index). Each bundle ends with snapshot → articles → events.
+    The assigners are large object graphs, so they live in this DoFn's memory
+    between bundles; Beam state holds only a generation number that says whether
+    that memory is still current (a key that moved to another worker and back is
+    reloaded from the index). Each bundle ends with one commit: articles and
+    events written, then the state of the keys it touched saved.
     """
 
     GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
@@ -242,59 +224,45 @@ class AssignStreamFn(beam.DoFn):
 
     def setup(self) -> None:
         self._backend = open_backend(self._backend_settings)
-        self._assigners: dict[str, tuple[int, OnlineAssigner]] = {}
+        self._core = AssignmentCore(self._config, lambda key: load_assigner(self._backend, key, self._config),
+                                    reject_repeated_ids=False)
+        self._generations: dict[str, int] = {}
 
     def start_bundle(self) -> None:
-        self._dirty: dict[str, OnlineAssigner] = {}
+        self._touched: set[str] = set()
         self._articles: list[IndexedArticle] = []
-        self._events: dict[str, Event] = {}
-
-    def _assigner(self, key: str, generation: int) -> OnlineAssigner:
-        cached = self._assigners.get(key)
-        if cached is None or cached[0] != generation:
-            blob = self._backend.load_state(state_key(key))
-            cached = (generation, OnlineAssigner.restore(blob, self._config))
-            self._assigners[key] = cached
-        return cached[1]
 
     def process(
         self, keyed: tuple[str, Article], ts=beam.DoFn.TimestampParam, generation=beam.DoFn.StateParam(GENERATION)
     ):
         key, article = keyed
-        current = generation.read() or 0
-        assigner = self._assigner(key, current)
-        if key not in self._dirty:
+        if key not in self._touched:
+            current = generation.read() or 0
+            if self._generations.get(key) != current:
+                self._core.forget(key)
             generation.write(current + 1)
-            self._assigners[key] = (current + 1, assigner)
-            self._dirty[key] = assigner
+            self._generations[key] = current + 1
+            self._touched.add(key)
         hot_window = timedelta(days=self._config.cluster.hot_window_days)
         fetched = datetime.fromtimestamp(float(ts), tz=timezone.utc)
         if article.published and fetched - article.published > hot_window:
             counter("late_articles").inc()
-        decided = _replayed(assigner, article)
-        if decided is not None:
-            counter("replayed").inc()
-        else:
-            decision = assigner.process(article, featurize(article, self._config.features))
-            if decision.duplicate_of:
-                counter(f"duplicates_{decision.duplicate_kind}").inc()
-            decided = IndexedArticle(article, decision.event_id, decision.duplicate_of)
+        decided = self._core.offer(key, article, featurize(article, self._config.features))
         self._articles.append(decided)
-        for event in assigner.drain_events():
-            opened = event.event_id == event_id_for(article.id) and not decided.duplicate_of
-            counter("events_new" if opened else "events_updated").inc()
-            self._events[event.event_id] = event
         yield decided
 
     def finish_bundle(self) -> None:
-        if not self._dirty:
+        if not self._touched:
             return
-        for key, assigner in self._dirty.items():
-            self._backend.save_state(state_key(key), assigner.snapshot())
-        self._backend.write_articles(self._articles)
-        self._backend.write_events(list(self._events.values()))
+        events = self._core.drain_events(self._touched)
+        refused = commit(self._backend, self._articles, events,
+                         {key: self._core.assigner(key) for key in self._touched})
+        for letter in refused:
+            _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
+            counter(f"rejected_{letter.reason}").inc()
+        count_all(self._core.take_counts())
         counter("articles_indexed").inc(len(self._articles))
-        counter("events_indexed").inc(len(self._events))
+        counter("events_indexed").inc(len(events))
 
     def teardown(self) -> None:
         self._backend.close()

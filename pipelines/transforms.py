@@ -7,6 +7,7 @@ namespace, so summaries and monitoring read one set of counters.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,7 +17,9 @@ from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
+from newsbeam.pipelines import faults
+from newsbeam.pipelines.assign import AssignConfig, assignment_key
+from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
@@ -112,7 +115,7 @@ class SkipIndexedFn(beam.DoFn):
 
 
 class AssignInOrderFn(beam.DoFn):
-    """Dedup and cluster one key's articles in publication order.
+    """Dedup and cluster one key's articles in publication order, with the shared core.
 
     The batch pipeline groups by a coarse key (the language), so one worker holds
     that key's hot state: exactly the online algorithm the streaming pipeline runs,
@@ -128,30 +131,26 @@ class AssignInOrderFn(beam.DoFn):
     def process(self, keyed: tuple[str, Iterable[tuple[Article, Any]]]):
         key, items = keyed
         items = sorted(items, key=lambda pair: pair[0].sort_key)
-        state_key = f"assign:{key}"
         backend = open_backend(self._settings) if self._settings else None
         try:
-            assigner = OnlineAssigner.restore(backend.load_state(state_key) if backend else None, self._config)
-            hot_before = set(assigner.clusterer.events)
-            seen: set[str] = set()
+            core = AssignmentCore(self._config, backend and (lambda k: load_assigner(backend, k, self._config)))
             bar = tqdm(items, desc=f"assign [{key or '?'}]", unit="article", disable=not self._progress or None, leave=False)
             for article, features in bar:
-                if article.id in seen:
-                    yield dead_letter(DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
-                                              article.url or article.id, article.to_json()), False)
-                    continue
-                seen.add(article.id)
-                decision = assigner.process(article, features)
-                if decision.duplicate_of:
-                    counter(f"duplicates_{decision.duplicate_kind}").inc()
-                yield IndexedArticle(article, decision.event_id, decision.duplicate_of)
-            for event in assigner.drain_events():
-                counter("events_updated" if event.event_id in hot_before else "events_new").inc()
+                outcome = core.offer(key, article, features)
+                yield dead_letter(outcome) if isinstance(outcome, DeadLetter) else outcome
+            for event in core.drain_events():
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
-            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key, assigner.snapshot()))
+            count_all(core.take_counts())
+            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key(key), core.assigner(key).snapshot()))
         finally:
             if backend:
                 backend.close()
+
+
+def count_all(counts: Counter[str]) -> None:
+    """Add the core's counts to the runner's metrics."""
+    for name, value in counts.items():
+        counter(name).inc(value)
 
 
 class Assign(beam.PTransform):
@@ -228,8 +227,10 @@ class SaveStateFn(beam.DoFn):
 
     def process(self, snapshot: tuple[str, bytes], writes_done: list[int]):
         key, blob = snapshot
+        faults.crash_point("index_written")
         backend = open_backend(self._settings)
         try:
             backend.save_state(key, blob)
         finally:
             backend.close()
+        faults.crash_point("state_saved")

@@ -1,0 +1,134 @@
+"""The one assignment core that `ingest`, `run` and `cluster` share.
+
+`OnlineAssigner` (assign.py) decides one article against one key's hot state.
+`AssignmentCore` holds the assigners of every key a worker sees and adds the
+rules each path must apply the same way:
+
+- a record whose id was already decided in this pass is a dead letter
+  (`duplicate_id`), not a second decision;
+- an article the state has already decided (it comes again after a restart or
+  a re-run) gets its recorded decision back and changes nothing;
+- drained events are told apart as new or updated, and the counts every path
+  reports (`duplicates_exact`, `duplicates_near`, `replayed`, `events_new`,
+  `events_updated`) are kept in one place;
+- an event id handed out before a merge resolves to the survivor.
+
+`commit` writes a worker's results in the one order that lets a re-run or a
+restart repair a crash at any point: articles and events land in the index
+first, then the state that covers them is saved. Sources mark items as seen only
+after that (see `pipelines/batch.py`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle
+from newsbeam.pipelines import faults
+from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
+from newsbeam.pipelines.cluster.clusterer import event_id_for
+from newsbeam.pipelines.features import ArticleFeatures
+from newsbeam.schemas import Article, DeadLetter, Event
+
+#: Loads the saved assigner of a key (or a fresh one): the index's state store,
+#: or nothing at all for `newsbeam cluster`.
+Loader = Callable[[str], OnlineAssigner]
+
+
+def state_key(key: str) -> str:
+    """Where a key's hot state is saved: one name for every path, so each resumes the others."""
+    return f"assign:{key}"
+
+
+def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> OnlineAssigner:
+    """The assigner saved for `key` in `backend`, or a fresh one."""
+    return OnlineAssigner.restore(backend.load_state(state_key(key)), config)
+
+
+class AssignmentCore:
+    """Per-key online assigners behind the rules every path shares."""
+
+    def __init__(self, config: AssignConfig = AssignConfig(), load: Loader | None = None,
+                 *, reject_repeated_ids: bool = True) -> None:
+        """`load` restores a key's saved state on first use (default: start empty).
+
+        `reject_repeated_ids` suits a pass over a finite input, where a second
+        record with an id is an input error. A stream has no pass: an id that
+        comes again is a replay, answered from the state.
+        """
+        self.config = config
+        self._load = load or (lambda key: OnlineAssigner(config))
+        self._assigners: dict[str, OnlineAssigner] = {}
+        self._decided: set[str] | None = set() if reject_repeated_ids else None
+        self._opened: set[str] = set()
+        self.aliases = EventAliases()
+        self.counts: Counter[str] = Counter()
+
+    def assigner(self, key: str) -> OnlineAssigner:
+        """The assigner of `key`, restored on first use."""
+        assigner = self._assigners.get(key)
+        if assigner is None:
+            assigner = self._assigners[key] = self._load(key)
+        return assigner
+
+    def forget(self, key: str) -> None:
+        """Drop `key`'s assigner, so its next use restores it from the saved state."""
+        self._assigners.pop(key, None)
+
+    def offer(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle | DeadLetter:
+        """Decide `article` under `key`: what to index, or why it is rejected."""
+        if self._decided is not None:
+            if article.id in self._decided:
+                return DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
+                                     article.url or article.id, article.to_json())
+            self._decided.add(article.id)
+        assigner = self.assigner(key)
+        decision = assigner.recorded(article)
+        if decision is not None:
+            self.counts["replayed"] += 1
+        else:
+            decision = assigner.process(article, features)
+            if decision.duplicate_kind:
+                self.counts[f"duplicates_{decision.duplicate_kind}"] += 1
+            elif decision.event_id == event_id_for(article.id):
+                self._opened.add(decision.event_id)
+        return IndexedArticle(article, decision.event_id, decision.duplicate_of)
+
+    def drain_events(self, keys: Iterable[str] | None = None) -> list[Event]:
+        """Events created or changed since the last drain (of `keys`, default all), ready to upsert."""
+        events = [event for key in (self._assigners if keys is None else keys)
+                  for event in self.assigner(key).drain_events()]
+        for event in events:
+            self.counts["events_new" if event.event_id in self._opened else "events_updated"] += 1
+        # An opened event not drained now was merged into another: it is not news.
+        self._opened.clear()
+        self.aliases.update(events)
+        return events
+
+    def resolve(self, event_id: str) -> str:
+        """The surviving id of an event named by an earlier decision."""
+        return self.aliases.resolve(event_id)
+
+    def take_counts(self) -> Counter[str]:
+        """The counts since the last call (for a runner's metrics)."""
+        counts, self.counts = self.counts, Counter()
+        return counts
+
+
+def commit(backend: IndexBackend, articles: list[IndexedArticle], events: list[Event],
+           states: Mapping[str, OnlineAssigner]) -> list[DeadLetter]:
+    """Index `articles` and `events`, then save the `states` that cover them.
+
+    A crash before the state is saved leaves the index ahead of the state: the
+    articles are indexed, the next run skips them, nothing is doubled. The
+    state is never ahead of the index, so no event names an article that was
+    not written. Returns the documents the index refused.
+    """
+    refused = backend.write_articles(articles) if articles else []
+    refused += backend.write_events(events) if events else []
+    faults.crash_point("index_written")
+    for key, assigner in states.items():
+        backend.save_state(state_key(key), assigner.snapshot())
+    faults.crash_point("state_saved")
+    return refused
