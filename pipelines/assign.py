@@ -9,6 +9,7 @@ window, so the cost per article stays flat as the corpus grows.
 from __future__ import annotations
 
 import pickle
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from newsbeam.schemas import Article, Event
 
 #: Bumped whenever the pickled state's layout changes, so an old snapshot is
 #: refused with a clear message instead of misread.
-STATE_VERSION = 4
+STATE_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +92,14 @@ class OnlineAssigner:
         # Event of every original still within the dedup horizon, for its copies.
         self._event_of: dict[str, str] = {}
         self._event_expiry = ExpiryQueue(horizon)
+        #: This state's decision log (see `LogPosition`): its lineage, and how many
+        #: decisions it has taken.
+        self.log = uuid.uuid4().hex
+        self.position = 0
 
     def process(self, article: Article, features: ArticleFeatures) -> Assignment:
         """Decide one article: an exact copy, a near copy, or a (new) event member."""
+        self.position += 1
         original, kind = self.exact.original_of(article), "exact"
         if original is None:
             original, kind = self.near.original_of(features), "near"

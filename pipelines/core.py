@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
-from newsbeam.connectors.sinks import IndexBackend, IndexedArticle
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
 from newsbeam.pipelines.cluster.clusterer import event_id_for
-from newsbeam.pipelines.features import ArticleFeatures
+from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.schemas import Article, DeadLetter, Event
 
 #: Loads the saved assigner of a key (or a fresh one): the index's state store,
@@ -42,8 +42,22 @@ def state_key(key: str) -> str:
 
 
 def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> OnlineAssigner:
-    """The assigner saved for `key` in `backend`, or a fresh one."""
-    return OnlineAssigner.restore(backend.load_state(state_key(key)), config)
+    """The assigner saved for `key` in `backend`, caught up with the index.
+
+    The state is saved after the writes it covers, so a crash in between leaves
+    articles indexed past the saved position of its decision log. They are taken
+    again here, in log order, from the same state: the same decisions, and the
+    state is where it would be had the crash not happened. A fresh state is saved
+    before anything is written under its log, so a crash in a first run is
+    caught up the same way.
+    """
+    assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
+    behind = backend.logged_articles(assigner.log, assigner.position)
+    if assigner.position == 0 and not behind:
+        backend.save_state(state_key(key), assigner.snapshot())
+    for item in behind:
+        assigner.process(item.article, featurize(item.article, config.features))
+    return assigner
 
 
 class AssignmentCore:
@@ -84,16 +98,16 @@ class AssignmentCore:
                                      article.url or article.id, article.to_json())
             self._decided.add(article.id)
         assigner = self.assigner(key)
-        decision = assigner.recorded(article)
-        if decision is not None:
+        if (recorded := assigner.recorded(article)) is not None:
             self.counts["replayed"] += 1
-        else:
-            decision = assigner.process(article, features)
-            if decision.duplicate_kind:
-                self.counts[f"duplicates_{decision.duplicate_kind}"] += 1
-            elif decision.event_id == event_id_for(article.id):
-                self._opened.add(decision.event_id)
-        return IndexedArticle(article, decision.event_id, decision.duplicate_of)
+            return IndexedArticle(article, recorded.event_id, recorded.duplicate_of)
+        position = LogPosition(assigner.log, assigner.position)
+        decision = assigner.process(article, features)
+        if decision.duplicate_kind:
+            self.counts[f"duplicates_{decision.duplicate_kind}"] += 1
+        elif decision.event_id == event_id_for(article.id):
+            self._opened.add(decision.event_id)
+        return IndexedArticle(article, decision.event_id, decision.duplicate_of, position)
 
     def drain_events(self, keys: Iterable[str] | None = None) -> list[Event]:
         """Events created or changed since the last drain (of `keys`, default all), ready to upsert."""

@@ -16,7 +16,7 @@ from apache_beam.metrics import Metrics
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.sinks import BackendSettings, open_backend
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key

@@ -54,6 +54,16 @@ class Article:
             data[key] = value.isoformat() if value else None
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        """The record `to_json` made (extra keys, such as an index's own, are ignored)."""
+        fields = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        for key in ("published", "fetched_at"):
+            if fields.get(key):
+                fields[key] = datetime.fromisoformat(fields[key])
+        fields["authors"] = list(fields.get("authors") or [])
+        return cls(**fields)
+
     @property
     def sort_key(self) -> tuple[str, str]:
         """Publication order with the id as tie-breaker: the order events are built in."""

@@ -23,6 +23,21 @@ class IndexLayoutMismatch(RuntimeError):
     """The index on disk was written by a newsbeam version with another layout."""
 
 
+@dataclass(frozen=True, slots=True)
+class LogPosition:
+    """Where a decision stands among those a clustering state took, in order.
+
+    Each lineage of a key's state (`log`, fresh when a state starts empty) numbers
+    its decisions from 0. An article is indexed with its position, and a state is
+    saved with the position it has reached, after the writes it covers. When a
+    crash falls between the two, the restored state takes the decisions indexed
+    after its position again, in order, and catches up with the index.
+    """
+
+    log: str
+    seq: int
+
+
 @dataclass(slots=True)
 class IndexedArticle:
     """An article with what the pipeline decided about it."""
@@ -30,6 +45,8 @@ class IndexedArticle:
     article: Article
     event_id: str
     duplicate_of: str | None = None
+    #: Its place in the decision log (None for a decision answered from the state).
+    position: LogPosition | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.article.to_json()
@@ -118,6 +135,10 @@ class IndexBackend(Protocol):
         ...
 
     def articles_of_event(self, event_id: str) -> list[dict[str, Any]]: ...
+
+    def logged_articles(self, log: str, start: int) -> list[IndexedArticle]:
+        """The articles indexed under decision log `log` from position `start` on, in log order."""
+        ...
 
     def load_state(self, key: str) -> bytes | None:
         """The clustering hot state saved under `key` by the last run, if any."""

@@ -17,12 +17,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsbeam.connectors.sinks.base import IndexedArticle, IndexLayoutMismatch, SearchHit, SearchPage, SearchQuery
-from newsbeam.schemas import DeadLetter, Event
+from newsbeam.connectors.sinks.base import (
+    IndexedArticle,
+    IndexLayoutMismatch,
+    LogPosition,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+)
+from newsbeam.connectors.sinks.events import event_from_doc, merge_event
+from newsbeam.schemas import Article, DeadLetter, Event
 
 INDEX_FILE = "index.sqlite3"
 #: Stored in `PRAGMA user_version`; an index of another layout is refused, not misread.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -31,9 +39,12 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     source TEXT NOT NULL DEFAULT '',
     language TEXT NOT NULL DEFAULT '',
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    log TEXT,
+    log_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
+CREATE INDEX IF NOT EXISTS articles_log ON articles(log, log_seq) WHERE log IS NOT NULL;
 CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
     title, text, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -67,14 +78,6 @@ def _fts_query(text: str, operator: str = "OR") -> str:
 def _highlight(snippet: str) -> str:
     """HTML-escape a snippet, then turn the match sentinels into <mark> tags."""
     return html.escape(snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
-
-
-def _event_from_doc(doc: dict[str, Any]) -> Event:
-    data = dict(doc)
-    data.pop("article_count", None)
-    for key in ("first_seen", "last_seen"):
-        data[key] = datetime.fromisoformat(data[key]) if data[key] else None
-    return Event(**data)
 
 
 class SqliteBackend:
@@ -117,21 +120,29 @@ class SqliteBackend:
         with self._transaction():
             for item in articles:
                 a = item.article
+                # A decision answered from the state has no position: the state covers it.
+                log, seq = (item.position.log, item.position.seq) if item.position else (None, None)
                 rowid = self._db.execute(
-                    "INSERT INTO articles (id, event_id, duplicate_of, published, source, language, doc)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
+                    "INSERT INTO articles (id, event_id, duplicate_of, published, source, language, doc, log, log_seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
                     " duplicate_of = excluded.duplicate_of, published = excluded.published,"
-                    " source = excluded.source, language = excluded.language, doc = excluded.doc RETURNING rowid",
+                    " source = excluded.source, language = excluded.language, doc = excluded.doc,"
+                    " log = excluded.log, log_seq = excluded.log_seq RETURNING rowid",
                     (a.id, item.event_id, item.duplicate_of, a.published.isoformat() if a.published else None,
-                     a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False)),
+                     a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False), log, seq),
                 ).fetchone()[0]
                 self._db.execute("DELETE FROM article_text WHERE rowid = ?", (rowid,))
                 self._db.execute("INSERT INTO article_text (rowid, title, text) VALUES (?, ?, ?)", (rowid, a.title, a.text))
         return []  # SQLite has no mapping to refuse a document
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
+        """Upsert events merged with what is stored (`merge_event`), as Elasticsearch does."""
         with self._transaction():
-            for event in events:
+            for incoming in events:
+                stored = self._stored_event(incoming.event_id)
+                absorbed = [e for alias in incoming.aliases if alias != incoming.event_id
+                            and (e := self._stored_event(alias)) is not None]
+                event = merge_event(incoming, stored, absorbed)
                 self._db.execute(
                     "INSERT OR REPLACE INTO events (event_id, last_seen, doc) VALUES (?, ?, ?)",
                     (event.event_id, event.last_seen.isoformat() if event.last_seen else None,
@@ -142,6 +153,14 @@ class SqliteBackend:
                     self._db.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (event.event_id, alias))
                     self._db.execute("INSERT OR REPLACE INTO event_aliases VALUES (?, ?)", (alias, event.event_id))
         return []
+
+    def logged_articles(self, log: str, start: int) -> list[IndexedArticle]:
+        rows = self._db.execute(
+            "SELECT doc, event_id, duplicate_of, log_seq FROM articles WHERE log = ? AND log_seq >= ? ORDER BY log_seq",
+            (log, start),
+        )
+        return [IndexedArticle(Article.from_json(json.loads(doc)), event_id, duplicate_of, LogPosition(log, seq))
+                for doc, event_id, duplicate_of, seq in rows]
 
     def save_state(self, key: str, blob: bytes) -> None:
         self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, blob))
@@ -255,7 +274,12 @@ class SqliteBackend:
 
     def get_event(self, event_id: str) -> Event | None:
         doc = self._event_doc(event_id)
-        return _event_from_doc(doc) if doc else None
+        return event_from_doc(doc) if doc else None
+
+    def _stored_event(self, event_id: str) -> Event | None:
+        """The event stored under exactly this id (not an alias)."""
+        row = self._db.execute("SELECT doc FROM events WHERE event_id = ?", (event_id,)).fetchone()
+        return event_from_doc(json.loads(row[0])) if row else None
 
     def _event_doc(self, event_id: str) -> dict[str, Any] | None:
         """The stored event (`Event.to_json()` shape), by id or alias."""

@@ -8,7 +8,7 @@ import pytest
 from elasticsearch import BadRequestError
 
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, chunk
-from newsbeam.connectors.sinks.elasticsearch.documents import merge_event
+from newsbeam.connectors.sinks.events import merge_event
 from newsbeam.connectors.sinks.elasticsearch.indices import FALLBACK_TEXT_ANALYZER, resolve_template, template_version
 from newsbeam.connectors.sinks.elasticsearch.retry import RetryPolicy, is_retryable
 from newsbeam.connectors.sinks.elasticsearch.search import rank_events

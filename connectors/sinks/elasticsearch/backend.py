@@ -11,15 +11,16 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from newsbeam.connectors.sinks.base import IndexedArticle, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.base import IndexedArticle, LogPosition, SearchPage, SearchQuery
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
 from newsbeam.connectors.sinks.elasticsearch.client import connect
-from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter, event_from_doc, merge_event
+from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter
+from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
 from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, highlight_request, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.select import BackendSettings
-from newsbeam.schemas import DeadLetter, Event
+from newsbeam.schemas import Article, DeadLetter, Event
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,29 @@ class ElasticsearchBackend:
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
         """Upsert articles by id; returns the ones the mapping refused."""
         origins = {a.article.id: a.article.url or a.article.id for a in articles}
-        actions = [BulkAction("index", self.names.articles, a.article.id, a.to_json()) for a in articles]
+        actions = [BulkAction("index", self.names.articles, a.article.id, _article_doc(a)) for a in articles]
         return [dead_letter(f, origins.get(f.action.id, f.action.id)) for f in self.bulk.write(actions)]
 
+    def logged_articles(self, log: str, start: int) -> list[IndexedArticle]:
+        self.refresh()
+        query = {"bool": {"filter": [{"term": {"log": log}}, {"range": {"log_seq": {"gte": start}}}]}}
+        hits = self.retry.call("read the decision log", lambda: list(helpers.scan(
+            self.client, index=self.names.articles, query={"query": query, "sort": [{"log_seq": "asc"}]},
+            preserve_order=True)))
+        return [IndexedArticle(Article.from_json(hit["_source"]), hit["_source"]["event_id"],
+                               hit["_source"].get("duplicate_of"), LogPosition(log, hit["_source"]["log_seq"]))
+                for hit in hits]
+
     def get_article(self, article_id: str) -> dict[str, Any] | None:
-        return self._mget(self.names.articles, [article_id]).get(article_id)
+        doc = self._mget(self.names.articles, [article_id]).get(article_id)
+        return _without_log(doc) if doc else None
 
     def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
         event = self.get_event(event_id)
         if event is None:
             return []
         found = self._mget(self.names.articles, event.article_ids)
-        return [found[a] for a in event.article_ids if a in found]
+        return [_without_log(found[a]) for a in event.article_ids if a in found]
 
     # -- events ---------------------------------------------------------------------
 
@@ -268,6 +280,21 @@ class ElasticsearchBackend:
                         body["_seq_no"], body["_primary_term"] = doc["_seq_no"], doc["_primary_term"]
                     found[doc["_id"]] = body
         return found
+
+
+#: Fields of an article document that place it in a decision log: the index's own, not the article's.
+LOG_FIELDS = ("log", "log_seq")
+
+
+def _article_doc(item: IndexedArticle) -> dict[str, Any]:
+    doc = item.to_json()
+    if item.position is not None:
+        doc["log"], doc["log_seq"] = item.position.log, item.position.seq
+    return doc
+
+
+def _without_log(doc: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in doc.items() if key not in LOG_FIELDS}
 
 
 def _version_meta(doc: dict[str, Any]) -> dict[str, Any]:
