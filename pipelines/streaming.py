@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
@@ -43,10 +43,10 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.sinks import BackendSettings, IndexBackend, open_backend
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner
-from newsbeam.pipelines.features import featurize
+from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
@@ -206,14 +206,47 @@ class DedupByUrlFn(beam.DoFn):
         first.clear()
 
 
+@dataclass
+class _ProcessAssigners:
+    """The assignment core a worker process keeps for one index, shared by its DoFn instances.
+
+    A runner may run two bundles of one key at once on two instances of the
+    DoFn (Prism does, in one process): with a core each, both would decide from
+    the same saved state and the later save would lose the other's decisions.
+    One core per process, committed under one lock, decides each article after
+    the last one. `generations` says, per key, which Beam state generation the
+    core's memory is current for.
+    """
+
+    backend: IndexBackend
+    core: AssignmentCore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    generations: dict[str, int] = field(default_factory=dict)
+
+    _shared: ClassVar[dict[tuple[BackendSettings, AssignConfig], _ProcessAssigners]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def of(cls, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
+        """The process's core for this index and configuration (its backend lives as long as the process)."""
+        with cls._guard:
+            shared = cls._shared.get((settings, config))
+            if shared is None:
+                backend = open_backend(settings)
+                core = AssignmentCore(config, lambda key: load_assigner(backend, key, config), reject_repeated_ids=False)
+                shared = cls._shared[(settings, config)] = cls(backend, core)
+            return shared
+
+
 class AssignStreamFn(beam.DoFn):
     """Dedup and cluster under a coarse key with the shared assignment core.
 
-    The assigners are large object graphs, so they live in this DoFn's memory
-    between bundles; Beam state holds only a generation number that says whether
-    that memory is still current (a key that moved to another worker and back is
-    reloaded from the index). Each bundle ends with one commit: articles and
-    events written, then the state of the keys it touched saved.
+    The assigners are large object graphs, so they live in the worker's memory
+    between bundles (`_ProcessAssigners`); Beam state holds only a generation
+    number per key that says whether that memory is still current (a key that
+    moved to another worker and back is reloaded from the index). A bundle's
+    articles are featurized as they come and decided at its end, in one commit:
+    articles and events written, then the state of the keys it touched saved.
     """
 
     GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
@@ -223,49 +256,45 @@ class AssignStreamFn(beam.DoFn):
         self._backend_settings = backend
 
     def setup(self) -> None:
-        self._backend = open_backend(self._backend_settings)
-        self._core = AssignmentCore(self._config, lambda key: load_assigner(self._backend, key, self._config),
-                                    reject_repeated_ids=False)
-        self._generations: dict[str, int] = {}
+        self._shared = _ProcessAssigners.of(self._backend_settings, self._config)
 
     def start_bundle(self) -> None:
-        self._touched: set[str] = set()
-        self._articles: list[IndexedArticle] = []
+        #: Key → the generation this bundle read for it.
+        self._read: dict[str, int] = {}
+        self._pending: list[tuple[str, Article, ArticleFeatures]] = []
 
     def process(
         self, keyed: tuple[str, Article], ts=beam.DoFn.TimestampParam, generation=beam.DoFn.StateParam(GENERATION)
     ):
         key, article = keyed
-        if key not in self._touched:
-            current = generation.read() or 0
-            if self._generations.get(key) != current:
-                self._core.forget(key)
-            generation.write(current + 1)
-            self._generations[key] = current + 1
-            self._touched.add(key)
+        if key not in self._read:
+            self._read[key] = generation.read() or 0
+            generation.write(self._read[key] + 1)
         hot_window = timedelta(days=self._config.cluster.hot_window_days)
         fetched = datetime.fromtimestamp(float(ts), tz=timezone.utc)
         if article.published and fetched - article.published > hot_window:
             counter("late_articles").inc()
-        decided = self._core.offer(key, article, featurize(article, self._config.features))
-        self._articles.append(decided)
-        yield decided
+        self._pending.append((key, article, featurize(article, self._config.features)))
 
     def finish_bundle(self) -> None:
-        if not self._touched:
+        if not self._pending:
             return
-        events = self._core.drain_events(self._touched)
-        refused = commit(self._backend, self._articles, events,
-                         {key: self._core.assigner(key) for key in self._touched})
+        shared = self._shared
+        with shared.lock:
+            core = shared.core
+            for key, read in self._read.items():
+                if shared.generations.get(key) != read:
+                    core.forget(key)
+                shared.generations[key] = read + 1
+            articles = [core.offer(key, article, features) for key, article, features in self._pending]
+            events = core.drain_events(self._read)
+            refused = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._read})
+            count_all(core.take_counts())
         for letter in refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
             counter(f"rejected_{letter.reason}").inc()
-        count_all(self._core.take_counts())
-        counter("articles_indexed").inc(len(self._articles))
+        counter("articles_indexed").inc(len(articles))
         counter("events_indexed").inc(len(events))
-
-    def teardown(self) -> None:
-        self._backend.close()
 
 
 class StreamIngest(beam.PTransform):

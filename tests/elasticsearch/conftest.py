@@ -35,6 +35,13 @@ def index_prefix(es_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def second_index_prefix(es_url: str) -> Iterator[str]:
+    """Another fresh prefix, for a test that compares two indices."""
+    with fresh_prefix(es_url) as prefix:
+        yield prefix
+
+
+@pytest.fixture
 def settings(es_url: str, index_prefix: str, tmp_path: Path):
     from newsbeam.connectors.sinks import BackendSettings
 
