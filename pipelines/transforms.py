@@ -14,8 +14,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from tqdm import tqdm
 
-from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.records import ReadItem
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
@@ -25,6 +26,7 @@ NAMESPACE = "newsbeam"
 DEAD = "dead"
 EVENTS = "events"
 SNAPSHOTS = "snapshots"
+CHECKPOINTS = "checkpoints"
 
 
 def counter(name: str):
@@ -49,7 +51,7 @@ def dead_letter(letter: DeadLetter, strict: bool = False):
 
 
 class _ReadEach(beam.DoFn):
-    def __init__(self, reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool) -> None:
+    def __init__(self, reader: Callable[[str], Iterable[ReadItem]], strict: bool) -> None:
         self._reader = reader
         self._strict = strict
 
@@ -57,15 +59,22 @@ class _ReadEach(beam.DoFn):
         for item in self._reader(spec):
             if isinstance(item, DeadLetter):
                 yield dead_letter(item, self._strict)
+            elif isinstance(item, ListingCheckpoint):
+                yield beam.pvalue.TaggedOutput(CHECKPOINTS, item)
             else:
                 counter("read").inc()
                 yield item
 
 
 class ReadRecords(beam.PTransform):
-    """Records from source specs (paths, URLs) through a connector's reader function."""
+    """Records from source specs (paths, URLs) through a connector's reader function.
 
-    def __init__(self, specs: list[str], reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool = False):
+    Outputs the records (main), dead letters (`dead`), and the listings'
+    checkpoints (`checkpoints`), which `CommitReads` hands back to the reader
+    once what was read is stored.
+    """
+
+    def __init__(self, specs: list[str], reader: Callable[[str], Iterable[ReadItem]], strict: bool = False):
         super().__init__()
         self._specs = specs
         self._reader = reader
@@ -75,7 +84,43 @@ class ReadRecords(beam.PTransform):
         return (
             pbegin
             | "Sources" >> beam.Create(self._specs)
-            | "Read" >> beam.ParDo(_ReadEach(self._reader, self._strict)).with_outputs(DEAD, main="records")
+            | "Read" >> beam.ParDo(_ReadEach(self._reader, self._strict)).with_outputs(DEAD, CHECKPOINTS,
+                                                                                      main="records")
+        )
+
+
+class _CommitListing(beam.DoFn):
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def process(self, keyed: tuple[str, Iterable[ListingCheckpoint]], *after: list):
+        _url, checkpoints = keyed
+        self._reader.commit(checkpoints)
+
+
+class CommitReads(beam.PTransform):
+    """Give `ReadRecords`' checkpoints back to its reader (`reader.commit`) once `after` are complete.
+
+    `after` are PCollections (the index writes, the saved clustering state) taken
+    as side inputs, which Beam computes before this step runs: a run that fails
+    before they are done marks nothing read, so the next run reads it again and
+    the index skips what already landed. Checkpoints of one listing are
+    committed together, since a listing read twice in a run must keep its old
+    validators if either read needs it read again.
+    """
+
+    def __init__(self, reader: Any, *after) -> None:
+        super().__init__()
+        self._reader = reader
+        self._after = after
+
+    def expand(self, checkpoints):
+        return (
+            checkpoints
+            | "ByListing" >> beam.Map(lambda checkpoint: (checkpoint.url, checkpoint)).with_output_types(
+                tuple[str, ListingCheckpoint])
+            | "Group" >> beam.GroupByKey()
+            | "Commit" >> beam.ParDo(_CommitListing(self._reader), *(beam.pvalue.AsList(done) for done in self._after))
         )
 
 
@@ -221,6 +266,7 @@ class SaveStateFn(beam.DoFn):
     The writes' outputs arrive as a side input, which Beam computes before this
     step runs: a run that fails while writing leaves the previous state in place,
     so the next run does not resume from state naming articles never indexed.
+    Outputs each saved key, so later steps can wait for the save.
     """
 
     def __init__(self, settings: BackendSettings) -> None:
@@ -233,3 +279,4 @@ class SaveStateFn(beam.DoFn):
             backend.save_state(key, blob)
         finally:
             backend.close()
+        yield key

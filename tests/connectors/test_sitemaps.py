@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 import pytest
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sitemaps import iter_sitemap_records, parse_sitemap
-from newsbeam.connectors.state import ConnectorState
+from newsbeam.connectors.state import ConnectorState, ListingCheckpoint, RunMemory
 from newsbeam.schemas import DeadLetter, RecordError
 
 
@@ -20,7 +21,10 @@ def state():
 
 
 def run(url, fetcher, state, since=None):
-    outputs = list(iter_sitemap_records(url, since=since, fetcher=fetcher, state=state))
+    """One run as the pipeline makes it: read everything, then commit the checkpoints."""
+    memory = RunMemory(state, uuid.uuid4().hex, "test")
+    outputs = list(iter_sitemap_records(url, since=since, fetcher=fetcher, memory=memory))
+    state.commit(o for o in outputs if isinstance(o, ListingCheckpoint))
     return ([o for o in outputs if isinstance(o, RawRecord)], [o for o in outputs if isinstance(o, DeadLetter)])
 
 
