@@ -171,7 +171,8 @@ def harvest(items: Iterable[ItemHint], *, fetcher: Fetcher, settings: PageSettin
         ahead = fetch(batches[0])
         for index, batch in enumerate(batches):
             current, ahead = ahead, fetch(batches[index + 1]) if index + 1 < len(batches) else []
-            yield from (_article(item, page.result(), settings) for item, page in zip(batch, current))
+            pages = [page.result() for page in current]  # the whole batch, then its extraction back to back
+            yield from (_article(item, page, settings) for item, page in zip(batch, pages))
 
 
 def harvest_listing(
