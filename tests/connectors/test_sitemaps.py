@@ -87,3 +87,18 @@ def test_external_entities_are_not_resolved(tmp_path):
     body = (f'<!DOCTYPE u [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
             '<urlset><url><loc>&e;</loc></url></urlset>').encode()
     assert list(parse_sitemap(body)) == []
+
+
+def test_a_page_in_two_sitemaps_is_read_once_and_nothing_is_marked_before_the_commit(web, fetcher, state):
+    web.serve_fixtures()
+    children = "".join(f"<sitemap><loc>{web.url(path)}</loc></sitemap>"
+                       for path in ("/sitemaps/plain.xml", "/again.xml"))
+    web.add("/both.xml", f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>',
+            content_type="text/xml")
+    web.add("/again.xml", web.fixture("sitemaps/plain.xml"), content_type="text/xml")
+    outputs = list(iter_sitemap_records(web.url("/both.xml"), fetcher=fetcher, memory=RunMemory(state, "r1", "s")))
+    assert len([o for o in outputs if isinstance(o, RawRecord)]) == 2
+    # Not committed (the run failed): the next run reads both pages again.
+    records, _ = run(web.url("/both.xml"), fetcher, state)
+    assert len(records) == 2
+    assert run(web.url("/both.xml"), fetcher, state)[0] == []
