@@ -1,9 +1,16 @@
-"""What every connector yields: raw input records, or dead letters for what failed."""
+"""What every connector yields: raw input records, or dead letters for what failed.
+
+Web readers also yield a `ListingCheckpoint` after each listing's records: what
+to remember once those records are stored (see `connectors/state.py`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
+
+from newsbeam.connectors.state import ListingCheckpoint
+from newsbeam.schemas import DeadLetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +23,7 @@ class RawRecord:
 
     origin: str
     data: Any
+
+
+#: One thing a source reader yields.
+ReadItem = Union[RawRecord, DeadLetter, ListingCheckpoint]

@@ -4,11 +4,17 @@
 that function for `feed:URL` and `sitemap:URL` specs (anything else is a local
 path). Each spec becomes one Beam element, so feeds are read in parallel and a
 broken one only costs its own dead letters.
+
+Reading marks nothing: the reader yields each listing's `ListingCheckpoint`
+beside its records, and the pipeline hands them to `WebSourceReader.commit`
+once the index holds what was read. The readers of one run share a run id, under
+which they claim the items they take, so no item is read twice in a run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +22,9 @@ from pathlib import Path
 from newsbeam.connectors.feeds import FeedSettings, read_feed
 from newsbeam.connectors.files import read_path
 from newsbeam.connectors.http import Fetcher, FetchSettings
-from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.records import ReadItem
 from newsbeam.connectors.sitemaps import SitemapSettings, iter_sitemap_records
-from newsbeam.connectors.state import ConnectorState
-from newsbeam.schemas import DeadLetter
+from newsbeam.connectors.state import ConnectorState, ListingCheckpoint, RunMemory
 
 FEED = "feed:"
 SITEMAP = "sitemap:"
@@ -35,6 +40,8 @@ class WebSourceSettings:
     sitemaps: SitemapSettings = field(default_factory=SitemapSettings)
     #: Sitemap entries older than this are skipped (timezone-aware).
     since: datetime | None = None
+    #: Names this run's claims on items; every worker gets the same one.
+    run: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class WebSourceReader:
@@ -53,22 +60,32 @@ class WebSourceReader:
     def __reduce__(self):
         return (WebSourceReader, (self.settings,))
 
-    def _open(self) -> tuple[Fetcher, ConnectorState]:
-        if self._fetcher is None or self._state is None:
+    def _open_fetcher(self) -> Fetcher:
+        if self._fetcher is None:
             self._fetcher = Fetcher(self.settings.fetch)
-            self._state = ConnectorState(self.settings.state_path)
-        return self._fetcher, self._state
+        return self._fetcher
 
-    def __call__(self, spec: str) -> Iterator[RawRecord | DeadLetter]:
+    def _open_state(self) -> ConnectorState:
+        if self._state is None:
+            self._state = ConnectorState(self.settings.state_path)
+        return self._state
+
+    def __call__(self, spec: str) -> Iterator[ReadItem]:
         if spec.startswith(FEED):
-            fetcher, state = self._open()
-            yield from read_feed(spec[len(FEED):], fetcher=fetcher, state=state, settings=self.settings.feeds)
+            memory = RunMemory(self._open_state(), self.settings.run, spec)
+            yield from read_feed(spec[len(FEED):], fetcher=self._open_fetcher(), memory=memory,
+                                 settings=self.settings.feeds)
         elif spec.startswith(SITEMAP):
-            fetcher, state = self._open()
-            yield from iter_sitemap_records(spec[len(SITEMAP):], since=self.settings.since, fetcher=fetcher,
-                                            state=state, settings=self.settings.sitemaps)
+            memory = RunMemory(self._open_state(), self.settings.run, spec)
+            yield from iter_sitemap_records(spec[len(SITEMAP):], since=self.settings.since,
+                                            fetcher=self._open_fetcher(), memory=memory,
+                                            settings=self.settings.sitemaps)
         else:
             yield from read_path(Path(spec))
+
+    def commit(self, checkpoints: Iterable[ListingCheckpoint]) -> None:
+        """Remember what the checkpoints say; call only once their records are stored."""
+        self._open_state().commit(checkpoints)
 
     def close(self) -> None:
         if self._fetcher is not None:

@@ -18,25 +18,27 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.records import ReadItem
 from newsbeam.connectors.sinks import BackendSettings
 from newsbeam.pipelines.assign import AssignConfig, EventAliases
 from newsbeam.pipelines.normalize import NormalizeLimits
 from newsbeam.pipelines.transforms import (
+    CHECKPOINTS,
     DEAD,
     EVENTS,
     NAMESPACE,
     SNAPSHOTS,
     Assign,
+    CommitReads,
     NormalizeFn,
     ReadRecords,
     SaveStateFn,
     SkipIndexedFn,
     WriteToIndex,
 )
-from newsbeam.schemas import DeadLetter, Event
+from newsbeam.schemas import Event
 
-Reader = Callable[[str], Iterable[RawRecord | DeadLetter]]
+Reader = Callable[[str], Iterable[ReadItem]]
 
 
 @dataclass(slots=True)
@@ -92,10 +94,10 @@ def _write_dead_letters(dead, path: Path) -> None:
 
 def _read_normalized(pipeline: beam.Pipeline, sources: list[str], reader: Reader, limits: NormalizeLimits,
                      strict: bool):
-    """The shared head of every batch pipeline: articles, and the dead letters so far."""
+    """The shared head of every batch pipeline: articles, the dead letters so far, and the read checkpoints."""
     read = pipeline | "Read" >> ReadRecords(sources, reader, strict)
     normalized = read.records | "Normalize" >> beam.ParDo(NormalizeFn(limits, strict)).with_outputs(DEAD, main="articles")
-    return normalized.articles, [read[DEAD], normalized[DEAD]]
+    return normalized.articles, [read[DEAD], normalized[DEAD]], read[CHECKPOINTS]
 
 
 def ingest(
@@ -113,7 +115,7 @@ def ingest(
     """Read `sources` with `reader`, and index new articles and their events."""
     started = time.monotonic()
     pipeline = new_pipeline(options)
-    articles, dead = _read_normalized(pipeline, sources, reader, limits, strict)
+    articles, dead, checkpoints = _read_normalized(pipeline, sources, reader, limits, strict)
     new = (
         articles
         | "BatchForLookup" >> beam.BatchElements(min_batch_size=100, max_batch_size=1000)
@@ -123,7 +125,9 @@ def ingest(
     articles_written = assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
     events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
     writes_done = (articles_written.written, events_written.written) | "WritesDone" >> beam.Flatten()
-    assigned[SNAPSHOTS] | "SaveState" >> beam.ParDo(SaveStateFn(settings), beam.pvalue.AsList(writes_done))
+    saved = assigned[SNAPSHOTS] | "SaveState" >> beam.ParDo(SaveStateFn(settings), beam.pvalue.AsList(writes_done))
+    # What was read is marked seen last: after the writes, and after the state that names them.
+    checkpoints | "CommitReads" >> CommitReads(reader, writes_done, saved)
     _write_dead_letters((*dead, assigned[DEAD], articles_written[DEAD], events_written[DEAD]), dead_letter_path)
     return _run(pipeline, dead_letter_path, started)
 
@@ -151,7 +155,7 @@ def cluster(
     """
     started = time.monotonic()
     pipeline = new_pipeline(options)
-    articles, dead = _read_normalized(pipeline, sources, reader, limits, strict=False)
+    articles, dead, _checkpoints = _read_normalized(pipeline, sources, reader, limits, strict=False)
     assigned = articles | "Assign" >> Assign(config, None)
     # An article names the event it joined; a later merge made that id an alias.
     survivors = (

@@ -1,31 +1,29 @@
-"""One poll of one feed for the streaming pipeline, on the connectors' HTTP, parsing and pages.
+"""One poll of one feed for the streaming pipeline, through the connectors' feed reader.
 
-The batch connector (`connectors.feeds.read_feed`) marks items seen in the
-connector state store as it reads them, which suits a pass that ends before the
-next starts. A streaming job must instead let the index decide what is done (see
-`pipelines/streaming.py`), so here the poll is split open: the caller passes the
-validators and the links to skip, and gets back the new validators and records,
-while fetching, feed parsing, page extraction and politeness stay the
-connectors' own.
+The batch run and the poller read feeds with the same function
+(`connectors.feeds.read_feed`: conditional GET, discovery of the feeds a home
+page announces, page fetching and extraction). What differs is who remembers:
+a streaming job lets the index decide what is done (see `pipelines/streaming.py`),
+so the poller hands the reader a `PollMemory` built from the validators and the
+links to skip that `PollSourceFn` keeps, and turns the reader's checkpoint for
+the polled URL back into validators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsbeam.connectors.feeds import FeedSettings, read_feed
 from newsbeam.connectors.feeds.lists import load_feed_list
-from newsbeam.connectors.feeds.parse import parse_feed
-from newsbeam.connectors.http import FetchError, Fetcher, FetchSettings
-from newsbeam.connectors.pages import PageSettings, harvest
+from newsbeam.connectors.http import Fetcher, FetchSettings
+from newsbeam.connectors.pages import ItemHint, PageSettings
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.state import Validators
-from newsbeam.schemas import DeadLetter, RecordError
+from newsbeam.connectors.state import ListingCheckpoint, Validators
+from newsbeam.schemas import DeadLetter
 
-STAGE = "feed"
-
-__all__ = ["FeedPoller", "PollResult", "Validators", "read_source_list"]
+__all__ = ["FeedPoller", "PollMemory", "PollResult", "Validators", "read_source_list"]
 
 
 def read_source_list(path: Path) -> list[str]:
@@ -42,33 +40,62 @@ class PollResult:
     items: list[RawRecord | DeadLetter] = field(default_factory=list)
 
 
+class PollMemory:
+    """The poller's `ListingMemory`: one source's validators and the links not to read again.
+
+    Only the polled URL has validators; a feed discovered on a polled home page
+    is fetched in full each poll (its items are still skipped by link). Within
+    one poll a link is taken once, even when two announced feeds list it.
+    """
+
+    def __init__(self, url: str, validators: Validators, skip: Iterable[str]) -> None:
+        self._url = url
+        self._validators = validators
+        self._skip = set(skip)
+
+    def validators(self, url: str) -> Validators:
+        return self._validators if url == self._url else Validators()
+
+    def take(self, items: Sequence[ItemHint], limit: int) -> tuple[list[ItemHint], bool]:
+        fresh = []
+        for item in items:
+            if item.url not in self._skip:
+                self._skip.add(item.url)
+                fresh.append(item)
+        taken, left = fresh[:limit], fresh[limit:]
+        self._skip.difference_update(item.url for item in left)
+        return taken, bool(left)
+
+    def attempts(self, keys: Iterable[str]) -> dict[str, int]:
+        # The job keeps no failure counts: a page that failed is tried again next poll.
+        return {}
+
+
 class FeedPoller:
     """Polls feeds through one `Fetcher`, kept for the life of a worker."""
 
     def __init__(self, fetch: FetchSettings = FetchSettings(), pages: PageSettings = PageSettings()) -> None:
         self._fetcher = Fetcher(fetch)
-        self._pages = pages
+        self._settings = FeedSettings(pages=pages)
 
     def close(self) -> None:
         self._fetcher.close()
 
     def poll(self, url: str, validators: Validators = Validators(), skip: Iterable[str] = ()) -> PollResult:
-        """Fetch `url` (conditionally) and read the pages of its items not in `skip` (links)."""
-        try:
-            response = self._fetcher.get(url, etag=validators.etag, last_modified=validators.last_modified)
-        except FetchError as error:
-            return PollResult(validators, items=[DeadLetter.of(STAGE, error.reason, error.detail, url, "")])
-        if response.not_modified:
-            return PollResult(validators, not_modified=True)
-        fresh = Validators.of(response.headers) or Validators()
-        try:
-            feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
-        except RecordError as error:
-            raw = response.body[:4096].decode("utf-8", "replace")
-            return PollResult(fresh, items=[DeadLetter.of(STAGE, error.reason, error.detail, url, raw)])
-        result = PollResult(fresh, items=[DeadLetter.of(STAGE, "missing_link", d, url, e) for d, e in feed.skipped])
-        skipped = set(skip)
-        for harvested in harvest([i for i in feed.items if i.url not in skipped], fetcher=self._fetcher,
-                                 settings=self._pages):
-            result.items.extend(harvested.outputs)
+        """Read `url` (conditionally; a home page's announced feeds) and the pages of items not in `skip` (links).
+
+        The result's validators are the ones to send next time: the feed's new
+        ones, or `validators` again when the feed must be read in full next time
+        (an item to retry, more new items than one read takes) or `url` is a page
+        rather than a feed.
+        """
+        result = PollResult(validators)
+        memory = PollMemory(url, validators, skip)
+        for item in read_feed(url, fetcher=self._fetcher, memory=memory, settings=self._settings):
+            if not isinstance(item, ListingCheckpoint):
+                result.items.append(item)
+            elif item.url == url:
+                result.not_modified = item.unchanged
+                if item.validators is not None:
+                    result.validators = item.validators
         return result

@@ -15,8 +15,9 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from tqdm import tqdm
 
-from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.sinks import BackendSettings, open_backend
+from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
@@ -28,6 +29,7 @@ NAMESPACE = "newsbeam"
 DEAD = "dead"
 EVENTS = "events"
 SNAPSHOTS = "snapshots"
+CHECKPOINTS = "checkpoints"
 
 
 def counter(name: str):
@@ -52,7 +54,7 @@ def dead_letter(letter: DeadLetter, strict: bool = False):
 
 
 class _ReadEach(beam.DoFn):
-    def __init__(self, reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool) -> None:
+    def __init__(self, reader: Callable[[str], Iterable[ReadItem]], strict: bool) -> None:
         self._reader = reader
         self._strict = strict
 
@@ -60,15 +62,22 @@ class _ReadEach(beam.DoFn):
         for item in self._reader(spec):
             if isinstance(item, DeadLetter):
                 yield dead_letter(item, self._strict)
+            elif isinstance(item, ListingCheckpoint):
+                yield beam.pvalue.TaggedOutput(CHECKPOINTS, item)
             else:
                 counter("read").inc()
                 yield item
 
 
 class ReadRecords(beam.PTransform):
-    """Records from source specs (paths, URLs) through a connector's reader function."""
+    """Records from source specs (paths, URLs) through a connector's reader function.
 
-    def __init__(self, specs: list[str], reader: Callable[[str], Iterable[RawRecord | DeadLetter]], strict: bool = False):
+    Outputs the records (main), dead letters (`dead`), and the listings'
+    checkpoints (`checkpoints`), which `CommitReads` hands back to the reader
+    once what was read is stored.
+    """
+
+    def __init__(self, specs: list[str], reader: Callable[[str], Iterable[ReadItem]], strict: bool = False):
         super().__init__()
         self._specs = specs
         self._reader = reader
@@ -78,7 +87,44 @@ class ReadRecords(beam.PTransform):
         return (
             pbegin
             | "Sources" >> beam.Create(self._specs)
-            | "Read" >> beam.ParDo(_ReadEach(self._reader, self._strict)).with_outputs(DEAD, main="records")
+            | "Read" >> beam.ParDo(_ReadEach(self._reader, self._strict)).with_outputs(DEAD, CHECKPOINTS,
+                                                                                      main="records")
+        )
+
+
+class _CommitListing(beam.DoFn):
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def process(self, keyed: tuple[str, Iterable[ListingCheckpoint]], *after: list):
+        _url, checkpoints = keyed
+        self._reader.commit(checkpoints)
+        faults.crash_point("seen_saved")
+
+
+class CommitReads(beam.PTransform):
+    """Give `ReadRecords`' checkpoints back to its reader (`reader.commit`) once `after` are complete.
+
+    `after` are PCollections (the index writes, the saved clustering state) taken
+    as side inputs, which Beam computes before this step runs: a run that fails
+    before they are done marks nothing read, so the next run reads it again and
+    the index skips what already landed. Checkpoints of one listing are
+    committed together, since a listing read twice in a run must keep its old
+    validators if either read needs it read again.
+    """
+
+    def __init__(self, reader: Any, *after) -> None:
+        super().__init__()
+        self._reader = reader
+        self._after = after
+
+    def expand(self, checkpoints):
+        return (
+            checkpoints
+            | "ByListing" >> beam.Map(lambda checkpoint: (checkpoint.url, checkpoint)).with_output_types(
+                tuple[str, ListingCheckpoint])
+            | "Group" >> beam.GroupByKey()
+            | "Commit" >> beam.ParDo(_CommitListing(self._reader), *(beam.pvalue.AsList(done) for done in self._after))
         )
 
 
@@ -220,6 +266,7 @@ class SaveStateFn(beam.DoFn):
     The writes' outputs arrive as a side input, which Beam computes before this
     step runs: a run that fails while writing leaves the previous state in place,
     so the next run does not resume from state naming articles never indexed.
+    Outputs each saved key, so later steps can wait for the save.
     """
 
     def __init__(self, settings: BackendSettings) -> None:
@@ -234,3 +281,4 @@ class SaveStateFn(beam.DoFn):
         finally:
             backend.close()
         faults.crash_point("state_saved")
+        yield key

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from newsbeam.connectors.http import HTML_TYPES, FetchError, Fetcher, Response
 from newsbeam.connectors.pages.extract import ExtractSettings, extract_article
 from newsbeam.connectors.pages.walls import bot_challenge
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.state import ConnectorState, Validators
+from newsbeam.connectors.state import ListingCheckpoint, Validators
 from newsbeam.schemas import DeadLetter, RecordError
 
 
@@ -30,6 +30,28 @@ class ItemHint:
     source: str = ""
     language: str | None = None
     authors: tuple[str, ...] = ()
+
+
+class ListingMemory(Protocol):
+    """What a listing reader asks of whoever remembers earlier reads.
+
+    The batch run's form is `connectors.state.RunMemory` (the connector state
+    store); the streaming poller's is `pipelines.streaming_sources.PollMemory`
+    (validators and links the job already emitted). Neither is changed by
+    reading: what to remember comes back as a `ListingCheckpoint`.
+    """
+
+    def validators(self, url: str) -> Validators:
+        """The validators to send when fetching `url`."""
+        ...
+
+    def take(self, items: Sequence[ItemHint], limit: int) -> tuple[list[ItemHint], bool]:
+        """Up to `limit` of `items` to read now, in order, and whether new ones were left for later."""
+        ...
+
+    def attempts(self, keys: Iterable[str]) -> dict[str, int]:
+        """How many earlier reads failed on each of `keys` in a way worth retrying."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +171,8 @@ def harvest(items: Iterable[ItemHint], *, fetcher: Fetcher, settings: PageSettin
         ahead = fetch(batches[0])
         for index, batch in enumerate(batches):
             current, ahead = ahead, fetch(batches[index + 1]) if index + 1 < len(batches) else []
-            yield from (_article(item, page.result(), settings) for item, page in zip(batch, current))
+            pages = [page.result() for page in current]  # the whole batch, then its extraction back to back
+            yield from (_article(item, page, settings) for item, page in zip(batch, pages))
 
 
 def harvest_listing(
@@ -158,27 +181,25 @@ def harvest_listing(
     validators: Validators | None,
     *,
     fetcher: Fetcher,
-    state: ConnectorState,
+    memory: ListingMemory,
     pages: PageSettings,
     limit: int,
-) -> Iterator[RawRecord | DeadLetter]:
-    """Records for a listing's unseen items, then one state commit for the listing.
+) -> Iterator[RawRecord | DeadLetter | ListingCheckpoint]:
+    """Records for the listing's items `memory` hands out, then the listing's checkpoint.
 
-    The commit comes after the last item is handed on, so a run that dies midway
-    reads the listing again instead of skipping what it never delivered. When an
-    item failed in a way worth retrying, the old validators are kept: otherwise
-    the next run would get a 304 and never see that item again. The same holds
-    for items left over when a listing has more than `limit` new ones. After
-    `max_attempts` runs a transiently failing page is given up on, so one dead
+    The checkpoint comes after the last record and is only to be committed once
+    those records are stored, so a run that dies before then reads the listing
+    again instead of skipping what it never delivered. When an item failed in a
+    way worth retrying, the checkpoint keeps the old validators: otherwise the
+    next read would get a 304 and never see that item again. The same holds for
+    items left over when a listing has more than `limit` new ones. After
+    `max_attempts` reads a transiently failing page is given up on, so one dead
     link cannot make its feed be read in full forever.
     """
-    by_key = {item.key: item for item in items}
-    unseen = state.unseen(by_key)
-    fresh = [by_key[key] for key in unseen[:limit]]
-    earlier = state.attempts(item.key for item in fresh)
+    fresh, retry = memory.take(list(items), limit)  # left-over items must still be there next time
+    earlier = memory.attempts(item.key for item in fresh)
     done: list[str] = []
     failed: list[str] = []
-    retry = len(unseen) > limit  # the rest must still be there next run
     for result in harvest(fresh, fetcher=fetcher, settings=pages):
         key = result.item.key
         attempt = earlier.get(key, 0) + 1
@@ -192,7 +213,7 @@ def harvest_listing(
         else:
             done.append(key)
             yield from result.outputs
-    state.commit(listing_url, None if retry else validators, done, failed)
+    yield ListingCheckpoint(listing_url, None if retry else validators, tuple(done), tuple(failed))
 
 
 def _noted(outputs: list[RawRecord | DeadLetter], note: str) -> Iterator[RawRecord | DeadLetter]:

@@ -1,4 +1,8 @@
-"""Read sitemaps: walk indexes, keep entries newer than `since`, fetch unseen pages."""
+"""Read sitemaps: walk indexes, keep entries newer than `since`, fetch new pages.
+
+Like the feed reader, it yields a `ListingCheckpoint` after each sitemap's
+records instead of remembering anything itself.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from datetime import datetime
 
 from newsbeam.connectors.http import FetchError, Fetcher
 from newsbeam.connectors.http.decode import CorruptBodyError, TooLargeError, gunzip_if_gzipped
-from newsbeam.connectors.pages import ItemHint, PageSettings, harvest_listing
+from newsbeam.connectors.pages import ItemHint, ListingMemory, PageSettings, harvest_listing
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sitemaps.parse import SitemapEntry, SitemapRef, parse_sitemap
-from newsbeam.connectors.state import ConnectorState, Validators
+from newsbeam.connectors.state import ListingCheckpoint, Validators
 from newsbeam.pipelines.normalize.dates import parse_published
 from newsbeam.schemas import DeadLetter, RecordError
 
@@ -63,28 +67,30 @@ def iter_sitemap_records(
     *,
     since: datetime | None = None,
     fetcher: Fetcher,
-    state: ConnectorState,
+    memory: ListingMemory,
     settings: SitemapSettings = SitemapSettings(),
-) -> Iterator[RawRecord | DeadLetter]:
-    """Records for the unseen pages a sitemap (or sitemap index) lists after `since`.
+) -> Iterator[RawRecord | DeadLetter | ListingCheckpoint]:
+    """Records for the new pages a sitemap (or sitemap index) lists after `since`, and each sitemap's checkpoint.
 
     `since` must be timezone-aware. Child sitemaps whose `lastmod` is before it
     are not fetched at all; entries are cut by their Google News publication
     date, else their `lastmod`.
     """
     budget = [settings.max_sitemaps]
-    yield from _read(url, 0, since=since, fetcher=fetcher, state=state, settings=settings, budget=budget)
+    yield from _read(url, 0, since=since, fetcher=fetcher, memory=memory, settings=settings, budget=budget)
 
 
-def _read(url: str, depth: int, *, since, fetcher, state, settings, budget) -> Iterator[RawRecord | DeadLetter]:
+def _read(url: str, depth: int, *, since, fetcher, memory, settings, budget
+          ) -> Iterator[RawRecord | DeadLetter | ListingCheckpoint]:
     if budget[0] <= 0:
         yield DeadLetter.of(STAGE, "too_many_sitemaps", f"more than {settings.max_sitemaps} sitemaps", url, "")
         return
     budget[0] -= 1
-    known = state.validators(url)
+    known = memory.validators(url)
     try:
         response = fetcher.get(url, etag=known.etag, last_modified=known.last_modified)
         if response.not_modified:
+            yield ListingCheckpoint(url, unchanged=True)
             return
         body = gunzip_if_gzipped(response.body, fetcher.settings.max_body_bytes)
         nodes = list(parse_sitemap(body))
@@ -107,7 +113,7 @@ def _read(url: str, depth: int, *, since, fetcher, state, settings, budget) -> I
         if depth + 1 > settings.max_depth:
             yield DeadLetter.of(STAGE, "too_deep", f"sitemap indexes nest deeper than {settings.max_depth}", child.loc, "")
             continue
-        yield from _read(child.loc, depth + 1, since=since, fetcher=fetcher, state=state, settings=settings,
+        yield from _read(child.loc, depth + 1, since=since, fetcher=fetcher, memory=memory, settings=settings,
                          budget=budget)
     entries = [node for node in nodes if isinstance(node, SitemapEntry)
                and not _is_old(node.news_published or node.lastmod, since)]
@@ -115,4 +121,4 @@ def _read(url: str, depth: int, *, since, fetcher, state, settings, budget) -> I
     # entries in children it names whose own URLs did not change.
     validators = Validators.of(response.headers) if not children else None
     yield from harvest_listing(url, [_hint(entry, url) for entry in entries], validators, fetcher=fetcher,
-                               state=state, pages=settings.pages, limit=settings.max_items_per_sitemap)
+                               memory=memory, pages=settings.pages, limit=settings.max_items_per_sitemap)

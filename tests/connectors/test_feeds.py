@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import uuid
 from collections import Counter
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from newsbeam.connectors.feeds import FeedSettings, iter_feed_records, load_feed_list, parse_feed
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.state import ConnectorState
+from newsbeam.connectors.state import ConnectorState, ListingCheckpoint, RunMemory, Validators
 from newsbeam.pipelines.normalize.record import normalize_record
 from newsbeam.schemas import DeadLetter
 
@@ -23,7 +24,10 @@ def state(tmp_path):
 
 
 def run(urls, fetcher, state, **settings) -> tuple[list[RawRecord], list[DeadLetter]]:
-    outputs = list(iter_feed_records(urls, fetcher=fetcher, state=state, settings=FeedSettings(**settings)))
+    """One run as the pipeline makes it: read everything, then commit the checkpoints."""
+    memory = RunMemory(state, uuid.uuid4().hex, "test")
+    outputs = list(iter_feed_records(urls, fetcher=fetcher, memory=memory, settings=FeedSettings(**settings)))
+    state.commit(o for o in outputs if isinstance(o, ListingCheckpoint))
     return ([o for o in outputs if isinstance(o, RawRecord)], [o for o in outputs if isinstance(o, DeadLetter)])
 
 
@@ -189,7 +193,7 @@ def test_settings_and_state_pickle(tmp_path):
     settings = FeedSettings()
     assert pickle.loads(pickle.dumps(settings)) == settings
     store = ConnectorState(tmp_path / "s.sqlite3")
-    store.commit("u", None, ["k1"])
+    store.commit([ListingCheckpoint("u", seen=("k1",))])
     copy = pickle.loads(pickle.dumps(store))
     assert copy.unseen(["k1", "k2"]) == ["k2"]
     store.close()
@@ -209,7 +213,7 @@ def test_items_over_the_limit_wait_for_the_next_run(web, fetcher, state):
 def test_seen_items_expire_after_retention(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = ConnectorState(path)
-    store.commit("u", None, ["old"])
+    store.commit([ListingCheckpoint("u", seen=("old",))])
     store.close()
     expired = ConnectorState(path, retention_days=0)
     assert expired.unseen(["old"]) == ["old"]
@@ -226,3 +230,49 @@ def test_page_failing_every_run_is_given_up_after_max_attempts(web, fetcher, sta
         details.append([l.detail.rsplit("; ", 1)[-1] for l in letters])
     assert details == [["retried next run"], ["retried next run"], ["given up"], []]
     assert web.requests[-1][1].get("if-none-match") == '"v1"'
+
+
+def read(urls, fetcher, memory):
+    outputs = list(iter_feed_records(urls, fetcher=fetcher, memory=memory))
+    return [o for o in outputs if isinstance(o, RawRecord)], [o for o in outputs if isinstance(o, ListingCheckpoint)]
+
+
+def test_reading_marks_nothing_until_the_checkpoints_are_committed(web, fetcher, state):
+    web.serve_fixtures()
+    web.add("/feeds/rss2.xml", web.fixture("feeds/rss2.xml"), content_type="application/rss+xml", etag='"v1"')
+    feed = web.url("/feeds/rss2.xml")
+    records, checkpoints = read([feed], fetcher, RunMemory(state, "failed-run", "feed"))
+    assert len(records) == 3 and [c.validators.etag for c in checkpoints] == ['"v1"']
+    # That run died before its records were stored: the next run reads them all again, unconditionally.
+    before = len(web.requests)
+    records, checkpoints = read([feed], fetcher, RunMemory(state, "next-run", "feed"))
+    assert len(records) == 3 and web.requests[before][1].get("if-none-match") is None
+    state.commit(checkpoints)
+    records, checkpoints = read([feed], fetcher, RunMemory(state, "third-run", "feed"))
+    assert records == [] and [c.unchanged for c in checkpoints] == [True]
+
+
+def test_a_feed_read_twice_in_one_run_yields_its_items_once(web, fetcher, state):
+    web.serve_fixtures()
+    web.add("/feeds/rss2.xml", web.fixture("feeds/rss2.xml"), content_type="application/rss+xml", etag='"v1"')
+    home, feed = web.url("/home.html"), web.url("/feeds/rss2.xml")
+    from_home, home_checkpoints = read([home], fetcher, RunMemory(state, "run-1", "feed:" + home))
+    from_feed, feed_checkpoints = read([feed], fetcher, RunMemory(state, "run-1", "feed:" + feed))
+    assert len(from_home) == 3 and from_feed == []
+    # A runner retrying the first reader gets its items again (its first output was thrown away).
+    retried, _ = read([home], fetcher, RunMemory(state, "run-1", "feed:" + home))
+    assert len(retried) == 3
+    state.commit([*feed_checkpoints, *home_checkpoints])
+    assert state.validators(feed).etag == '"v1"'
+    assert read([home, feed], fetcher, RunMemory(state, "run-2", "feed"))[0] == []
+
+
+def test_a_listing_read_twice_keeps_old_validators_if_either_read_must_retry(tmp_path):
+    store = ConnectorState(tmp_path / "s.sqlite3")
+    store.commit([ListingCheckpoint("u", Validators("old"))])
+    store.commit([ListingCheckpoint("u", Validators("new"), seen=("a",)),
+                  ListingCheckpoint("u", None, failed=("b",)),
+                  ListingCheckpoint("u", unchanged=True)])
+    assert store.validators("u") == Validators("old")
+    assert store.unseen(["a", "b"]) == ["b"] and store.attempts(["a", "b"]) == {"b": 1}
+    store.close()

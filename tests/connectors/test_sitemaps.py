@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 
 import pytest
 
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sitemaps import iter_sitemap_records, parse_sitemap
-from newsbeam.connectors.state import ConnectorState
+from newsbeam.connectors.state import ConnectorState, ListingCheckpoint, RunMemory
 from newsbeam.schemas import DeadLetter, RecordError
 
 
@@ -20,7 +21,10 @@ def state():
 
 
 def run(url, fetcher, state, since=None):
-    outputs = list(iter_sitemap_records(url, since=since, fetcher=fetcher, state=state))
+    """One run as the pipeline makes it: read everything, then commit the checkpoints."""
+    memory = RunMemory(state, uuid.uuid4().hex, "test")
+    outputs = list(iter_sitemap_records(url, since=since, fetcher=fetcher, memory=memory))
+    state.commit(o for o in outputs if isinstance(o, ListingCheckpoint))
     return ([o for o in outputs if isinstance(o, RawRecord)], [o for o in outputs if isinstance(o, DeadLetter)])
 
 
@@ -83,3 +87,18 @@ def test_external_entities_are_not_resolved(tmp_path):
     body = (f'<!DOCTYPE u [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
             '<urlset><url><loc>&e;</loc></url></urlset>').encode()
     assert list(parse_sitemap(body)) == []
+
+
+def test_a_page_in_two_sitemaps_is_read_once_and_nothing_is_marked_before_the_commit(web, fetcher, state):
+    web.serve_fixtures()
+    children = "".join(f"<sitemap><loc>{web.url(path)}</loc></sitemap>"
+                       for path in ("/sitemaps/plain.xml", "/again.xml"))
+    web.add("/both.xml", f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>',
+            content_type="text/xml")
+    web.add("/again.xml", web.fixture("sitemaps/plain.xml"), content_type="text/xml")
+    outputs = list(iter_sitemap_records(web.url("/both.xml"), fetcher=fetcher, memory=RunMemory(state, "r1", "s")))
+    assert len([o for o in outputs if isinstance(o, RawRecord)]) == 2
+    # Not committed (the run failed): the next run reads both pages again.
+    records, _ = run(web.url("/both.xml"), fetcher, state)
+    assert len(records) == 2
+    assert run(web.url("/both.xml"), fetcher, state)[0] == []

@@ -35,6 +35,55 @@ def test_poll_extracts_pages_and_honours_etag(news_site):
 
 
 @pytest.fixture
+def home_page():
+    """A site's home page on its own server, announcing a feed by <link rel="alternate">."""
+    announced: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = ("<!DOCTYPE html><html><head><title>Local Gazette</title>"
+                    f'<link rel="alternate" type="application/rss+xml" href="{announced[0]}"></head>'
+                    "<body><h1>Local Gazette</h1></body></html>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def serve(feed_url: str) -> str:
+        announced.append(feed_url)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    server.shutdown()
+    server.server_close()
+
+
+def test_poll_of_a_home_page_reads_the_feed_it_announces(news_site, home_page):
+    site = news_site(total=3)
+    site.publish_now(3)
+    home = home_page(site.feed_url)
+    poller = FeedPoller(LOCAL_FETCH)
+    try:
+        first = poller.poll(home)
+        assert all(isinstance(item, RawRecord) for item in first.items), first.items
+        assert sorted(r.origin for r in first.items) == sorted(site.link(i) for i in site.items)
+        assert all(len(r.data["text"]) > 400 for r in first.items)  # from the pages, not the teasers
+        # The home page has no validators of its own to keep; its items are skipped by link.
+        assert first.validators == Validators() and not first.not_modified
+        again = poller.poll(home, first.validators, skip=[r.origin for r in first.items])
+        assert again.items == [] and site.feed_requests == [None, None]
+    finally:
+        poller.close()
+
+
+@pytest.fixture
 def broken_server():
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
