@@ -8,10 +8,12 @@ from collections import Counter
 from contextlib import closing
 
 import pytest
+from crash_scenarios import run_cli
 
 from newsbeam.connectors.sinks import BackendSettings, BackendUnavailable, open_backend
 from newsbeam.connectors.sinks.base import SearchQuery
 from newsbeam.connectors.sinks.sqlite import INDEX_FILE, SqliteBackend
+from newsbeam.pipelines import faults
 
 pytestmark = pytest.mark.slow  # real politeness: one request a second to the test host
 
@@ -101,3 +103,23 @@ def test_ingest_sitemap_since(site, newsbeam, tmp_path):
 def test_ingest_needs_a_source(newsbeam):
     result = newsbeam("ingest", expect_exit=2)
     assert "--feeds" in result.output
+
+
+@pytest.mark.parametrize("crash_at", faults.POINTS)
+def test_a_crash_at_each_commit_step_is_repaired_by_the_rerun(site, newsbeam, tmp_path, crash_at):
+    site.add("/feeds/rss2.xml", site.fixture("feeds/rss2.xml"), content_type="application/rss+xml", etag='"v1"')
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{site.url('/feeds/rss2.xml')}\n")
+    data_dir = tmp_path / "data"
+    crashed = run_cli("ingest", "--feeds", str(feeds), "--data-dir", str(data_dir), env={faults.ENVIRONMENT: crash_at})
+    assert crashed.exit_code != 0 and "injected crash" in str(crashed.exception), crashed.output
+
+    newsbeam("ingest", "--feeds", str(feeds), "--data-dir", str(data_dir))
+    articles, in_events = indexed(data_dir)
+    assert len(articles) == 3
+    assert in_events == Counter(articles)  # every article in exactly one event, named once
+
+    before = len(site.requests)
+    settled = newsbeam("ingest", "--feeds", str(feeds), "--data-dir", str(data_dir))
+    assert "articles indexed 0" in settled.output, settled.output
+    assert not any(path.startswith("/pages/") for path, _ in site.requests[before:])
