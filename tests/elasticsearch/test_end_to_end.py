@@ -15,6 +15,7 @@ from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture
 def es_cli(newsbeam, es_url, index_prefix, monkeypatch, tmp_path):
     """`newsbeam …` against the test node, in this test's own indices."""
