@@ -5,11 +5,21 @@ assignment in publication order) over labelled JSONL files and prints B-cubed
 precision/recall/F1 per data set, plus dedup precision/recall where the truth
 says which articles are copies:
 
-    python -m benchmarks.quality ../shared/corpus/uci_dev.jsonl:../shared/corpus/uci_dev.labels.jsonl \\
+    python -m benchmarks.quality tests/fixtures/uci_dev.jsonl:tests/fixtures/uci_dev.labels.jsonl \\
         tests/quality/fixtures/fulltext_events.jsonl --synthetic 20000
 
 A data set is `RECORDS.jsonl[:LABELS.jsonl]`; without a labels file the truth is
 read from each record's own `event` (and optional `duplicate_of`) field.
+
+`--one-event PATH` checks articles known to tell one event in several outlets'
+own words (JSON Lines, or a folder of `.txt`/`.html`), such as the development
+corpus's real seed articles, which stay outside the project:
+
+    python -m benchmarks.quality --one-event ../shared/corpus/seed_call.jsonl \\
+        --one-event ../shared/corpus/seed_call
+
+Each prints its event and duplicate counts; the exit status is 1 unless every
+such set is one event without duplicates.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from newsbeam.connectors.files import read_path
 from newsbeam.connectors.records import RawRecord
 from newsbeam.pipelines.assign import AssignConfig
 from newsbeam.pipelines.local import assign_locally
@@ -84,6 +95,16 @@ def evaluate(records: list[dict], gold: dict[str, str], copies: dict[str, str] |
                   dedup_precision, dedup_recall)
 
 
+def one_event(path: str) -> dict:
+    """How `newsbeam cluster` groups articles that tell one event: right when they form one
+    event (`events` 1) and none is taken for a copy of another (`duplicates` 0)."""
+    decided = assign_locally(read_path(path))
+    return {"dataset": path, "articles": len(decided.decisions),
+            "events": len({decision.event_id for _, decision in decided.decisions}),
+            "duplicates": sum(1 for _, decision in decided.decisions if decision.duplicate_of),
+            "rejected": len(decided.dead_letters)}
+
+
 def load(spec: str) -> tuple[list[dict], dict[str, str], dict[str, str] | None]:
     """Records, gold events and (when known) true copies from `RECORDS[:LABELS]`."""
     path, _, labels_path = spec.partition(":")
@@ -115,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", nargs="*", help="RECORDS.jsonl[:LABELS.jsonl]")
     parser.add_argument("--synthetic", type=int, default=0, help="also score a synthetic stream of N articles")
+    parser.add_argument("--one-event", action="append", default=[], metavar="PATH",
+                        help="articles that tell one event: check they form one event without duplicates")
     args = parser.parse_args(argv)
     sets = [(spec, *load(spec)) for spec in args.datasets]
     if args.synthetic:
@@ -122,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, records, gold, copies in sets:
         print(json.dumps({"dataset": name, **evaluate(records, gold, copies).to_json()}))
         sys.stdout.flush()
-    return 0
+    checks = [one_event(path) for path in args.one_event]
+    for check in checks:
+        print(json.dumps(check))
+    return 0 if all((c["events"], c["duplicates"], c["rejected"]) == (1, 0, 0) for c in checks) else 1
 
 
 if __name__ == "__main__":

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+#: The reference event (tests/fixtures/README.md): three outlets' articles on one invented
+#: happening, as input records and as a folder of `.txt` files.
+REFERENCE_EVENT = FIXTURES / "reference_event.jsonl"
+REFERENCE_FOLDER = FIXTURES / "reference_event"
+REFERENCE_IDS = {"ref-a", "ref-b", "ref-c"}
+REFERENCE_FOLDER_IDS = {"reference_event/a", "reference_event/b", "reference_event/c"}
+#: Words a reader would type to find the reference event.
+REFERENCE_QUERY = "Skarvik tunnel rockslide"
 
-def shared_dir() -> Path:
-    """`../shared` beside the project root, or `$NEWSBEAM_SHARED_DIR`."""
-    return Path(os.environ.get("NEWSBEAM_SHARED_DIR", REPO_ROOT.parent / "shared"))
+#: The UCI News Aggregator development slice (CC BY 4.0, see tests/fixtures/README.md):
+#: 2,768 headlines in 43 labelled stories.
+UCI_DEV = FIXTURES / "uci_dev.jsonl"
+UCI_DEV_LABELS = FIXTURES / "uci_dev.labels.jsonl"
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support import read_jsonl
+from support import REFERENCE_EVENT, read_jsonl
 
 GOOD = {"id": "ok-1", "url": "https://a.example/x", "title": "Harbour ferry collision",
         "text": "Two ferries collided in the harbour on Monday morning.", "published": "2026-03-02T08:00:00Z"}
@@ -62,9 +62,9 @@ def test_cluster_dead_letters_too(newsbeam, tmp_path):
     assert "rejected    6" in result.output
 
 
-def test_an_unreachable_index_ends_the_run_with_a_clear_message(newsbeam, corpus, tmp_path, monkeypatch):
+def test_an_unreachable_index_ends_the_run_with_a_clear_message(newsbeam, tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSBEAM_ES_RETRY_SECONDS", "1")
-    result = newsbeam("ingest", str(corpus / "seed_call.jsonl"), "--data-dir", str(tmp_path),
+    result = newsbeam("ingest", str(REFERENCE_EVENT), "--data-dir", str(tmp_path),
                       "--es-url", "http://127.0.0.1:9", expect_exit=1)
     assert "the index is unavailable" in result.output and "Re-run" in result.output
     assert "Traceback" not in result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support import read_jsonl
+from support import REFERENCE_EVENT, REFERENCE_IDS, REFERENCE_QUERY, UCI_DEV, read_jsonl
 
 from newsbeam.connectors.files import read_path
 from newsbeam.connectors.sinks import BackendSettings, open_backend
@@ -13,15 +13,16 @@ from newsbeam.pipelines.local import assign_locally
 from newsbeam.schemas.validation import validate_output
 
 
-def _subset(corpus, tmp_path, n=400):
-    lines = (corpus / "uci_dev.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+def _subset(tmp_path, n=400):
+    """The first `n` headlines of the UCI slice, in a file of their own."""
+    lines = UCI_DEV.read_text(encoding="utf-8").splitlines()[:n]
     path = tmp_path / "subset.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
-def test_beam_pipeline_and_local_core_agree(corpus, tmp_path):
-    source = _subset(corpus, tmp_path)
+def test_beam_pipeline_and_local_core_agree(tmp_path):
+    source = _subset(tmp_path)
     out = tmp_path / "beam.jsonl"
     batch.cluster([str(source)], read_path, out, tmp_path / "dead.jsonl")
     beam_rows = {row["id"]: (row["event_id"], row["duplicate_of"]) for row in read_jsonl(out)}
@@ -31,8 +32,8 @@ def test_beam_pipeline_and_local_core_agree(corpus, tmp_path):
     assert beam_rows == local_rows
 
 
-def test_reingest_changes_nothing_and_documents_match_schemas(newsbeam, corpus, tmp_path):
-    source = _subset(corpus, tmp_path, 200)
+def test_reingest_changes_nothing_and_documents_match_schemas(newsbeam, tmp_path):
+    source = _subset(tmp_path, 200)
     data_dir = tmp_path / "data"
     newsbeam("ingest", str(source), "--data-dir", str(data_dir))
     backend = open_backend(BackendSettings(data_dir=data_dir))
@@ -53,24 +54,24 @@ def test_reingest_changes_nothing_and_documents_match_schemas(newsbeam, corpus, 
     backend.close()
 
 
-def test_a_second_batch_continues_the_first_runs_events(newsbeam, corpus, tmp_path):
+def test_a_second_batch_continues_the_first_runs_events(newsbeam, tmp_path):
     data_dir = tmp_path / "data"
-    lines = (corpus / "seed_call.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = REFERENCE_EVENT.read_text(encoding="utf-8").splitlines()
     (tmp_path / "first.jsonl").write_text(lines[0] + "\n", encoding="utf-8")
     (tmp_path / "rest.jsonl").write_text("\n".join(lines[1:]) + "\n", encoding="utf-8")
     newsbeam("ingest", str(tmp_path / "first.jsonl"), "--data-dir", str(data_dir))
     result = newsbeam("ingest", str(tmp_path / "rest.jsonl"), "--data-dir", str(data_dir))
     assert "0 new, 1 updated" in result.output
-    hits = json.loads(newsbeam("search", "Putin phone call", "--data-dir", str(data_dir), "--json").output)
-    assert set(hits[0]["article_ids"]) == {"seed-a", "seed-b", "seed-c"}
+    hits = json.loads(newsbeam("search", REFERENCE_QUERY, "--data-dir", str(data_dir), "--json").output)
+    assert set(hits[0]["article_ids"]) == REFERENCE_IDS
 
 
-def test_rewriting_articles_keeps_one_full_text_row_each(corpus, tmp_path):
+def test_rewriting_articles_keeps_one_full_text_row_each(tmp_path):
     from newsbeam.connectors.sinks import IndexedArticle
     from newsbeam.pipelines.normalize import normalize_record
 
     backend = open_backend(BackendSettings(data_dir=tmp_path))
-    articles = [normalize_record(row) for row in read_jsonl(corpus / "seed_call.jsonl")]
+    articles = [normalize_record(row) for row in read_jsonl(REFERENCE_EVENT)]
     for _ in range(3):
         backend.write_articles([IndexedArticle(a, "evt-x") for a in articles])
     assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3

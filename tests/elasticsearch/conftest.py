@@ -78,7 +78,9 @@ def node_script() -> ModuleType:
 
 @pytest.fixture
 def own_node(es_node: Node) -> Node:
-    """The session's node when the tests may stop and restart it; skips otherwise."""
+    """The session's node, which these tests stop and restart: they need its data directory."""
     if es_node.data_dir is None:
-        pytest.skip("the node at NEWSBEAM_TEST_ES_URL is not ours to stop (set NEWSBEAM_TEST_ES_DATA_DIR)")
+        pytest.fail("the node at NEWSBEAM_TEST_ES_URL cannot be stopped and restarted without its data "
+                    "directory: set NEWSBEAM_TEST_ES_DATA_DIR to it, or unset NEWSBEAM_TEST_ES_URL so the "
+                    "tests start their own node")
     return es_node

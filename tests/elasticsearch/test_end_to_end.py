@@ -8,13 +8,12 @@ import time
 
 import pytest
 from elasticsearch import Elasticsearch
+from support import REFERENCE_EVENT, REFERENCE_IDS, REFERENCE_QUERY, UCI_DEV
 
 from newsbeam.connectors.sinks import BackendSettings
 from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
 
 pytestmark = pytest.mark.integration
-
-SEED_IDS = {"seed-a", "seed-b", "seed-c"}
 
 
 @pytest.fixture
@@ -42,33 +41,33 @@ def _event_docs(backend: ElasticsearchBackend) -> dict[str, dict]:
     return {hit["_id"]: hit["_source"] for hit in response["hits"]["hits"]}
 
 
-def test_seed_call_is_one_event_found_first(es_cli, reader, corpus):
-    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+def test_reference_event_is_one_event_found_first(es_cli, reader):
+    es_cli("ingest", str(REFERENCE_EVENT))
     events = _event_docs(reader)
     assert len(events) == 1
     (event,) = events.values()
-    assert set(event["article_ids"]) == SEED_IDS and event["article_count"] == 3
-    for article_id in SEED_IDS:
+    assert set(event["article_ids"]) == REFERENCE_IDS and event["article_count"] == 3
+    for article_id in REFERENCE_IDS:
         assert reader.get_article(article_id)["event_id"] == event["event_id"]
 
-    hits = json.loads(es_cli("search", "Putin phone call", "--json").output)
+    hits = json.loads(es_cli("search", REFERENCE_QUERY, "--json").output)
     assert hits[0]["event_id"] == event["event_id"]
-    assert set(hits[0]["article_ids"]) == SEED_IDS
+    assert set(hits[0]["article_ids"]) == REFERENCE_IDS
     assert "<mark>" in hits[0]["snippet"]
 
 
-def test_reingesting_changes_no_count_and_no_event(es_cli, reader, corpus):
-    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+def test_reingesting_changes_no_count_and_no_event(es_cli, reader):
+    es_cli("ingest", str(REFERENCE_EVENT))
     counts, events = reader.counts(), _event_docs(reader)
-    es_cli("ingest", str(corpus / "seed_call.jsonl"))
+    es_cli("ingest", str(REFERENCE_EVENT))
     assert reader.counts() == counts == {"articles": 3, "events": 1}
     assert _event_docs(reader) == events
 
 
 @pytest.mark.slow
-def test_node_stopped_mid_ingest_then_rerun_indexes_each_article_once(es_cli, reader, own_node, corpus, es_url, index_prefix, monkeypatch):
+def test_node_stopped_mid_ingest_then_rerun_indexes_each_article_once(es_cli, reader, own_node, es_url, index_prefix, monkeypatch):
     """The run retries while the node is away; a re-run afterwards changes nothing."""
-    source = corpus / "uci_dev.jsonl"
+    source = UCI_DEV
     expected = {json.loads(line)["id"] for line in source.read_text(encoding="utf-8").splitlines() if line.strip()}
     monkeypatch.setenv("NEWSBEAM_ES_RETRY_SECONDS", "300")
     client = Elasticsearch(es_url, request_timeout=5)

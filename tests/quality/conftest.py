@@ -1,32 +1,27 @@
-"""Fixtures for dedup and clustering quality tests (the shared corpus comes from
-the project-wide `corpus` fixture)."""
+"""Fixtures for dedup and clustering quality tests."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from support import REFERENCE_EVENT, read_jsonl
 
 from newsbeam.pipelines.normalize import normalize_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 @pytest.fixture(scope="session")
-def seed_records(corpus: Path) -> list[dict]:
-    return _read_jsonl(corpus / "seed_call.jsonl")
+def reference_records() -> list[dict]:
+    """The reference event: three outlets' articles on one happening (tests/fixtures/README.md)."""
+    return read_jsonl(REFERENCE_EVENT)
 
 
 @pytest.fixture(scope="session")
 def fulltext_records() -> list[dict]:
     """Invented full-text articles: 7 events by several outlets, syndicated copies, one-offs."""
-    return _read_jsonl(FIXTURES / "fulltext_events.jsonl")
+    return read_jsonl(FIXTURES / "fulltext_events.jsonl")
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +29,7 @@ def heldout_records() -> list[dict]:
     """A second, held-out invented set written after the clustering settings were chosen: 14 events
     with confusable neighbours (two strikes in one city, two fires in adjacent valleys, two food
     deals, two court cases of one company), one-offs on the same beats, and wire copies."""
-    return _read_jsonl(FIXTURES / "fulltext_heldout.jsonl")
+    return read_jsonl(FIXTURES / "fulltext_heldout.jsonl")
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from benchmarks import scale
+import pytest
+from support import REFERENCE_EVENT, REFERENCE_FOLDER, REPO_ROOT
+
+from benchmarks import quality, scale
 from benchmarks.synthetic import StreamConfig, SyntheticStream
 
 
@@ -17,6 +20,22 @@ def test_synthetic_stream_is_ordered_deterministic_and_labelled():
     copies = [truth for _, truth in first if truth["duplicate_of"]]
     assert copies and all(t["duplicate_of"] for t in copies)
     assert len({truth["event"] for _, truth in first}) > 20
+
+
+def test_bcubed_on_a_hand_computed_example():
+    # Gold X = {a, b, c}, Y = {d}; predicted {a, b}, {c, d}. Precision per item: 1, 1, 1/2, 1/2
+    # (mean 3/4); recall: 2/3, 2/3, 1/3, 1 (mean 2/3); F1 = 2 * 3/4 * 2/3 / (3/4 + 2/3) = 12/17.
+    gold = {"a": "X", "b": "X", "c": "X", "d": "Y"}
+    predicted = {"a": "1", "b": "1", "c": "2", "d": "2"}
+    assert quality.bcubed(predicted, gold) == pytest.approx((3 / 4, 2 / 3, 12 / 17))
+    assert quality.bcubed({"a": "p", "b": "p", "c": "p", "d": "q"}, gold) == (1.0, 1.0, 1.0)
+
+
+def test_one_event_check_passes_only_for_one_event_without_duplicates(capsys):
+    assert quality.main(["--one-event", str(REFERENCE_EVENT), "--one-event", str(REFERENCE_FOLDER)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(c["articles"], c["events"], c["duplicates"]) for c in lines] == [(3, 1, 0), (3, 1, 0)]
+    assert quality.main(["--one-event", str(REPO_ROOT / "samples" / "demo.jsonl")]) == 1  # twelve events
 
 
 def test_bcubed_from_labels_matches_definition():

@@ -89,7 +89,7 @@ def test_another_outlets_own_story_is_not_a_duplicate(make_article, fulltext_rec
     assert other.event_id == original.event_id
 
 
-def test_seed_articles_are_not_duplicates_of_each_other(make_article, seed_records):
-    ordered = sorted(seed_records, key=lambda r: r["published"])
+def test_reference_articles_are_not_duplicates_of_each_other(make_article, reference_records):
+    ordered = sorted(reference_records, key=lambda r: r["published"])
     decisions = _decide(make_article, *ordered)
     assert [d.duplicate_of for d in decisions] == [None, None, None]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -15,6 +14,7 @@ import uvicorn
 from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from support import REFERENCE_EVENT
 
 from newsbeam.cli.main import main as newsbeam_cli
 from newsbeam.connectors.sinks.select import BackendSettings
@@ -23,15 +23,9 @@ from newsbeam.search.app import app_for_settings
 SERVER_START_SECONDS = 20
 
 
-@pytest.fixture(scope="session")
-def seed_corpus(corpus: Path) -> Path:
-    """seed_call.jsonl: three articles, three outlets, one event (`corpus` is tests/conftest.py's)."""
-    return corpus / "seed_call.jsonl"
-
-
-def ingest(corpus: Path, settings: BackendSettings) -> None:
-    """Build an index exactly as a user would: `newsbeam ingest CORPUS --data-dir DIR [--es-url URL]`."""
-    args = ["ingest", str(corpus), "--data-dir", str(settings.data_dir)]
+def ingest(source: Path, settings: BackendSettings) -> None:
+    """Build an index exactly as a user would: `newsbeam ingest SOURCE --data-dir DIR [--es-url URL]`."""
+    args = ["ingest", str(source), "--data-dir", str(settings.data_dir)]
     if settings.es_url:
         args += ["--es-url", settings.es_url]
     env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix}
@@ -40,62 +34,50 @@ def ingest(corpus: Path, settings: BackendSettings) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedded_seed_settings(seed_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> BackendSettings:
-    """The embedded index holding the seed corpus (read-only for tests: they share it)."""
-    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("seed-index"))
-    ingest(seed_corpus, settings)
+def embedded_reference_settings(tmp_path_factory: pytest.TempPathFactory) -> BackendSettings:
+    """The embedded index holding the reference event (read-only for tests: they share it)."""
+    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("reference-index"))
+    ingest(REFERENCE_EVENT, settings)
     return settings
 
 
 @pytest.fixture(scope="session")
-def search_es_url(request: pytest.FixtureRequest) -> str:
-    """The test Elasticsearch node: CI's (`NEWSBEAM_TEST_ES_URL`) or the shared `es_url` fixture's."""
-    if url := os.environ.get("NEWSBEAM_TEST_ES_URL"):
-        return url.rstrip("/")
-    try:
-        return request.getfixturevalue("es_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("no Elasticsearch node: set NEWSBEAM_TEST_ES_URL, or share the `es_url` fixture from tests/conftest.py")
-
-
-@pytest.fixture(scope="session")
-def elasticsearch_seed_settings(
-    seed_corpus: Path, search_es_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BackendSettings]:
-    """The seed corpus in Elasticsearch, under an index prefix of its own, deleted afterwards."""
+def elasticsearch_reference_settings(es_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendSettings]:
+    """The reference event in the test node (tests/es_node.py), under an index prefix of its own, deleted
+    afterwards."""
     from elasticsearch import Elasticsearch
 
     prefix = f"test-search-{uuid.uuid4().hex[:8]}"
-    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("es-run"), es_url=search_es_url, es_index_prefix=prefix)
-    ingest(seed_corpus, settings)
+    settings = BackendSettings(data_dir=tmp_path_factory.mktemp("es-run"), es_url=es_url, es_index_prefix=prefix)
+    ingest(REFERENCE_EVENT, settings)
     yield settings
-    with Elasticsearch(search_es_url, request_timeout=30) as client:
+    with Elasticsearch(es_url, request_timeout=30) as client:
         client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
 
 
 @pytest.fixture(scope="session", params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)])
-def seed_settings(request: pytest.FixtureRequest) -> BackendSettings:
-    """The seed corpus in each backend: the API must answer the same over both."""
-    return request.getfixturevalue(f"{request.param}_seed_settings")
+def reference_settings(request: pytest.FixtureRequest) -> BackendSettings:
+    """The reference event in each backend: the API must answer the same over both."""
+    return request.getfixturevalue(f"{request.param}_reference_settings")
 
 
 @pytest.fixture()
-def fresh_seed_settings(seed_corpus: Path, tmp_path: Path) -> BackendSettings:
-    """An embedded index of the seed corpus that this one test may change."""
+def fresh_reference_settings(tmp_path: Path) -> BackendSettings:
+    """An embedded index of the reference event that this one test may change."""
     settings = BackendSettings(data_dir=tmp_path / "index")
-    ingest(seed_corpus, settings)
+    ingest(REFERENCE_EVENT, settings)
     return settings
 
 
 @pytest.fixture(scope="session")
-def seed_app(seed_settings: BackendSettings) -> FastAPI:
-    return app_for_settings(seed_settings)
+def reference_app(reference_settings: BackendSettings) -> FastAPI:
+    return app_for_settings(reference_settings)
 
 
 @pytest.fixture()
-def client(seed_app: FastAPI) -> Iterator[TestClient]:
+def client(reference_app: FastAPI) -> Iterator[TestClient]:
     # Server errors must come back as responses (that is what a client sees), not raise here.
-    with TestClient(seed_app, raise_server_exceptions=False) as test_client:
+    with TestClient(reference_app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -136,7 +118,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(embedded_seed_settings: BackendSettings) -> Iterator[LiveServer]:
-    """The embedded seed index served on loopback, for the browser."""
-    with LiveServer(app_for_settings(embedded_seed_settings)) as server:
+def live_server(embedded_reference_settings: BackendSettings) -> Iterator[LiveServer]:
+    """The embedded reference index served on loopback, for the browser."""
+    with LiveServer(app_for_settings(embedded_reference_settings)) as server:
         yield server

@@ -1,4 +1,4 @@
-"""The HTTP API over an embedded index built by `newsbeam ingest` from the seed corpus."""
+"""The HTTP API over an index built by `newsbeam ingest` from the reference event (tests/fixtures)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
+from support import REFERENCE_IDS, REFERENCE_QUERY
 
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.search.app import app_for_settings
 
-SEED_QUERY = "Putin phone call"
-SEED_IDS = {"seed-a", "seed-b", "seed-c"}
-
-
-def seed_event(client: TestClient) -> dict:
-    body = client.get("/search", params={"q": SEED_QUERY}).json()
+def reference_event(client: TestClient) -> dict:
+    body = client.get("/search", params={"q": REFERENCE_QUERY}).json()
     assert body["total"] == 1, body
     return body["hits"][0]
 
@@ -31,16 +28,16 @@ def assert_error(response, status: int, code: str, param: str | None = None) -> 
     return body
 
 
-def test_search_finds_the_seed_event_with_highlighted_snippet(client: TestClient) -> None:
-    response = client.get("/search", params={"q": SEED_QUERY})
+def test_search_finds_the_reference_event_with_highlighted_snippet(client: TestClient) -> None:
+    response = client.get("/search", params={"q": REFERENCE_QUERY})
     assert response.status_code == 200
     body = response.json()
     assert (body["total"], body["page"], body["size"], body["pages"]) == (1, 1, 10, 1)
-    assert body["query"] == {"q": SEED_QUERY, "from": None, "to": None, "source": None, "language": None}
+    assert body["query"] == {"q": REFERENCE_QUERY, "from": None, "to": None, "source": None, "language": None}
     hit = body["hits"][0]
     assert hit["article_count"] == 3
-    assert set(hit["article_ids"]) == SEED_IDS
-    assert "Putin" in hit["title"]
+    assert set(hit["article_ids"]) == REFERENCE_IDS
+    assert "Skarvik" in hit["title"]
     assert "<mark>" in hit["snippet"] and "</mark>" in hit["snippet"]
     assert hit["first_seen"] <= hit["last_seen"]
 
@@ -53,30 +50,30 @@ def test_search_without_matches_is_an_empty_page(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("filters", "found"),
     [
-        ({"source": "Reuters"}, True),
+        ({"source": "Meridian Wire"}, True),
         ({"source": "No Such Outlet"}, False),
         ({"language": "en"}, True),
         ({"language": "EN"}, True),
         ({"language": "de"}, False),
-        ({"from": "2025-06-04", "to": "2025-06-04"}, True),  # a bare `to` date includes its whole day
-        ({"from": "2025-06-04T20:00:00Z", "to": "2025-06-04T21:00:00+00:00"}, True),
-        ({"from": "2025-06-06"}, False),
-        ({"to": "2025-06-03"}, False),
+        ({"from": "2026-02-10", "to": "2026-02-10"}, True),  # a bare `to` date includes its whole day
+        ({"from": "2026-02-10T20:00:00Z", "to": "2026-02-10T21:00:00+00:00"}, True),
+        ({"from": "2026-02-12"}, False),
+        ({"to": "2026-02-09"}, False),
     ],
 )
 def test_search_filters(client: TestClient, filters: dict, found: bool) -> None:
-    body = client.get("/search", params={"q": SEED_QUERY, **filters}).json()
+    body = client.get("/search", params={"q": REFERENCE_QUERY, **filters}).json()
     assert body["total"] == (1 if found else 0), body
 
 
 def test_search_echoes_normalized_dates(client: TestClient) -> None:
-    body = client.get("/search", params={"q": SEED_QUERY, "from": "2025-06-04", "to": "2025-06-04T23:00:00+02:00"}).json()
-    assert body["query"]["from"] == "2025-06-04T00:00:00Z"
-    assert body["query"]["to"] == "2025-06-04T21:00:00Z"
+    body = client.get("/search", params={"q": REFERENCE_QUERY, "from": "2026-02-10", "to": "2026-02-10T23:00:00+02:00"}).json()
+    assert body["query"]["from"] == "2026-02-10T00:00:00Z"
+    assert body["query"]["to"] == "2026-02-10T21:00:00Z"
 
 
 def test_paging_past_the_results_is_empty_not_an_error(client: TestClient) -> None:
-    body = client.get("/search", params={"q": SEED_QUERY, "page": 2, "size": 1}).json()
+    body = client.get("/search", params={"q": REFERENCE_QUERY, "page": 2, "size": 1}).json()
     assert (body["total"], body["page"], body["size"], body["hits"]) == (1, 2, 1, [])
 
 
@@ -106,16 +103,16 @@ def test_invalid_parameters_are_422_naming_the_parameter(client: TestClient, par
 
 
 def test_event_groups_articles_by_outlet_with_a_timeline(client: TestClient) -> None:
-    hit = seed_event(client)
+    hit = reference_event(client)
     response = client.get(f"/events/{hit['event_id']}")
     assert response.status_code == 200
     body = response.json()
     assert body["event"]["event_id"] == hit["event_id"]
     assert body["event"]["article_count"] == 3
     outlets = {group["outlet"]: group["articles"] for group in body["outlets"]}
-    # seed-c names no outlet: it is credited to its web host rather than dropped.
-    assert set(outlets) == {"Reuters", "Pan-Atlantic Kompass", "daily.example.net"}
-    assert {a["id"] for articles in outlets.values() for a in articles} == SEED_IDS
+    # ref-c names no outlet: it is credited to its web host rather than dropped.
+    assert set(outlets) == {"Meridian Wire", "Fjordland Courier", "hallvard-daily.example"}
+    assert {a["id"] for articles in outlets.values() for a in articles} == REFERENCE_IDS
     first_published = [group["articles"][0]["published"] for group in body["outlets"]]
     assert first_published == sorted(first_published), "outlets are listed in order of first coverage"
     for articles in outlets.values():
@@ -127,13 +124,13 @@ def test_event_groups_articles_by_outlet_with_a_timeline(client: TestClient) -> 
 
 
 def test_article_document(client: TestClient) -> None:
-    event_id = seed_event(client)["event_id"]
-    body = client.get("/articles/seed-b").json()
-    assert body["id"] == "seed-b"
-    assert body["source"] == "Reuters"
+    event_id = reference_event(client)["event_id"]
+    body = client.get("/articles/ref-b").json()
+    assert body["id"] == "ref-b"
+    assert body["source"] == "Meridian Wire"
     assert body["event_id"] == event_id
     assert body["duplicate_of"] is None
-    assert "Putin" in body["text"]
+    assert "Skarvik" in body["text"]
 
 
 @pytest.mark.parametrize(
@@ -152,12 +149,12 @@ def test_only_get_is_allowed(client: TestClient) -> None:
     assert_error(client.post("/search", params={"q": "a"}), 405, "method_not_allowed")
 
 
-def test_health_reports_counts_but_no_location(client: TestClient, seed_settings: BackendSettings) -> None:
+def test_health_reports_counts_but_no_location(client: TestClient, reference_settings: BackendSettings) -> None:
     response = client.get("/health")
-    kind = "elasticsearch" if seed_settings.es_url else "embedded"
+    kind = "elasticsearch" if reference_settings.es_url else "embedded"
     assert response.json() == {"status": "ok", "backend": kind, "articles": 3, "events": 1}
-    assert str(seed_settings.data_dir) not in response.text
-    assert not seed_settings.es_url or seed_settings.es_url not in response.text
+    assert str(reference_settings.data_dir) not in response.text
+    assert not reference_settings.es_url or reference_settings.es_url not in response.text
 
 
 def test_openapi_document_describes_every_endpoint(client: TestClient) -> None:
@@ -183,8 +180,8 @@ def test_cors_is_off_by_default(client: TestClient) -> None:
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_cors_allows_only_configured_origins(seed_settings: BackendSettings) -> None:
-    app = app_for_settings(seed_settings, cors_origins=["https://dashboard.example"])
+def test_cors_allows_only_configured_origins(reference_settings: BackendSettings) -> None:
+    app = app_for_settings(reference_settings, cors_origins=["https://dashboard.example"])
     with TestClient(app) as client:
         allowed = client.get("/health", headers={"Origin": "https://dashboard.example"})
         other = client.get("/health", headers={"Origin": "https://elsewhere.example"})
@@ -211,20 +208,20 @@ def assert_bare_500(response, settings: BackendSettings) -> None:
 
 
 def test_failing_queries_give_a_bare_500_and_a_log_entry(
-    fresh_seed_settings: BackendSettings, caplog: pytest.LogCaptureFixture
+    fresh_reference_settings: BackendSettings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    break_tables(fresh_seed_settings, "article_text", "events")
-    with TestClient(app_for_settings(fresh_seed_settings), raise_server_exceptions=False) as client:
+    break_tables(fresh_reference_settings, "article_text", "events")
+    with TestClient(app_for_settings(fresh_reference_settings), raise_server_exceptions=False) as client:
         with caplog.at_level(logging.ERROR, logger="newsbeam.search"):
-            for response in (client.get("/search", params={"q": SEED_QUERY}), client.get("/events/anything")):
-                assert_bare_500(response, fresh_seed_settings)
+            for response in (client.get("/search", params={"q": REFERENCE_QUERY}), client.get("/events/anything")):
+                assert_bare_500(response, fresh_reference_settings)
     assert len([r for r in caplog.records if r.exc_info]) == 2, "each failure is logged once, with its trace"
 
 
-def test_an_index_that_cannot_open_fails_health_with_503(fresh_seed_settings: BackendSettings) -> None:
-    break_tables(fresh_seed_settings, "articles")
-    with TestClient(app_for_settings(fresh_seed_settings), raise_server_exceptions=False) as client:
+def test_an_index_that_cannot_open_fails_health_with_503(fresh_reference_settings: BackendSettings) -> None:
+    break_tables(fresh_reference_settings, "articles")
+    with TestClient(app_for_settings(fresh_reference_settings), raise_server_exceptions=False) as client:
         health = client.get("/health")
-        assert_bare_500(client.get("/articles/seed-a"), fresh_seed_settings)
+        assert_bare_500(client.get("/articles/ref-a"), fresh_reference_settings)
     assert health.status_code == 503
     assert health.json() == {"status": "unavailable", "backend": "embedded", "articles": None, "events": None}

@@ -1,4 +1,4 @@
-"""The web page in a real headless Chromium: search the seed event, open it, screenshot it."""
+"""The web page in a real headless Chromium: search the reference event, open it, screenshot it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import playwright.sync_api as playwright_api
 import pytest
+from support import REFERENCE_QUERY
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the `test` extra installs playwright")
-
-SEED_QUERY = "Putin phone call"
-#: seed_call.jsonl: three articles, three outlets (one known only by its web host), one event.
-SEED_OUTLETS = 3
+#: The reference event: three articles, three outlets (one known only by its web host), one event.
+REFERENCE_OUTLETS = 3
 INSTALL_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "browser" / "install-chromium.sh"
 #: Debian's browser, never a `playwright install` download: one binary, patched by apt.
 CHROMIUM_ARGS = [
@@ -73,7 +72,7 @@ def test_search_open_event_and_screenshot(page, live_server, tmp_path: Path) -> 
     # Keyboard only: "/" focuses the search box, Enter submits.
     page.keyboard.press("/")
     expect(page.locator("#q")).to_be_focused()
-    page.keyboard.type(SEED_QUERY)
+    page.keyboard.type(REFERENCE_QUERY)
     page.keyboard.press("Enter")
 
     cards = page.locator("article.card")
@@ -88,8 +87,8 @@ def test_search_open_event_and_screenshot(page, live_server, tmp_path: Path) -> 
     expect(page).to_have_url(re.compile(r"[?&]event="))
     expect(page.locator("#event-title")).to_be_focused()
     outlets = page.locator("section.outlet")
-    expect(outlets).to_have_count(SEED_OUTLETS)
-    for index in range(SEED_OUTLETS):
+    expect(outlets).to_have_count(REFERENCE_OUTLETS)
+    for index in range(REFERENCE_OUTLETS):
         articles = outlets.nth(index).locator("li")
         expect(articles).to_have_count(1)
         expect(articles.locator("a.title")).to_have_attribute("href", re.compile(r"^https://"))
@@ -102,4 +101,4 @@ def test_search_open_event_and_screenshot(page, live_server, tmp_path: Path) -> 
     # The back button returns to the same results.
     page.go_back()
     expect(page.locator("article.card")).to_have_count(1)
-    expect(page.locator("#q")).to_have_value(SEED_QUERY)
+    expect(page.locator("#q")).to_have_value(REFERENCE_QUERY)

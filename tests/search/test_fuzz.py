@@ -22,8 +22,8 @@ ENDPOINTS = ["GET /search", "GET /events/{event_id}", "GET /articles/{article_id
 
 
 @pytest.fixture(scope="session")
-def api_schema(seed_app: FastAPI) -> schemathesis.schemas.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", seed_app)
+def api_schema(reference_app: FastAPI) -> schemathesis.schemas.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", reference_app)
 
 
 def test_the_document_lists_the_fuzzed_endpoints(api_schema) -> None:

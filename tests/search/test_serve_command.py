@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+from support import REFERENCE_QUERY
 
 from newsbeam.connectors.sinks.select import BackendSettings
 
@@ -17,10 +18,10 @@ START_SECONDS = 30
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_serve_answers_on_the_given_port(embedded_seed_settings: BackendSettings, unused_port: int, workers: int) -> None:
+def test_serve_answers_on_the_given_port(embedded_reference_settings: BackendSettings, unused_port: int, workers: int) -> None:
     port = unused_port
     env = dict(os.environ, NEWSBEAM_CORS_ORIGINS="https://dash.example")
-    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(embedded_seed_settings.data_dir),
+    command = [sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(embedded_reference_settings.data_dir),
                "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -36,7 +37,7 @@ def test_serve_answers_on_the_given_port(embedded_seed_settings: BackendSettings
         assert health.json() == {"status": "ok", "backend": "embedded", "articles": 3, "events": 1}
         assert health.headers["access-control-allow-origin"] == "https://dash.example"
         assert "server" not in health.headers
-        assert httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "Putin phone call"}).json()["total"] == 1
+        assert httpx.get(f"http://127.0.0.1:{port}/search", params={"q": REFERENCE_QUERY}).json()["total"] == 1
     finally:
         server.terminate()
         server.wait(timeout=START_SECONDS)

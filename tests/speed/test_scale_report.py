@@ -34,7 +34,7 @@ def test_instruction_counts_by_stage(tmp_path, monkeypatch):
     from benchmarks import callgrind
 
     if not callgrind.available():
-        pytest.skip("valgrind is not installed")
+        pytest.fail("valgrind is not installed: the instruction counts run under callgrind (apt-get install valgrind)")
     # The counting runs are child processes: they find the cache through the environment.
     monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(scale, "CACHE", tmp_path / "cache" / "bench")
