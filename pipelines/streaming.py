@@ -26,14 +26,15 @@ import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, TypeVar
 
 import apache_beam as beam
-from apache_beam.coders import PickleCoder, StrUtf8Coder, VarIntCoder
+from apache_beam.coders import Coder, StrUtf8Coder, VarIntCoder
 from apache_beam.runners.runner import PipelineResult, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.timeutil import TimeDomain
@@ -83,26 +84,75 @@ def poll_state_key(url: str) -> str:
     return f"poll:{url}"
 
 
+T = TypeVar("T")
+
+
+def shared_in_process(job: str, name: str, make: Callable[[], T]) -> T:
+    """The object `name` that every DoFn instance of job `job` shares in this worker process.
+
+    A runner may process two bundles of one key at once on two instances of a
+    DoFn (Prism does, in one process), each reading the key's Beam state as the
+    last finished bundle left it. Stateful steps whose work must follow one
+    another per key (a source's polls, a key's assignment) therefore also keep
+    what they know in the process, under a lock, keyed by job so that a second
+    job in the same process starts afresh.
+    """
+    with _SHARED_GUARD:
+        found = _SHARED.get((job, name))
+        if found is None:
+            found = _SHARED[(job, name)] = make()
+        return found
+
+
+_SHARED: dict[tuple[str, str], Any] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+class JsonCoder(Coder):
+    """Beam state as JSON: runners persist state (Flink checkpoints), and persisted state is never pickled."""
+
+    def encode(self, value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+    def decode(self, encoded: bytes) -> Any:
+        return json.loads(encoded)
+
+    def is_deterministic(self) -> bool:
+        return True
+
+
+@dataclass
+class _SourceMemory:
+    """What this process's polls of one source know: validators and emitted links."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    validators: Validators | None = None
+    emitted: dict[str, str | None] | None = None
+
+
 class PollSourceFn(beam.DoFn):
     """Poll one source per tick, emitting only items not yet handled.
 
     Keyed by source URL so each source's validators and recently emitted links are
-    Beam state and polls of one source never overlap. The index decides what is
+    Beam state; a lock in the worker process (`shared_in_process`) keeps two polls
+    of one source from overlapping even where the runner runs two bundles of the
+    key at once. The index decides what is
     new, so a restarted job neither loses nor repeats an item. Validators are
     persisted in the index (for the next job) only after a poll that found nothing
     new: a later 304 then means "unchanged since everything in it was indexed",
     which stays true even if this job dies with items in flight.
     """
 
-    VALIDATORS = ReadModifyWriteStateSpec("validators", PickleCoder())
-    EMITTED = ReadModifyWriteStateSpec("emitted", PickleCoder())
+    VALIDATORS = ReadModifyWriteStateSpec("validators", JsonCoder())
+    EMITTED = ReadModifyWriteStateSpec("emitted", JsonCoder())
     #: Links remembered per source; a feed shows its newest few dozen items.
     MAX_EMITTED = 2000
 
-    def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings) -> None:
+    def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, job: str) -> None:
         self._backend_settings = backend
         self._fetch = fetch
         self._pages = pages
+        self._job = job
 
     def setup(self) -> None:
         self._poller = FeedPoller(self._fetch, self._pages)
@@ -115,15 +165,23 @@ class PollSourceFn(beam.DoFn):
         emitted_state=beam.DoFn.StateParam(EMITTED),
     ):
         url, _tick = keyed
-        validators = validators_state.read()
+        memory = shared_in_process(self._job, f"poll:{url}", _SourceMemory)
+        with memory.lock:
+            yield from self._poll(url, memory, validators_state, emitted_state)
+
+    def _poll(self, url: str, memory: _SourceMemory, validators_state, emitted_state):
+        validators = memory.validators
+        if validators is None and (held := validators_state.read()) is not None:
+            validators = Validators(*held)
         if validators is None:
             saved = self._backend.load_state(poll_state_key(url))
             validators = Validators(*json.loads(saved)) if saved else Validators()
         # Links this job emitted → article id until the index confirms it (then None).
-        emitted: dict[str, str | None] = emitted_state.read() or {}
+        emitted: dict[str, str | None] = memory.emitted if memory.emitted is not None else (emitted_state.read() or {})
         counter("polls").inc()
         result = self._poller.poll(url, validators, skip=emitted)
-        validators_state.write(result.validators)
+        validators_state.write(list(astuple(result.validators)))
+        memory.validators = result.validators
         records = [item for item in result.items if isinstance(item, RawRecord)]
         ids = self._ids(records)
         unconfirmed = {link: i for link, i in emitted.items() if i is not None}
@@ -156,6 +214,7 @@ class PollSourceFn(beam.DoFn):
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
         emitted_state.write(emitted)
+        memory.emitted = emitted
 
     @staticmethod
     def _ids(records: Sequence[RawRecord]) -> dict[str, str]:
@@ -208,14 +267,13 @@ class DedupByUrlFn(beam.DoFn):
 
 @dataclass
 class _ProcessAssigners:
-    """The assignment core a worker process keeps for one index, shared by its DoFn instances.
+    """The assignment core of one job in a worker process, shared by its DoFn instances.
 
-    A runner may run two bundles of one key at once on two instances of the
-    DoFn (Prism does, in one process): with a core each, both would decide from
-    the same saved state and the later save would lose the other's decisions.
-    One core per process, committed under one lock, decides each article after
-    the last one. `generations` says, per key, which Beam state generation the
-    core's memory is current for.
+    Two bundles of one key, each deciding from the same saved state, would each
+    save a state that lacks the other's decisions. One core per process,
+    committed under one lock, decides each article after the last one.
+    `generations` says, per key, which Beam state generation the core's memory
+    is current for.
     """
 
     backend: IndexBackend
@@ -223,19 +281,12 @@ class _ProcessAssigners:
     lock: threading.Lock = field(default_factory=threading.Lock)
     generations: dict[str, int] = field(default_factory=dict)
 
-    _shared: ClassVar[dict[tuple[BackendSettings, AssignConfig], _ProcessAssigners]] = {}
-    _guard: ClassVar[threading.Lock] = threading.Lock()
-
     @classmethod
-    def of(cls, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
-        """The process's core for this index and configuration (its backend lives as long as the process)."""
-        with cls._guard:
-            shared = cls._shared.get((settings, config))
-            if shared is None:
-                backend = open_backend(settings)
-                core = AssignmentCore(config, lambda key: load_assigner(backend, key, config), reject_repeated_ids=False)
-                shared = cls._shared[(settings, config)] = cls(backend, core)
-            return shared
+    def open(cls, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
+        """A core over its own backend, which lives as long as the process."""
+        backend = open_backend(settings)
+        return cls(backend, AssignmentCore(config, lambda key: load_assigner(backend, key, config),
+                                           reject_repeated_ids=False))
 
 
 class AssignStreamFn(beam.DoFn):
@@ -251,12 +302,14 @@ class AssignStreamFn(beam.DoFn):
 
     GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
 
-    def __init__(self, config: AssignConfig, backend: BackendSettings) -> None:
+    def __init__(self, config: AssignConfig, backend: BackendSettings, job: str) -> None:
         self._config = config
         self._backend_settings = backend
+        self._job = job
 
     def setup(self) -> None:
-        self._shared = _ProcessAssigners.of(self._backend_settings, self._config)
+        self._shared = shared_in_process(self._job, "assign",
+                                         lambda: _ProcessAssigners.open(self._backend_settings, self._config))
 
     def start_bundle(self) -> None:
         #: Key → the generation this bundle read for it.
@@ -312,12 +365,14 @@ class StreamIngest(beam.PTransform):
         else:  # run_for=0 still polls once: the impulse fires at `start`
             stop = start + Duration(seconds=max(s.run_for, 0.001))
         feeds = list(s.feeds)
+        # Names what this job's DoFn instances share in a worker process (`shared_in_process`).
+        job = uuid.uuid4().hex
         polled = (
             pbegin
             | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
             # Typed keys: stateful steps need a deterministic key coder.
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
-            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages)).with_outputs(DEAD, main="records")
+            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job)).with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
         if s.dead_letter_path is not None:
@@ -331,7 +386,7 @@ class StreamIngest(beam.PTransform):
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
-            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend))
+            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job))
         )
 
 
