@@ -21,8 +21,10 @@ after that (see `pipelines/batch.py`).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition
 from newsbeam.pipelines import faults
@@ -130,19 +132,31 @@ class AssignmentCore:
         return counts
 
 
+@dataclass(frozen=True, slots=True)
+class CommitReport:
+    """What one commit did: the documents the index refused, and where its time went."""
+
+    refused: list[DeadLetter]
+    write_seconds: float
+    state_seconds: float
+
+
 def commit(backend: IndexBackend, articles: list[IndexedArticle], events: list[Event],
-           states: Mapping[str, OnlineAssigner]) -> list[DeadLetter]:
+           states: Mapping[str, OnlineAssigner]) -> CommitReport:
     """Index `articles` and `events`, then save the `states` that cover them.
 
     A crash before the state is saved leaves the index ahead of the state: the
-    articles are indexed, the next run skips them, nothing is doubled. The
-    state is never ahead of the index, so no event names an article that was
-    not written. Returns the documents the index refused.
+    articles are indexed and the next load of the state catches up with them
+    (`load_assigner`). The state is never ahead of the index, so no event names
+    an article that was not written.
     """
+    started = time.perf_counter()
     refused = backend.write_articles(articles) if articles else []
     refused += backend.write_events(events) if events else []
+    written = time.perf_counter()
     faults.crash_point("index_written")
     for key, assigner in states.items():
         backend.save_state(state_key(key), assigner.snapshot())
+    saved = time.perf_counter()
     faults.crash_point("state_saved")
-    return refused
+    return CommitReport(refused, written - started, saved - written)

@@ -341,13 +341,16 @@ class AssignStreamFn(beam.DoFn):
                 shared.generations[key] = read + 1
             articles = [core.offer(key, article, features) for key, article, features in self._pending]
             events = core.drain_events(self._read)
-            refused = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._read})
+            report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._read})
             count_all(core.take_counts())
-        for letter in refused:
+        for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
             counter(f"rejected_{letter.reason}").inc()
         counter("articles_indexed").inc(len(articles))
         counter("events_indexed").inc(len(events))
+        counter("commits").inc()
+        counter("index_write_ms").inc(round(report.write_seconds * 1000))
+        counter("state_save_ms").inc(round(report.state_seconds * 1000))
 
 
 class StreamIngest(beam.PTransform):
