@@ -42,7 +42,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, StateChanges, open_backend
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.cluster.clusterer import event_id_for
 from newsbeam.pipelines.features import featurize
@@ -116,7 +116,7 @@ class PollSourceFn(beam.DoFn):
         url, _tick = keyed
         validators = validators_state.read()
         if validators is None:
-            saved = self._backend.load_state(poll_state_key(url))
+            saved = self._backend.load_state(poll_state_key(url)).get("validators")
             validators = Validators(*json.loads(saved)) if saved else Validators()
         # Links this job emitted → article id until the index confirms it (then None).
         emitted: dict[str, str | None] = emitted_state.read() or {}
@@ -149,9 +149,10 @@ class PollSourceFn(beam.DoFn):
             counter("polls_not_modified").inc()
         settled = new == 0 and all(i is None for i in emitted.values())
         if settled and not result.not_modified:
-            self._backend.save_state(poll_state_key(url), json.dumps(astuple(result.validators)).encode())
+            validators_part = {"validators": json.dumps(astuple(result.validators)).encode()}
+            self._backend.save_state(poll_state_key(url), StateChanges(validators_part))
         elif not settled:
-            self._backend.save_state(poll_state_key(url), b"")
+            self._backend.save_state(poll_state_key(url), StateChanges(deletes=frozenset({"validators"})))
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
         emitted_state.write(emitted)
@@ -252,8 +253,8 @@ class AssignStreamFn(beam.DoFn):
     def _assigner(self, key: str, generation: int) -> OnlineAssigner:
         cached = self._assigners.get(key)
         if cached is None or cached[0] != generation:
-            blob = self._backend.load_state(state_key(key))
-            cached = (generation, OnlineAssigner.restore(blob, self._config))
+            parts = self._backend.load_state(state_key(key))
+            cached = (generation, OnlineAssigner.restore(parts, self._config))
             self._assigners[key] = cached
         return cached[1]
 
@@ -290,7 +291,7 @@ class AssignStreamFn(beam.DoFn):
         if not self._dirty:
             return
         for key, assigner in self._dirty.items():
-            self._backend.save_state(state_key(key), assigner.snapshot())
+            self._backend.save_state(state_key(key), assigner.state_changes())
         self._backend.write_articles(self._articles)
         self._backend.write_events(list(self._events.values()))
         counter("articles_indexed").inc(len(self._articles))

@@ -15,7 +15,7 @@ from apache_beam.metrics import Metrics
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, StateChanges, open_backend
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
@@ -148,7 +148,7 @@ class AssignInOrderFn(beam.DoFn):
             for event in assigner.drain_events():
                 counter("events_updated" if event.event_id in hot_before else "events_new").inc()
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
-            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key, assigner.snapshot()))
+            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key, assigner.state_changes()))
         finally:
             if backend:
                 backend.close()
@@ -226,10 +226,10 @@ class SaveStateFn(beam.DoFn):
     def __init__(self, settings: BackendSettings) -> None:
         self._settings = settings
 
-    def process(self, snapshot: tuple[str, bytes], writes_done: list[int]):
-        key, blob = snapshot
+    def process(self, snapshot: tuple[str, StateChanges], writes_done: list[int]):
+        key, changes = snapshot
         backend = open_backend(self._settings)
         try:
-            backend.save_state(key, blob)
+            backend.save_state(key, changes)
         finally:
             backend.close()

@@ -12,6 +12,7 @@ from newsbeam.connectors.sinks.base import (
     SearchHit,
     SearchPage,
     SearchQuery,
+    StateChanges,
 )
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 
@@ -24,5 +25,6 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "SearchQuery",
+    "StateChanges",
     "open_backend",
 ]

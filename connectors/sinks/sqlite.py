@@ -17,7 +17,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from newsbeam.connectors.sinks.base import IndexedArticle, IndexLayoutMismatch, SearchHit, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.base import (
+    IndexedArticle,
+    IndexLayoutMismatch,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    StateChanges,
+)
 from newsbeam.schemas import DeadLetter, Event
 
 INDEX_FILE = "index.sqlite3"
@@ -43,7 +50,11 @@ CREATE TABLE IF NOT EXISTS events (
     doc TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_aliases (alias TEXT PRIMARY KEY, event_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state_parts (key TEXT NOT NULL, part TEXT NOT NULL, data BLOB NOT NULL,
+                                        PRIMARY KEY (key, part)) WITHOUT ROWID;
+-- Pickled state of indexes written before state_parts: never unpickled, so dropped
+-- (the hot window of such an index starts empty once).
+DROP TABLE IF EXISTS state;
 """
 MMAP_BYTES = 1 << 30
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -143,12 +154,17 @@ class SqliteBackend:
                     self._db.execute("INSERT OR REPLACE INTO event_aliases VALUES (?, ?)", (alias, event.event_id))
         return []
 
-    def save_state(self, key: str, blob: bytes) -> None:
-        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, blob))
+    def save_state(self, key: str, changes: StateChanges) -> None:
+        """One transaction: a crash before its commit leaves the parts as they were."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM state_parts WHERE key = ? AND part = ?",
+                                 [(key, part) for part in changes.deletes])
+            self._db.executemany("INSERT OR REPLACE INTO state_parts VALUES (?, ?, ?)",
+                                 [(key, part, data) for part, data in changes.upserts.items()])
 
-    def load_state(self, key: str) -> bytes | None:
-        row = self._db.execute("SELECT blob FROM state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    def load_state(self, key: str) -> dict[str, bytes]:
+        rows = self._db.execute("SELECT part, data FROM state_parts WHERE key = ?", (key,))
+        return {part: bytes(data) for part, data in rows}
 
     # -- reads -----------------------------------------------------------------
 
