@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
 
 FORMAT = "newsbeam.assign-state"
-#: Raised whenever the meaning of a part changes; a state of another version is refused.
+#: Raised whenever the meaning of a part changes, including how terms or signatures
+#: are computed; a state of another version is refused.
 FORMAT_VERSION = 1
 HEADER = "meta"
 SEGMENT_PREFIX = "seg:"

@@ -392,13 +392,14 @@ class OnlineClusterer:
         unused = [term for term in self._surface if term not in counts and term not in shown]
         for term in unused:
             del self._surface[term]
+        rescaled: list[str] = []
         if scale < _SMALLEST_SCALE:
             # Counts grow as the scale shrinks; folding the scale into them keeps both finite.
             self._document_frequency = {term: count * scale for term, count in counts.items()}
             self._df_scale = 1.0
-            faded.extend(counts)
+            rescaled = list(counts)
         if self.unsaved is not None:
-            self.unsaved.terms.update(faded, unused)
+            self.unsaved.terms.update(faded, unused, rescaled)
 
     def add_duplicate(self, event_id: str, article: Article) -> None:
         """Count a duplicate in its original's event without moving the centroid."""

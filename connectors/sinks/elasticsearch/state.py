@@ -1,12 +1,13 @@
 """Pipeline state in Elasticsearch: one document per part, saved through a redo log.
 
 A bulk request is not atomic: a crash half-way would leave some parts new and some
-old. So a save first writes the whole change (its *delta*) as pending documents,
-then a small manifest naming them; the manifest's write is the commit point. Then
-the parts are written and deleted, and the manifest is removed. A load that finds
+old. So a save first writes the whole change (its *delta*) into one manifest
+document, whose write is the commit point; a delta too large for one request goes
+into pending chunk documents first, and the manifest names them. Then the parts
+are written and deleted, and the manifest is removed. A load that finds
 a manifest first applies its delta again (every step is idempotent), so a load
-always sees the parts of the last committed save. Pending documents without a
-manifest belong to a save that never committed and are ignored.
+always sees the parts of the last committed save. Chunks without a manifest
+belong to a save that never committed and are ignored.
 
 Part data is stored as `binary` (base64, neither indexed nor searchable) and the
 delta under an object mapped `enabled: false`: the node keeps them as source only.
@@ -95,41 +96,51 @@ class StateStore:
             return
         self._settle(key)
         self._settled.discard(key)
-        self.write_pending(key, changes)
-        self.apply_pending(key)
+        self.apply_pending(key, self.write_pending(key, changes))
 
     # -- the steps of a save, each idempotent -------------------------------------------
 
-    def write_pending(self, key: str, changes: StateChanges) -> None:
-        """Write the delta, then the manifest that commits it."""
+    def write_pending(self, key: str, changes: StateChanges) -> dict[str, Any]:
+        """Commit the delta: a small one inside the manifest, a large one in chunks
+        the manifest names (written first). Returns the manifest's delta."""
         chunks = list(_chunks(changes))
-        actions = [BulkAction("index", self.index, chunk_id(key, n), {"key": key, "kind": "pending-chunk", "delta": {"upserts": group}})
-                   for n, group in enumerate(chunks)]
-        self._write(actions, "write pending state")
-        manifest = {"key": key, "kind": "pending", "updated_at": _now(),
-                    "delta": {"chunks": len(chunks), "deletes": sorted(changes.deletes)}}
+        delta: dict[str, Any] = {"deletes": sorted(changes.deletes)}
+        if len(chunks) <= 1:
+            delta["upserts"] = chunks[0] if chunks else []
+        else:
+            self._write([BulkAction("index", self.index, chunk_id(key, n),
+                                    {"key": key, "kind": "pending-chunk", "delta": {"upserts": group}})
+                         for n, group in enumerate(chunks)], "write pending state")
+            delta["chunks"] = len(chunks)
+        manifest = {"key": key, "kind": "pending", "updated_at": _now(), "delta": delta}
         self.retry.call("commit state", lambda: self.client.index(index=self.index, id=manifest_id(key), document=manifest))
+        return delta
 
-    def apply_pending(self, key: str) -> None:
-        """Apply a committed delta to the part documents, then drop it."""
-        manifest = self._get(manifest_id(key))
-        if manifest is None:
-            self._settled.add(key)
-            return
-        delta = manifest["delta"]
-        chunks = [chunk_id(key, n) for n in range(delta["chunks"])]
-        now = _now()
-        actions = [BulkAction("delete", self.index, part_id(key, part)) for part in delta["deletes"]]
+    def apply_pending(self, key: str, delta: dict[str, Any] | None = None) -> None:
+        """Apply the committed delta (read from the index unless given) to the part documents, then drop it."""
+        if delta is None:
+            manifest = self._get(manifest_id(key))
+            if manifest is None:
+                self._settled.add(key)
+                return
+            delta = manifest["delta"]
+        chunks = [chunk_id(key, n) for n in range(delta.get("chunks", 0))]
+        upserts = list(delta.get("upserts", []))
         for number, chunk in enumerate(chunks):
             document = self._get(chunk)
             if document is None:
                 raise StateNotSaved(f"pending state {chunk} of {key!r} is missing (chunk {number} of {len(chunks)})")
-            actions += [BulkAction("index", self.index, part_id(key, part), {"key": key, "kind": "part", "part": part,
-                                                                             "data": data, "updated_at": now})
-                        for part, data in document["delta"]["upserts"]]
+            upserts += document["delta"]["upserts"]
+        now = _now()
+        actions = [BulkAction("delete", self.index, part_id(key, part)) for part in delta["deletes"]]
+        actions += [BulkAction("index", self.index, part_id(key, part),
+                               {"key": key, "kind": "part", "part": part, "data": data, "updated_at": now})
+                    for part, data in upserts]
         self._write(actions, "apply pending state")
-        self.retry.call("settle state", lambda: self.client.options(ignore_status=404).delete(index=self.index, id=manifest_id(key)))
-        self._write([BulkAction("delete", self.index, chunk) for chunk in chunks], "drop pending state")
+        self.retry.call("settle state",
+                        lambda: self.client.options(ignore_status=404).delete(index=self.index, id=manifest_id(key)))
+        if chunks:
+            self._write([BulkAction("delete", self.index, chunk) for chunk in chunks], "drop pending state")
         self._settled.add(key)
 
     def _settle(self, key: str) -> None:
