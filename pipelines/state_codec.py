@@ -17,8 +17,8 @@ The parts under one state key:
   segments in sequence order, so a later entry replaces an earlier one.
 
 Each save writes a new segment with what changed, plus a bounded compaction: it
-re-writes the still-current entries of the oldest segment (about as many as it
-has changed entries) and deletes that segment once nothing in it is current. A
+re-writes still-current entries of the oldest segments (about as many bytes as
+its changed entries take) and deletes a segment once nothing in it is current. A
 save therefore costs about twice what changed, whatever the size of the state,
 and the stored log stays within a small multiple of the live state, which the hot
 window bounds. What can be derived is not stored: the LSH band tables (rebuilt
@@ -49,10 +49,11 @@ FORMAT = "newsbeam.assign-state"
 FORMAT_VERSION = 1
 HEADER = "meta"
 SEGMENT_PREFIX = "seg:"
-#: Entries per segment: bounds one part, and so one Elasticsearch document.
-SEGMENT_ENTRIES = 4096
-#: Entries a save may re-write from the oldest segment, at least (more when more changed).
-MIN_COMPACTION = 256
+#: Bytes of entries per segment: bounds one part, and so one Elasticsearch document.
+SEGMENT_BYTES = 1 << 20
+#: Bytes of entries a save may re-write from the oldest segments, at least (as many
+#: as its changed entries take when that is more).
+MIN_COMPACTION_BYTES = 16 << 10
 
 
 class StateFormatError(ValueError):
@@ -233,8 +234,19 @@ def _read_header(data: bytes | None) -> dict[str, Any]:
     return header
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
+
+
+def _segment(entries: list[tuple[Entry, str]]) -> bytes:
+    """A segment's JSON, {table: {key: value}}, from entries already encoded one by one."""
+    tables: dict[str, list[str]] = {}
+    for (table, key), value in entries:
+        tables.setdefault(table, []).append(f"{_ENCODER.encode(key)}:{value}")
+    return ("{" + ",".join(f'"{table}":{{{",".join(items)}}}' for table, items in tables.items()) + "}").encode("utf-8")
 
 
 def _segment_name(sequence: int) -> str:
@@ -277,36 +289,44 @@ class StateCodec:
                 table.take_changed(assigner)
             changed = {name: set(table.keys(assigner)) for name, table in TABLES.items()}
             self._tracking = True
-        records: dict[Entry, Any] = {}
+        # Each entry's value as JSON text ("null": the entry left the state).
+        records: dict[Entry, str] = {}
         for name, keys in changed.items():
             encode = TABLES[name].encode
             for key in sorted(keys):
                 value = encode(assigner, key)
                 if value is not None or (name, key) in self._where:
-                    records[(name, key)] = value
+                    records[(name, key)] = _ENCODER.encode(value)
         # Compaction rides along with changes: a save of nothing stays a save of nothing.
-        budget = max(len(records), MIN_COMPACTION) if records else 0
-        deletes = self._compact(assigner, records, budget) | self._obsolete
+        size = sum(map(len, records.values()))
+        deletes = self._compact(assigner, records, max(size, MIN_COMPACTION_BYTES) if records else 0) | self._obsolete
         self._obsolete = set()
         upserts: dict[str, bytes] = {}
-        items = list(records.items())
-        for start in range(0, len(items), SEGMENT_ENTRIES):
-            chunk = items[start : start + SEGMENT_ENTRIES]
-            sequence, self._next = self._next, self._next + 1
-            self._segments[sequence] = [entry for entry, _ in chunk]
-            body: dict[str, dict[str, Any]] = {}
-            for (name, key), value in chunk:
-                body.setdefault(name, {})[key] = value
-                self._where[(name, key)] = sequence
-            upserts[_segment_name(sequence)] = _dumps(body)
+        segment: list[tuple[Entry, str]] = []
+        size = 0
+        for entry, value in records.items():
+            segment.append((entry, value))
+            size += len(value)
+            if size >= SEGMENT_BYTES:
+                upserts.update(self._write(segment))
+                segment, size = [], 0
+        if segment:
+            upserts.update(self._write(segment))
         header = _dumps(_header(assigner, self._next))
         if header != self._header or upserts or deletes:
             upserts[HEADER] = self._header = header
         return StateChanges(upserts, frozenset(deletes - upserts.keys()))
 
-    def _compact(self, assigner: OnlineAssigner, records: dict[Entry, Any], budget: int) -> set[str]:
-        """Move up to `budget` current entries of the oldest segments into `records`;
-        return the names of the segments left with nothing current."""
+    def _write(self, entries: list[tuple[Entry, str]]) -> dict[str, bytes]:
+        sequence, self._next = self._next, self._next + 1
+        self._segments[sequence] = [entry for entry, _ in entries]
+        for entry, _ in entries:
+            self._where[entry] = sequence
+        return {_segment_name(sequence): _segment(entries)}
+
+    def _compact(self, assigner: OnlineAssigner, records: dict[Entry, str], budget: int) -> set[str]:
+        """Move about `budget` bytes of current entries of the oldest segments into
+        `records`; return the names of the segments left with nothing current."""
         emptied: set[str] = set()
         for sequence in list(self._segments):
             entries = self._segments[sequence]
@@ -315,12 +335,12 @@ class StateCodec:
                 self._cursor += 1
                 if self._where.get(entry) != sequence or entry in records:
                     continue
-                budget -= 1
                 value = TABLES[entry[0]].encode(assigner, entry[1])
                 if value is None:  # a removal in the oldest segment: nothing older is left to hide
                     del self._where[entry]
-                else:
-                    records[entry] = value
+                    continue
+                records[entry] = _ENCODER.encode(value)
+                budget -= len(records[entry])
             if self._cursor < len(entries):
                 break
             del self._segments[sequence]
