@@ -52,43 +52,53 @@ class _Stores:
             self.backends["elasticsearch"] = ElasticsearchBackend(
                 Elasticsearch(es_url, request_timeout=120), prefix=f"bench-state-{os.getpid()}")
 
-    def save(self, changes) -> dict[str, float]:
-        """Milliseconds each backend took to save `changes`."""
+    def save(self, changes) -> dict[str, tuple[float, float]]:
+        """Milliseconds each backend took to save `changes`: wall clock, and this process's CPU."""
         spent = {}
         for name, backend in self.backends.items():
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             backend.save_state(KEY, changes)
-            spent[name] = (time.perf_counter() - started) * 1000
+            spent[name] = ((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000)
         return spent
 
     def close(self) -> None:
         for name, backend in self.backends.items():
             if name == "elasticsearch":
-                backend.client.indices.delete(index=f"{backend.names.prefix}-*", ignore_unavailable=True)
-            backend.close()
+                prefix = backend.names.prefix
+                backend.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
+                for kind in ("articles", "events", "state"):
+                    backend.client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
+                backend.client.close()
+            else:
+                backend.close()
 
 
 def _measure_bundles(assigner, articles, stores: _Stores, size: int, repeats: int) -> dict:
-    encode_ms, bytes_written, parts_written = [], [], []
+    encode_ms, encode_cpu_ms, bytes_written, parts_written = [], [], [], []
     save_ms: dict[str, list[float]] = {name: [] for name in stores.backends}
+    save_cpu_ms: dict[str, list[float]] = {name: [] for name in stores.backends}
     for _ in range(repeats):
         for _ in range(size):
             article, features = next(articles)
             assigner.process(article, features)
         assigner.drain_events()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         changes = assigner.state_changes()
         encode_ms.append((time.perf_counter() - started) * 1000)
+        encode_cpu_ms.append((time.process_time() - cpu) * 1000)
         bytes_written.append(sum(map(len, changes.upserts.values())))
         parts_written.append(len(changes.upserts) + len(changes.deletes))
-        for name, spent in stores.save(changes).items():
-            save_ms[name].append(spent)
+        for name, (wall, cpu) in stores.save(changes).items():
+            save_ms[name].append(wall)
+            save_cpu_ms[name].append(cpu)
     return {
         "bundle": size,
         "encode_ms": round(statistics.median(encode_ms), 2),
+        "encode_cpu_ms": round(statistics.median(encode_cpu_ms), 2),
         "bytes": int(statistics.median(bytes_written)),
         "parts": int(statistics.median(parts_written)),
         **{f"save_ms_{name}": round(statistics.median(values), 2) for name, values in save_ms.items()},
+        **{f"save_cpu_ms_{name}": round(statistics.median(values), 2) for name, values in save_cpu_ms.items()},
     }
 
 
@@ -164,15 +174,16 @@ def _markdown(rows: list[dict], command: str, when: str, backends: list[str]) ->
         "Each save writes what changed since the previous one (see docs/architecture.md, "
         "\"State between runs\"). Medians over the bundles; the embedded index is SQLite in WAL mode.",
         "",
-        "| articles | hot events | bundle | encode ms | bytes written | parts written | "
-        + " | ".join(f"save ms ({b})" for b in backends) + " |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in backends) + " |",
+        "| articles | hot events | bundle | encode ms (CPU) | bytes written | parts written | "
+        + " | ".join(f"save ms ({b})" for b in backends) + " | save CPU ms (sqlite) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in backends) + " | ---: |",
     ]
     for row in rows:
         for bundle in row["bundles"]:
             saves = " | ".join(f"{bundle[f'save_ms_{b}']:.1f}" for b in backends)
             lines.append(f"| {row['articles']:,} | {row['hot_events']:,} | {bundle['bundle']} | {bundle['encode_ms']:.1f} "
-                         f"| {bundle['bytes']:,} | {bundle['parts']} | {saves} |")
+                         f"({bundle['encode_cpu_ms']:.1f}) | {bundle['bytes']:,} | {bundle['parts']} | {saves} "
+                         f"| {bundle['save_cpu_ms_sqlite']:.1f} |")
     lines += [
         "",
         "Loading the whole state back (`load_state`) and decoding it into an assigner (`restore`):",
@@ -186,8 +197,12 @@ def _markdown(rows: list[dict], command: str, when: str, backends: list[str]) ->
     smallest, largest = rows[0], rows[-1]
     lines += ["", "Save cost per bundle at the largest size over the smallest:", ""]
     for small, large in zip(smallest["bundles"], largest["bundles"]):
-        ratios = ", ".join(f"{b} {large[f'save_ms_{b}'] / small[f'save_ms_{b}']:.2f}×" for b in backends)
-        lines.append(f"- bundle of {small['bundle']}: {ratios}; bytes {large['bytes'] / small['bytes']:.2f}×")
+        def ratio(field: str) -> str:
+            return f"{large[field] / small[field]:.2f}×"
+
+        walls = ", ".join(f"{b} {ratio(f'save_ms_{b}')}" for b in backends)
+        lines.append(f"- bundle of {small['bundle']}: bytes {ratio('bytes')}; save wall clock {walls}; "
+                     f"encode + sqlite save CPU {(large['encode_cpu_ms'] + large['save_cpu_ms_sqlite']) / (small['encode_cpu_ms'] + small['save_cpu_ms_sqlite']):.2f}×")
     return "\n".join(lines) + "\n"
 
 
