@@ -21,6 +21,7 @@ generation is not timed. Shorter runs read a prefix of the same stream.
 from __future__ import annotations
 
 import argparse
+import base64
 import gc
 import json
 import os
@@ -252,7 +253,7 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
     """Instructions per article of each stage on `articles` articles after the first `at`.
 
     The state after `at` articles (a full hot window, for `at` past ~50k) is
-    built natively and pickled; then four runs under callgrind load it and take
+    built natively and saved as its state parts; then four runs under callgrind load it and take
     the next articles through nothing, normalize, + featurize, + assign. Moving
     the articles between processes is not in these counts.
     """
@@ -266,7 +267,8 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
             for article, features, _, _ in pickle.loads(blob):
                 assigner.process(article, features)
             assigner.drain_events()
-    _state_file(at, seed).write_bytes(assigner.snapshot())
+    parts = assigner.state_changes().upserts
+    _state_file(at, seed).write_text(json.dumps({name: base64.b64encode(data).decode() for name, data in parts.items()}))
     stages = ("base", "normalize", "featurize", "assign")
     totals = callgrind.count({
         stage: ["-m", "benchmarks.scale", "--count-stage", stage, "--seed", str(seed), "--instructions-at", str(at),
@@ -282,7 +284,7 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
 
 
 def _state_file(at: int, seed: int) -> Path:
-    return CACHE / f"state-{at}-{seed}.pickle"
+    return CACHE / f"state-{at}-{seed}.json"
 
 
 def count_stage(stage: str, seed: int, at: int, articles: int) -> None:
@@ -294,7 +296,8 @@ def count_stage(stage: str, seed: int, at: int, articles: int) -> None:
     from newsbeam.pipelines.normalize import normalize_record
 
     config = AssignConfig()
-    assigner = OnlineAssigner.restore(_state_file(at, seed).read_bytes(), config)
+    parts = {name: base64.b64decode(data) for name, data in json.loads(_state_file(at, seed).read_text()).items()}
+    assigner = OnlineAssigner.restore(parts, config)
     warm_up = min(_COUNT_WARM_UP, at)
     with stream_file(at + articles, seed).open(encoding="utf-8") as handle:
         lines = list(islice(handle, at - warm_up, at + articles))

@@ -99,7 +99,7 @@ def prime(data_dir: Path, size: int, key: str, config: AssignConfig) -> dict:
     backend = open_backend(BackendSettings(data_dir=data_dir))
     try:
         commit(backend, [], [], {key: assigner})
-        state_bytes = backend._db.execute("SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM state").fetchone()[0]
+        state_bytes = backend._db.execute("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM state_parts").fetchone()[0]
     finally:
         backend.close()
     return {"primed_articles": size, "hot_events": len(assigner.clusterer.events), "state_bytes": state_bytes,
@@ -145,7 +145,7 @@ def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: flo
     backend = open_backend(settings)
     try:
         indexed = backend.known_article_ids(published)
-        state_bytes = backend._db.execute("SELECT COALESCE(SUM(LENGTH(blob)), 0) FROM state").fetchone()[0]
+        state_bytes = backend._db.execute("SELECT COALESCE(SUM(LENGTH(data)), 0) FROM state_parts").fetchone()[0]
     finally:
         backend.close()
     commits = counters.get("commits", 0) or 1

@@ -8,20 +8,18 @@ window, so the cost per article stays flat as the corpus grows.
 
 from __future__ import annotations
 
-import pickle
 import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from newsbeam.connectors.sinks.base import StateChanges
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.dedup import ExactDuplicateIndex, NearDuplicateIndex
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, stemming_language
 from newsbeam.pipelines.hot_window import ExpiryQueue
+from newsbeam.pipelines.state_codec import StateCodec
 from newsbeam.schemas import Article, Event
-
-#: Bumped whenever the pickled state's layout changes, so an old snapshot is
-#: refused with a clear message instead of misread.
-STATE_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +94,9 @@ class OnlineAssigner:
         #: decisions it has taken.
         self.log = uuid.uuid4().hex
         self.position = 0
+        #: Originals whose event link changed since the state was last saved (None until saving starts).
+        self.unsaved_links: set[str] | None = None
+        self._codec = StateCodec()
 
     def process(self, article: Article, features: ArticleFeatures) -> Assignment:
         """Decide one article: an exact copy, a near copy, or a (new) event member."""
@@ -113,8 +114,12 @@ class OnlineAssigner:
         self.near.add(features)
         self._event_of[article.id] = event_id
         self._event_expiry.touch(article.id, article.published)
-        for old in self._event_expiry.expired():
+        expired = list(self._event_expiry.expired())
+        for old in expired:
             self._event_of.pop(old, None)
+        if self.unsaved_links is not None:
+            self.unsaved_links.add(article.id)
+            self.unsaved_links.update(expired)
         return Assignment(article.id, event_id, None, None)
 
     def recorded(self, article: Article) -> Assignment | None:
@@ -149,20 +154,39 @@ class OnlineAssigner:
         """Events created or changed since the last call, ready to upsert."""
         return self.clusterer.drain_changed()
 
-    def snapshot(self) -> bytes:
-        """The whole hot state, to resume the next run where this one stopped."""
-        return pickle.dumps((STATE_VERSION, self), protocol=pickle.HIGHEST_PROTOCOL)
+    def state_changes(self) -> StateChanges:
+        """What to save so the stored state equals this one: everything on the
+        first call of a fresh assigner, then what changed since the previous call
+        (or since `restore`). Each result must be saved before the next is taken.
+        """
+        return self._codec.changes(self)
 
     @classmethod
-    def restore(cls, blob: bytes | None, config: AssignConfig) -> OnlineAssigner:
-        """The assigner saved by `snapshot`, or a fresh one when there is none.
+    def restore(cls, parts: Mapping[str, bytes] | None, config: AssignConfig) -> OnlineAssigner:
+        """The assigner saved as `parts` (see `pipelines/state_codec.py`), or a fresh one when there are none.
 
-        A snapshot taken under another configuration is not reused: its centroids
-        and thresholds would silently disagree with the new settings.
+        State taken under another configuration is not reused: its centroids and
+        thresholds would silently disagree with the new settings. The fresh
+        assigner's first `state_changes` then replaces it. State in an unknown
+        format version raises `StateFormatError`.
         """
-        if not blob:
-            return cls(config)
-        version, assigner = pickle.loads(blob)
-        if version != STATE_VERSION or assigner.config != config:
-            return cls(config)
-        return assigner
+        return StateCodec.restore(parts, config, cls)
+
+    # -- saved state of the original → event links ------------------------------------------
+
+    @property
+    def event_links_watermark(self) -> datetime | None:
+        return self._event_expiry.watermark
+
+    def event_links(self) -> Iterator[str]:
+        return iter(self._event_of)
+
+    def event_link(self, article_id: str) -> tuple[str, datetime | None] | None:
+        """(event, publication time) of an original still within the dedup horizon."""
+        event_id = self._event_of.get(article_id)
+        return None if event_id is None else (event_id, self._event_expiry.last_touched(article_id))
+
+    def restore_event_links(self, links: Iterable[tuple[str, str, datetime | None]], watermark: datetime | None) -> None:
+        links = list(links)
+        self._event_of = {article_id: event_id for article_id, event_id, _ in links}
+        self._event_expiry.restore(((article_id, when) for article_id, _, when in links if when is not None), watermark)

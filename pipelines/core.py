@@ -56,7 +56,7 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
     assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
     behind = backend.logged_articles(assigner.log, assigner.position)
     if assigner.position == 0 and not behind:
-        backend.save_state(state_key(key), assigner.snapshot())
+        backend.save_state(state_key(key), assigner.state_changes())
     for item in behind:
         assigner.process(item.article, featurize(item.article, config.features))
     return assigner
@@ -156,7 +156,7 @@ def commit(backend: IndexBackend, articles: list[IndexedArticle], events: list[E
     written = time.perf_counter()
     faults.crash_point("index_written")
     for key, assigner in states.items():
-        backend.save_state(state_key(key), assigner.snapshot())
+        backend.save_state(state_key(key), assigner.state_changes())
     saved = time.perf_counter()
     faults.crash_point("state_saved")
     return CommitReport(refused, written - started, saved - written)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 
@@ -49,3 +49,19 @@ class ExpiryQueue:
             if self._latest.get(key) == when:
                 del self._latest[key]
                 yield key
+
+    def last_touched(self, key: Hashable) -> datetime | None:
+        """When `key` was last touched, or None when it is not held."""
+        return self._latest.get(key)
+
+    def restore(self, touched: Iterable[tuple[Hashable, datetime]], watermark: datetime | None) -> None:
+        """Hold exactly these keys with these times (a saved queue being resumed).
+
+        Only the times are saved; the heap is rebuilt from them, so a key expires
+        at the same watermark as in the queue that was saved.
+        """
+        self._latest = dict(touched)
+        self._heap = [(when, counter, key) for counter, (key, when) in enumerate(self._latest.items())]
+        heapq.heapify(self._heap)
+        self._counter = len(self._heap)
+        self.watermark = watermark

@@ -44,7 +44,7 @@ from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
-from newsbeam.connectors.sinks import BackendSettings, IndexBackend, open_backend
+from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner
 from newsbeam.pipelines.features import ArticleFeatures, featurize
@@ -174,7 +174,7 @@ class PollSourceFn(beam.DoFn):
         if validators is None and (held := validators_state.read()) is not None:
             validators = Validators(*held)
         if validators is None:
-            saved = self._backend.load_state(poll_state_key(url))
+            saved = self._backend.load_state(poll_state_key(url)).get("validators")
             validators = Validators(*json.loads(saved)) if saved else Validators()
         # Links this job emitted → article id until the index confirms it (then None).
         emitted: dict[str, str | None] = memory.emitted if memory.emitted is not None else (emitted_state.read() or {})
@@ -208,9 +208,10 @@ class PollSourceFn(beam.DoFn):
             counter("polls_not_modified").inc()
         settled = new == 0 and all(i is None for i in emitted.values())
         if settled and not result.not_modified:
-            self._backend.save_state(poll_state_key(url), json.dumps(astuple(result.validators)).encode())
+            validators_part = {"validators": json.dumps(astuple(result.validators)).encode()}
+            self._backend.save_state(poll_state_key(url), StateChanges(validators_part))
         elif not settled:
-            self._backend.save_state(poll_state_key(url), b"")
+            self._backend.save_state(poll_state_key(url), StateChanges(deletes=frozenset({"validators"})))
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
         emitted_state.write(emitted)

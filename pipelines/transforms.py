@@ -16,7 +16,7 @@ from apache_beam.metrics import Metrics
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord, ReadItem
-from newsbeam.connectors.sinks import BackendSettings, open_backend
+from newsbeam.connectors.sinks import BackendSettings, StateChanges, open_backend
 from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
@@ -187,7 +187,7 @@ class AssignInOrderFn(beam.DoFn):
             for event in core.drain_events():
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
             count_all(core.take_counts())
-            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key(key), core.assigner(key).snapshot()))
+            yield beam.pvalue.TaggedOutput(SNAPSHOTS, (state_key(key), core.assigner(key).state_changes()))
         finally:
             if backend:
                 backend.close()
@@ -272,12 +272,12 @@ class SaveStateFn(beam.DoFn):
     def __init__(self, settings: BackendSettings) -> None:
         self._settings = settings
 
-    def process(self, snapshot: tuple[str, bytes], writes_done: list[int]):
-        key, blob = snapshot
+    def process(self, snapshot: tuple[str, StateChanges], writes_done: list[int]):
+        key, changes = snapshot
         faults.crash_point("index_written")
         backend = open_backend(self._settings)
         try:
-            backend.save_state(key, blob)
+            backend.save_state(key, changes)
         finally:
             backend.close()
         faults.crash_point("state_saved")

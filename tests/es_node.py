@@ -14,7 +14,9 @@ import shutil
 import socket
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -87,3 +89,19 @@ def es_node() -> Iterator[Node]:
 @pytest.fixture(scope="session")
 def es_url(es_node: Node) -> str:
     return es_node.url
+
+
+@contextmanager
+def fresh_prefix(es_url: str) -> Iterator[str]:
+    """An index prefix no other test uses; its indices and templates are deleted afterwards."""
+    from elasticsearch import Elasticsearch
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+        for kind in ("articles", "events", "state"):
+            client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
+    finally:
+        client.close()

@@ -33,7 +33,7 @@ def _offer_all(core: AssignmentCore, articles: list[Article]) -> list[IndexedArt
 
 def _restored(core: AssignmentCore) -> AssignmentCore:
     """A new core on the saved states of `core`'s keys, as a restarted worker gets them."""
-    saved = {key: core.assigner(key).snapshot() for key in core._assigners}
+    saved = {key: core.assigner(key).state_changes().upserts for key in core._assigners}
     return AssignmentCore(CONFIG, lambda key: OnlineAssigner.restore(saved.get(key), CONFIG), reject_repeated_ids=False)
 
 

@@ -13,6 +13,7 @@ from newsbeam.connectors.sinks.base import (
     SearchHit,
     SearchPage,
     SearchQuery,
+    StateChanges,
 )
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 
@@ -26,5 +27,6 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "SearchQuery",
+    "StateChanges",
     "open_backend",
 ]

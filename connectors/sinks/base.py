@@ -38,6 +38,30 @@ class LogPosition:
     seq: int
 
 
+@dataclass(frozen=True, slots=True)
+class StateChanges:
+    """One save of pipeline state: parts to write and parts to remove, under one key.
+
+    State is kept as named parts of opaque, data-only bytes, so a save writes only
+    the parts that changed. A backend applies one `StateChanges` atomically: a load
+    sees the parts from before it or from after it, never a mix.
+    """
+
+    upserts: dict[str, bytes] = field(default_factory=dict)
+    deletes: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if overlap := self.deletes & self.upserts.keys():
+            raise ValueError(f"parts both written and deleted: {sorted(overlap)}")
+
+    @property
+    def empty(self) -> bool:
+        return not self.upserts and not self.deletes
+
+    def __bool__(self) -> bool:
+        return not self.empty
+
+
 @dataclass(slots=True)
 class IndexedArticle:
     """An article with what the pipeline decided about it."""
@@ -140,11 +164,14 @@ class IndexBackend(Protocol):
         """The articles indexed under decision log `log` from position `start` on, in log order."""
         ...
 
-    def load_state(self, key: str) -> bytes | None:
-        """The clustering hot state saved under `key` by the last run, if any."""
+    def load_state(self, key: str) -> dict[str, bytes]:
+        """Every state part saved under `key` (part name → bytes); `{}` when none."""
         ...
 
-    def save_state(self, key: str, blob: bytes) -> None: ...
+    def save_state(self, key: str, changes: StateChanges) -> None:
+        """Apply `changes` to the parts under `key`, atomically: a crash in the
+        middle leaves the parts from before or from after it on the next load."""
+        ...
 
     def counts(self) -> dict[str, int]:
         """Document counts: `articles`, `events`."""

@@ -24,6 +24,7 @@ from newsbeam.connectors.sinks.base import (
     SearchHit,
     SearchPage,
     SearchQuery,
+    StateChanges,
 )
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.schemas import Article, DeadLetter, Event
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS events (
     doc TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_aliases (alias TEXT PRIMARY KEY, event_id TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state_parts (key TEXT NOT NULL, part TEXT NOT NULL, data BLOB NOT NULL,
+                                        PRIMARY KEY (key, part)) WITHOUT ROWID;
 """
 MMAP_BYTES = 1 << 30
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -162,12 +164,17 @@ class SqliteBackend:
         return [IndexedArticle(Article.from_json(json.loads(doc)), event_id, duplicate_of, LogPosition(log, seq))
                 for doc, event_id, duplicate_of, seq in rows]
 
-    def save_state(self, key: str, blob: bytes) -> None:
-        self._db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, blob))
+    def save_state(self, key: str, changes: StateChanges) -> None:
+        """One transaction: a crash before its commit leaves the parts as they were."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM state_parts WHERE key = ? AND part = ?",
+                                 [(key, part) for part in changes.deletes])
+            self._db.executemany("INSERT OR REPLACE INTO state_parts VALUES (?, ?, ?)",
+                                 [(key, part, data) for part, data in changes.upserts.items()])
 
-    def load_state(self, key: str) -> bytes | None:
-        row = self._db.execute("SELECT blob FROM state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    def load_state(self, key: str) -> dict[str, bytes]:
+        rows = self._db.execute("SELECT part, data FROM state_parts WHERE key = ?", (key,))
+        return {part: bytes(data) for part, data in rows}
 
     # -- reads -----------------------------------------------------------------
 

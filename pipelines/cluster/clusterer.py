@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate, islice, repeat
@@ -142,6 +143,18 @@ def _headline_of(article: Article) -> str:
 #: Sort key for (term, weight) pairs; with a stable sort, ties keep their
 #: (deterministic) insertion order.
 _WEIGHT = itemgetter(1)
+#: Document-frequency scale below which it is folded into the counts (about 55
+#: years of event time at the default half-life).
+_SMALLEST_SCALE = 1e-200
+
+
+@dataclass(slots=True)
+class StateKeys:
+    """Keys of the clusterer's state that changed since it was last saved."""
+
+    events: set[str] = field(default_factory=set)
+    terms: set[str] = field(default_factory=set)
+    aliases: set[str] = field(default_factory=set)
 
 
 class OnlineClusterer:
@@ -150,7 +163,11 @@ class OnlineClusterer:
     def __init__(self, config: ClusterConfig = ClusterConfig()) -> None:
         self.config = config
         self.events: dict[str, EventState] = {}
-        self._document_frequency: Counter[str] = Counter()
+        # Decayed document frequency of a term = its count here × `_df_scale`. A
+        # decay step multiplies the scale, not every count, so a step changes one
+        # number and saving the state rewrites only the terms articles touched.
+        self._document_frequency: dict[str, float] = {}
+        self._df_scale = 1.0
         self._documents = 0.0
         self._df_decayed_at: datetime | None = None
         self._postings: dict[str, set[str]] = defaultdict(set)
@@ -161,6 +178,10 @@ class OnlineClusterer:
         self._merged_into: dict[str, str] = {}
         self._since_merge: set[str] = set()
         self._assigned = 0
+        #: What changed since the state was last saved, by kind: event ids, terms
+        #: (document frequency and surface form) and merged-away ids. None until
+        #: saving starts: then the whole state is written once.
+        self.unsaved: StateKeys | None = None
 
     # -- scoring ---------------------------------------------------------------
 
@@ -178,7 +199,7 @@ class OnlineClusterer:
         # log((n + 1) / (df + 1)) + 1 as log(n + 1) + 1 - log(df + 1), mapped in C:
         # this runs over every term of every article.
         terms = features.terms
-        frequencies = map(self._document_frequency.get, terms, repeat(0.0))
+        frequencies = map(mul, map(self._document_frequency.get, terms, repeat(0.0)), repeat(self._df_scale))
         idf = map(sub, repeat(math.log(self._documents + 1) + 1.0), map(math.log, map(add, frequencies, repeat(1.0))))
         top = sorted(zip(terms, map(mul, terms.values(), idf)), key=_WEIGHT, reverse=True)[: self.config.article_terms]
         if not top:
@@ -246,11 +267,14 @@ class OnlineClusterer:
         """The id of the event this article joins (a new one if none is close)."""
         self._decay_document_frequency(article.published)
         self._documents += 1
-        self._document_frequency.update(features.terms.keys())
+        terms, counts = features.terms.keys(), self._document_frequency
+        counts.update(zip(terms, map(add, map(counts.get, terms, repeat(0.0)), repeat(1.0 / self._df_scale))))
         vector = self._vector(features)
         # Only vector terms reach a centroid, so only their readable forms are kept.
         surface, known = features.surface, self._surface
         known.update({term: surface[term] for term in vector if term in surface and term not in known})
+        if self.unsaved is not None:
+            self.unsaved.terms.update(terms)
         best_id, best_score = None, self.threshold_for(len(vector))
         for event_id in self._candidates(vector):
             event = self.events[event_id]
@@ -329,15 +353,25 @@ class OnlineClusterer:
             older.last_seen = younger.last_seen
         self._merged_into[younger.event_id] = older.event_id
         self.events.pop(younger.event_id)
+        if self.unsaved is not None:
+            self.unsaved.events.add(younger.event_id)
+            self.unsaved.aliases.add(younger.event_id)
         for term in younger.indexed_terms:
             self._unpost(term, younger.event_id)
         self._changed.discard(younger.event_id)
         self._refresh(older)
         self._expiry.touch(older.event_id, older.last_seen)
         self._changed.add(older.event_id)
+        if self.unsaved is not None:
+            self.unsaved.events.add(older.event_id)
 
     def _decay_document_frequency(self, when: datetime | None) -> None:
-        """Once per day of event time, decay all counts and drop the faded ones."""
+        """Once per day of event time, decay all counts and drop the faded ones.
+
+        The decay is one multiplication of the scale; the faded terms (and the
+        readable forms no count or centroid needs any more) are dropped in the
+        same pass over the vocabulary.
+        """
         if when is None:
             return
         if self._df_decayed_at is None:
@@ -347,12 +381,25 @@ class OnlineClusterer:
         if days < 1.0:
             return
         factor = 0.5 ** (days / self.config.df_half_life_days)
-        floor = self.config.df_floor
-        self._document_frequency = Counter(
-            {term: count * factor for term, count in self._document_frequency.items() if count * factor >= floor}
-        )
+        self._df_scale *= factor
         self._documents *= factor
         self._df_decayed_at = when
+        counts, scale, floor = self._document_frequency, self._df_scale, self.config.df_floor
+        faded = [term for term, count in counts.items() if count * scale < floor]
+        for term in faded:
+            del counts[term]
+        shown = {term for event in (*self.events.values(), *self._retired.values()) for term in event.centroid}
+        unused = [term for term in self._surface if term not in counts and term not in shown]
+        for term in unused:
+            del self._surface[term]
+        rescaled: list[str] = []
+        if scale < _SMALLEST_SCALE:
+            # Counts grow as the scale shrinks; folding the scale into them keeps both finite.
+            self._document_frequency = {term: count * scale for term, count in counts.items()}
+            self._df_scale = 1.0
+            rescaled = list(counts)
+        if self.unsaved is not None:
+            self.unsaved.terms.update(faded, unused, rescaled)
 
     def add_duplicate(self, event_id: str, article: Article) -> None:
         """Count a duplicate in its original's event without moving the centroid."""
@@ -394,6 +441,8 @@ class OnlineClusterer:
             event.last_seen = max(event.last_seen or when, when)
         self._expiry.touch(event.event_id, when)
         self._changed.add(event.event_id)
+        if self.unsaved is not None:
+            self.unsaved.events.add(event.event_id)
 
     def _reindex(self, event: EventState) -> None:
         terms = tuple(list(event.centroid)[: self.config.index_terms])
@@ -417,10 +466,81 @@ class OnlineClusterer:
                 continue
             for alias in event.aliases:
                 self._merged_into.pop(alias, None)
+            if self.unsaved is not None:
+                self.unsaved.events.add(event_id)
+                self.unsaved.aliases.update(event.aliases)
             if event_id in self._changed:
                 self._retired[event_id] = event
             for term in event.indexed_terms:
                 self._unpost(term, event_id)
+
+    # -- saved state -------------------------------------------------------------
+
+    @property
+    def watermark(self) -> datetime | None:
+        return self._expiry.watermark
+
+    def expires_from(self, event_id: str) -> datetime | None:
+        """The time a hot event was last touched, from which its hot window runs."""
+        return self._expiry.last_touched(event_id)
+
+    def terms(self) -> set[str]:
+        """Every term with a document frequency or a readable form."""
+        return self._document_frequency.keys() | self._surface.keys()
+
+    def term_entry(self, term: str) -> tuple[float | None, str | None] | None:
+        """(scaled document frequency, readable form) of a term, None when neither is held."""
+        count, surface = self._document_frequency.get(term), self._surface.get(term)
+        return None if count is None and surface is None else (count, surface)
+
+    def aliases(self) -> dict[str, str]:
+        """Merged-away event id → the event it was merged into (while that one is hot)."""
+        return self._merged_into
+
+    def counters(self) -> dict[str, object]:
+        """The state that is not keyed: document counts and their decay, the
+        merge-pass bookkeeping, and events changed but not yet drained."""
+        return {
+            "documents": self._documents,
+            "df_scale": self._df_scale,
+            "df_decayed_at": self._df_decayed_at,
+            "assigned": self._assigned,
+            "since_merge": sorted(self._since_merge),
+            "undrained": sorted(self._changed),
+            "retired": dict(self._retired),
+            "watermark": self._expiry.watermark,
+        }
+
+    def restore(
+        self,
+        events: Iterable[tuple[EventState, datetime | None]],
+        terms: Iterable[tuple[str, float | None, str | None]],
+        aliases: dict[str, str],
+        counters: dict,
+    ) -> None:
+        """Hold the state saved through the accessors above; postings and the
+        centroids' derived numbers are rebuilt from the events."""
+        events = list(events)
+        self.events = {}
+        self._postings = defaultdict(set)
+        for event, _ in events:
+            self.events[event.event_id] = event
+            self._refresh(event)
+        self._expiry.restore(((e.event_id, when) for e, when in events if when is not None), counters["watermark"])
+        self._document_frequency, self._surface = {}, {}
+        for term, count, surface in terms:
+            if count is not None:
+                self._document_frequency[term] = count
+            if surface is not None:
+                self._surface[term] = surface
+        self._merged_into = dict(aliases)
+        self._documents = counters["documents"]
+        self._df_scale = counters["df_scale"]
+        self._df_decayed_at = counters["df_decayed_at"]
+        self._assigned = counters["assigned"]
+        self._since_merge = set(counters["since_merge"])
+        self._changed = set(counters["undrained"])
+        self._retired = dict(counters["retired"])
 
     def resolve(self, event_id: str) -> str:
         """The live id of an event, following merges (an alias maps to its survivor)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from functools import cache
 
 import numpy as np
@@ -23,8 +24,8 @@ class NearDuplicateIndex:
     The banding is datasketch's `MinHashLSH` (its choice of bands and rows for the
     threshold), kept as one dict per band keyed by the band's bytes: the same
     candidates, without a storage layer's method calls per band, which cost more
-    than the rest of the look-up. Snapshots keep only the signatures; the bands
-    are rebuilt from them.
+    than the rest of the look-up. Saved state keeps only the signatures; the bands
+    are rebuilt from them (`restore`).
     """
 
     def __init__(self, threshold: float, num_perm: int, horizon: timedelta) -> None:
@@ -37,6 +38,9 @@ class NearDuplicateIndex:
         self._tables: list[dict[bytes, set[str]]] = [{} for _ in range(self._bands)]
         self._last_signature: np.ndarray | None = None
         self._last_keys: list[bytes] = []
+        #: Originals added or forgotten since the state was last saved (None until
+        #: saving starts: then the whole index is written once).
+        self.unsaved: set[str] | None = None
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -57,7 +61,11 @@ class NearDuplicateIndex:
         self._order[key] = self._added
         self._added += 1
         self._expiry.touch(key, features.published)
+        if self.unsaved is not None:
+            self.unsaved.add(key)
         for old in self._expiry.expired():
+            if self.unsaved is not None:
+                self.unsaved.add(old)
             signature = self._signatures.pop(old)
             del self._order[old]
             for table, band in zip(self._tables, self._band_keys(signature)):
@@ -86,20 +94,37 @@ class NearDuplicateIndex:
             else:
                 bucket.add(key)
 
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        for derived in ("_tables", "_last_signature", "_last_keys"):
-            del state[derived]
-        return state
+    # -- saved state -------------------------------------------------------------
 
-    def __setstate__(self, state: dict) -> None:
-        if (lsh := state.pop("_lsh", None)) is not None:  # a snapshot from when datasketch held the bands
-            state["_bands"], state["_rows"] = lsh.b, lsh.r
-        self.__dict__.update(state)
+    @property
+    def watermark(self) -> datetime | None:
+        return self._expiry.watermark
+
+    @property
+    def added(self) -> int:
+        """Originals ever added: the next one's place in the "earliest original" order."""
+        return self._added
+
+    def keys(self) -> Iterator[str]:
+        return iter(self._signatures)
+
+    def entry(self, key: str) -> tuple[int, datetime | None, np.ndarray] | None:
+        """(order, publication time, signature) of a held original, None when not held."""
+        signature = self._signatures.get(key)
+        return None if signature is None else (self._order[key], self._expiry.last_touched(key), signature)
+
+    def restore(self, entries: Iterable[tuple[str, int, datetime | None, np.ndarray]], watermark: datetime | None,
+                added: int) -> None:
+        """Hold these (key, order, time, signature) originals, as saved by `entry`; the bands are rebuilt."""
+        entries = sorted(entries, key=lambda entry: entry[1])
+        self._signatures = {key: signature for key, _, _, signature in entries}
+        self._order = {key: order for key, order, _, _ in entries}
+        self._expiry.restore(((key, when) for key, _, when, _ in entries if when is not None), watermark)
+        self._added = added
         self._tables = [{} for _ in range(self._bands)]
         self._last_signature, self._last_keys = None, []
-        for key in sorted(self._signatures, key=self._order.__getitem__):
-            self._post(key, self._signatures[key])
+        for key, _, _, signature in entries:
+            self._post(key, signature)
 
 
 @cache

@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from es_node import Node, load_node_script
-
-
-@contextmanager
-def fresh_prefix(es_url: str) -> Iterator[str]:
-    """An index prefix no other test uses; its indices and templates are deleted afterwards."""
-    from elasticsearch import Elasticsearch
-
-    prefix = f"test-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = Elasticsearch(es_url, request_timeout=30)
-    try:
-        client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
-        for kind in ("articles", "events", "state"):
-            client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-{kind}")
-    finally:
-        client.close()
+from es_node import Node, fresh_prefix, load_node_script
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from backend_corpus import check_filters, check_member_text_matches, check_paging, article, event_of, store, store_news
 
-from newsbeam.connectors.sinks import IndexBackend, SearchQuery
+from newsbeam.connectors.sinks import IndexBackend, SearchQuery, StateChanges
 from newsbeam.connectors.sinks.elasticsearch import BulkLimits, ElasticsearchBackend
 from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, _ensure_kind, resolve_template, template_version
+from newsbeam.connectors.sinks.elasticsearch.state import PENDING_CHUNK_BYTES, chunk_id, part_id
 from newsbeam.schemas import DeadLetter
 
 pytestmark = pytest.mark.integration
@@ -110,13 +111,61 @@ def test_concurrent_writers_lose_no_article(settings):
         w.close()
 
 
-def test_state_round_trip(backend):
-    assert backend.load_state("clusterer") is None
+def test_state_parts_round_trip(backend):
+    assert backend.load_state("assign:en") == {}
     blob = bytes(range(256)) * 100
-    backend.save_state("clusterer", blob)
-    assert backend.load_state("clusterer") == blob
-    backend.save_state("clusterer", b"v2")
-    assert backend.load_state("clusterer") == b"v2"
+    backend.save_state("assign:en", StateChanges({"meta": b"v1", "seg:1": blob, "seg:2": b"two"}))
+    backend.save_state("poll:https://example.org/feed", StateChanges({"validators": b"[]"}))
+    assert backend.load_state("assign:en") == {"meta": b"v1", "seg:1": blob, "seg:2": b"two"}
+    backend.save_state("assign:en", StateChanges({"meta": b"v2", "seg:3": b"three"}, frozenset({"seg:1"})))
+    assert backend.load_state("assign:en") == {"meta": b"v2", "seg:2": b"two", "seg:3": b"three"}
+    assert backend.load_state("poll:https://example.org/feed") == {"validators": b"[]"}
+    # Part data is kept as source only: the node cannot search it.
+    mapping = backend.client.indices.get_mapping(index=backend.names.state).body
+    properties = next(iter(mapping.values()))["mappings"]["properties"]
+    assert properties["data"]["type"] == "binary" and properties["delta"]["enabled"] is False
+
+
+def test_a_save_interrupted_after_its_commit_is_completed_by_the_next_load(backend, settings):
+    backend.save_state("assign:en", StateChanges({"meta": b"v1", "seg:1": b"one", "seg:2": b"two"}))
+    big = bytes(range(256)) * (PENDING_CHUNK_BYTES // 256 + 1)  # two pending chunks
+    changes = StateChanges({"meta": b"v2", "seg:3": big, "seg:4": b"four"}, frozenset({"seg:1"}))
+    # The process dies after the delta is committed, before it reaches the parts.
+    backend.state.write_pending("assign:en", changes)
+    restarted = ElasticsearchBackend.from_settings(settings)
+    assert restarted.load_state("assign:en") == {"meta": b"v2", "seg:2": b"two", "seg:3": big, "seg:4": b"four"}
+    # ... or half-way through applying it: some parts new, some old, the manifest still there.
+    changes = StateChanges({"meta": b"v3", "seg:5": b"five"}, frozenset({"seg:2", "seg:3"}))
+    restarted.state.write_pending("assign:en", changes)
+    restarted.client.delete(index=restarted.names.state, id=part_id("assign:en", "seg:2"), refresh=True)
+    again = ElasticsearchBackend.from_settings(settings)
+    assert again.load_state("assign:en") == {"meta": b"v3", "seg:4": b"four", "seg:5": b"five"}
+    # A delta written but never committed (no manifest) is not applied.
+    chunk = {"key": "assign:en", "kind": "pending-chunk", "delta": {"upserts": [["meta", "djk="]]}}
+    again.client.index(index=again.names.state, id=chunk_id("assign:en", 0), document=chunk, refresh=True)
+    assert ElasticsearchBackend.from_settings(settings).load_state("assign:en")["meta"] == b"v3"
+    for opened in (restarted, again):
+        opened.client.close()
+
+
+def test_assigner_state_resumes_from_elasticsearch(backend):
+    from benchmarks.synthetic import StreamConfig, SyntheticStream
+    from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+    from newsbeam.pipelines.features import featurize
+    from newsbeam.pipelines.normalize import normalize_record
+
+    records = [record for record, _ in SyntheticStream(StreamConfig(articles=300, articles_per_day=60.0, seed=3))]
+    articles = sorted((normalize_record(r) for r in records), key=lambda a: a.sort_key)
+    whole = OnlineAssigner()
+    expected = [whole.process(a, featurize(a)) for a in articles]
+    assigner, got = OnlineAssigner(), []
+    for n, item in enumerate(articles, 1):
+        got.append(assigner.process(item, featurize(item)))
+        if n % 25 == 0:
+            backend.save_state("assign:en", assigner.state_changes())
+        if n % 100 == 0:
+            assigner = OnlineAssigner.restore(backend.load_state("assign:en"), AssignConfig())
+    assert got == expected
 
 
 def test_mapping_rejection_becomes_a_dead_letter(backend):

@@ -77,7 +77,7 @@ def test_snapshot_resumes_exactly_where_the_run_stopped():
     expected = [whole.process(a, featurize(a)) for a in articles]
     first = OnlineAssigner(config)
     got = [first.process(a, featurize(a)) for a in articles[:200]]
-    resumed = OnlineAssigner.restore(first.snapshot(), config)
+    resumed = OnlineAssigner.restore(first.state_changes().upserts, config)
     got += [resumed.process(a, featurize(a)) for a in articles[200:]]
     assert got == expected
 

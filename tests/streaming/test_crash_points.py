@@ -11,11 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from es_node import fresh_prefix
+from feedserver import NewsSite
 from indexwatch import article_id
 
 from newsbeam.connectors.sinks import BackendSettings, open_backend
 from newsbeam.pipelines import faults
-from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
+from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
+from newsbeam.pipelines.core import state_key
+from newsbeam.pipelines.normalize import normalize_record
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -43,38 +47,58 @@ def _until_crashed(job: subprocess.Popen, log: Path, seconds: float) -> None:
     job.wait(timeout=30)
 
 
-@pytest.mark.parametrize("crash_at", ["index_written", "state_saved"])
-def test_a_restart_repairs_a_crash_at_each_commit_step(prism_binary, news_site, tmp_path, crash_at):
-    site = news_site(total=BEFORE + AFTER)
-    data_dir, log = tmp_path / "data", tmp_path / "stream.log"
-    site.publish_now(BEFORE)
-    _until_crashed(_start(site.feed_url, data_dir, 600, log, {faults.ENVIRONMENT: crash_at}), log, 180)
+def _check(index, site: NewsSite, log: Path) -> None:
+    """Every item indexed once, no event repeating an article, each decision taken once."""
+    ids = [article_id(site, item) for item in site.items]
+    assert index.known_article_ids(ids) == set(ids), "an item was lost"
+    assert index.counts()["articles"] == len(ids)
+    for article in ids:
+        event = index.get_event(index.get_article(article)["event_id"])
+        assert len(event.article_ids) == len(set(event.article_ids)), f"{event.event_id} repeats an article"
+    first = site.items[0]
+    record = {"id": "probe", "url": site.link(first), "title": first.title, "text": first.body}
+    key = assignment_key(normalize_record(record), AssignConfig())
+    state = OnlineAssigner.restore(index.load_state(state_key(key)), AssignConfig())
+    assert state.position == len(ids), (
+        f"each article decided exactly once, the crashed bundle's included ({state.position} decisions)\n"
+        + log.read_text(errors="replace")[-3000:])
 
+
+def _crash_and_restart(site: NewsSite, data_dir: Path, log: Path, crash_at: str, env: dict[str, str]) -> None:
+    site.publish_now(BEFORE)
+    _until_crashed(_start(site.feed_url, data_dir, 600, log, {faults.ENVIRONMENT: crash_at, **env}), log, 180)
     site.publish_now(AFTER)
-    second = _start(site.feed_url, data_dir, 20, log, {})
+    second = _start(site.feed_url, data_dir, 20, log, env)
     try:
         assert second.wait(timeout=240) == 0, log.read_text(errors="replace")[-3000:]
     finally:
         if second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)
 
-    ids = [article_id(site, item) for item in site.items]
+
+@pytest.mark.parametrize("crash_at", ["index_written", "state_saved"])
+def test_a_restart_repairs_a_crash_at_each_commit_step(prism_binary, news_site, tmp_path, crash_at):
+    site = news_site(total=BEFORE + AFTER)
+    data_dir, log = tmp_path / "data", tmp_path / "stream.log"
+    _crash_and_restart(site, data_dir, log, crash_at, {})
     index = open_backend(BackendSettings(data_dir=data_dir))
     try:
-        assert index.known_article_ids(ids) == set(ids), "an item was lost"
-        assert index.counts()["articles"] == len(ids)
-        members = []
-        for article in ids:
-            event = index.get_event(index.get_article(article)["event_id"])
-            assert len(event.article_ids) == len(set(event.article_ids)), f"{event.event_id} repeats an article"
-            members.append(article)
-        states = [key for (key,) in index._db.execute("SELECT key FROM state WHERE key LIKE 'assign:%'")]
-        restored = {key: OnlineAssigner.restore(index.load_state(key), AssignConfig()) for key in states}
-        decisions = sum(state.position for state in restored.values())
-        logged = index._db.execute("SELECT id, log, log_seq FROM articles ORDER BY log, log_seq").fetchall()
-        assert decisions == len(ids), (
-            "each article decided exactly once, the crashed bundle's included: "
-            f"{[(key, s.log, s.position) for key, s in restored.items()]} {logged}\n"
-            + log.read_text(errors="replace")[-6000:])
+        _check(index, site, log)
     finally:
         index.close()
+
+
+@pytest.mark.parametrize("crash_at", ["index_written", "state_saved"])
+def test_a_restart_repairs_a_crash_at_each_commit_step_on_elasticsearch(prism_binary, news_site, tmp_path, es_url,
+                                                                          crash_at):
+    site = news_site(total=BEFORE + AFTER)
+    data_dir, log = tmp_path / "data", tmp_path / "stream.log"
+    with fresh_prefix(es_url) as prefix:
+        _crash_and_restart(site, data_dir, log, crash_at,
+                           {"NEWSBEAM_ES_URL": es_url, "NEWSBEAM_ES_INDEX_PREFIX": prefix})
+        index = open_backend(BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=prefix))
+        try:
+            index.refresh()
+            _check(index, site, log)
+        finally:
+            index.close()

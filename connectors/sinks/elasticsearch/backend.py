@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from newsbeam.connectors.sinks.base import IndexedArticle, LogPosition, SearchPage, SearchQuery
+from newsbeam.connectors.sinks.base import IndexedArticle, LogPosition, SearchPage, SearchQuery, StateChanges
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
 from newsbeam.connectors.sinks.elasticsearch.client import connect
 from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter
@@ -19,6 +17,7 @@ from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
 from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, highlight_request, match_query, rank_events, to_hit
+from newsbeam.connectors.sinks.elasticsearch.state import StateStore
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.schemas import Article, DeadLetter, Event
 
@@ -54,6 +53,7 @@ class ElasticsearchBackend:
         self.retry = retry or RetryPolicy()
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
         self.indices = ensure_indices(client, self.names, self.retry)
+        self.state = StateStore(client, self.names.state, self.bulk, self.retry)
 
     @classmethod
     def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
@@ -224,16 +224,12 @@ class ElasticsearchBackend:
 
     # -- state ----------------------------------------------------------------------------
 
-    def load_state(self, key: str) -> bytes | None:
-        doc = self._mget(self.names.state, [key]).get(key)
-        return base64.b64decode(doc["blob"]) if doc else None
+    def load_state(self, key: str) -> dict[str, bytes]:
+        return self.state.load(key)
 
-    def save_state(self, key: str, blob: bytes) -> None:
-        document = {"blob": base64.b64encode(blob).decode("ascii"), "updated_at": datetime.now(timezone.utc).isoformat()}
-        self.retry.call(
-            "save state",
-            lambda: self.client.index(index=self.names.state, id=key, document=document, refresh="wait_for"),
-        )
+    def save_state(self, key: str, changes: StateChanges) -> None:
+        """Atomic through a redo log: see `connectors/sinks/elasticsearch/state.py`."""
+        self.state.save(key, changes)
 
     # -- housekeeping -----------------------------------------------------------------------
 
