@@ -225,3 +225,22 @@ def test_html_in_titles_is_escaped_in_snippets(backend):
     backend.refresh()
     snippet = backend.search(SearchQuery("budget")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+
+
+def test_the_pipeline_step_reports_every_refusal_and_count_once_its_bundles_end(settings):
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from newsbeam.pipelines.transforms import DEAD, WriteToIndex
+
+    docs = [article(f"p{i}", f"Piped {i}", "text") for i in range(1500)]
+    for bad in (docs[7], docs[1499]):
+        bad.article.content_hash = "z" * 40_000
+    with beam.Pipeline() as pipeline:
+        written = pipeline | beam.Create(docs) | WriteToIndex(settings, "articles")
+        assert_that(written.written | beam.CombineGlobally(sum), equal_to([1498]), label="CountWritten")
+        origins = written[DEAD] | beam.Map(lambda letter: letter.origin)
+        assert_that(origins, equal_to(["https://example.org/p7", "https://example.org/p1499"]), label="CountRefused")
+    reader = ElasticsearchBackend.from_settings(settings)
+    assert reader.counts()["articles"] == 1498
+    reader.close()

@@ -121,12 +121,16 @@ class BulkRequests:
         """Send `actions`; returns the items known by now to be rejected for good (of this call or earlier ones).
 
         `count` is the number of actions (by default `len(actions)` when `actions` has
-        one): a call smaller than `concurrency` full requests is split into `concurrency`
-        requests; without a count, requests are filled to the limits.
+        one). A call that finds no request in flight and is smaller than `concurrency`
+        full requests is split into `concurrency` requests, so all of the node's write
+        threads get work at once. Behind requests still in flight, or without a count,
+        requests are filled to the limits: each request costs the node a translog sync
+        and its own bookkeeping, so fewer, fuller requests leave more of it for indexing.
         """
         if count is None and isinstance(actions, Sized):
             count = len(actions)
-        limits = self._limits if count is None else self._limits.for_call(count)
+        split = count is not None and not self._in_flight
+        limits = self._limits.for_call(count) if split else self._limits
         room = 2 * max(1, limits.concurrency)
         rejected: list[ItemFailure] = []
 
