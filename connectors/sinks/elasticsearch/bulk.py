@@ -7,8 +7,10 @@ caller turns them into dead letters and the run goes on).
 
 A node indexes the items of one bulk request for one shard on one write thread. The
 pipeline writes in calls of at most 500 documents into one-shard indices, so a call sent
-as one request would keep one of the node's cores busy while the others wait; each call
-is therefore spread over `BulkLimits.concurrency` requests in flight at once.
+as one request would keep one of the node's cores busy while the others wait: a call
+that finds nothing in flight is spread over `BulkLimits.concurrency` requests, and a
+caller that sends batch after batch (`BulkRequests`) keeps requests in flight between
+its calls.
 """
 
 from __future__ import annotations
@@ -113,10 +115,6 @@ class BulkRequests:
         self._in_flight: deque[Future[list[ItemFailure]]] = deque()
         self._named: set[tuple[str, str]] = set()
 
-    def __len__(self) -> int:
-        """Requests sent and not yet collected."""
-        return len(self._in_flight)
-
     def send(self, actions: Iterable[BulkAction], count: int | None = None) -> list[ItemFailure]:
         """Send `actions`; returns the items known by now to be rejected for good (of this call or earlier ones).
 
@@ -204,7 +202,7 @@ class BulkWriter:
 
     def __init__(self, client: Elasticsearch, limits: BulkLimits, retry: RetryPolicy) -> None:
         self._client = client
-        self.limits = limits
+        self._limits = limits
         self._retry = retry
         self._pool = ThreadPoolExecutor(max_workers=max(1, limits.concurrency), thread_name_prefix="newsbeam-es-bulk")
 
@@ -216,7 +214,7 @@ class BulkWriter:
 
     def requests(self) -> BulkRequests:
         """A new set of requests in flight, for a caller that sends several calls before it waits."""
-        return BulkRequests(self._pool, self._send, self.limits)
+        return BulkRequests(self._pool, self._send, self._limits)
 
     def close(self) -> None:
         """Stop the request threads (after the requests they are sending)."""
