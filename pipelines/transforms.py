@@ -13,6 +13,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow, GlobalWindows
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord, ReadItem
@@ -221,20 +222,49 @@ class Assign(beam.PTransform):
 
 
 class _WriteBatches(beam.DoFn):
+    """Writes each batch; articles in the global window go to a backend's `send_articles` when it has one.
+
+    `send_articles` (Elasticsearch) returns while the batch is still being indexed, so
+    the next batch is prepared meanwhile; `finish_bundle` flushes, so the bundle, and
+    with it the state saved after the writes, completes only once every article sent is
+    stored or refused.
+    """
+
     def __init__(self, settings: BackendSettings, kind: str) -> None:
         self._settings = settings
         self._kind = kind
 
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
+        self._sends = self._kind == "articles" and hasattr(self._backend, "send_articles")
 
-    def process(self, batch: list):
+    def start_bundle(self) -> None:
+        self._sent = 0
+        self._sent_refused = 0
+
+    def process(self, batch: list, window=beam.DoFn.WindowParam):
+        if self._sends and window == GlobalWindow():
+            refused = self._backend.send_articles(batch)
+            self._sent += len(batch)
+            self._sent_refused += len(refused)
+            yield from (dead_letter(letter, False) for letter in refused)
+            return
         write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
         refused = write(batch)
         counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
         for letter in refused:
             yield dead_letter(letter, False)
         yield len(batch) - len(refused)
+
+    def finish_bundle(self):
+        if not self._sent:
+            return
+        refused = self._backend.flush()
+        for letter in refused:
+            yield beam.pvalue.TaggedOutput(DEAD, GlobalWindows.windowed_value(dead_letter(letter, False).value))
+        written = self._sent - self._sent_refused - len(refused)
+        counter(f"{self._kind}_indexed").inc(written)
+        yield GlobalWindows.windowed_value(written)
 
     def teardown(self) -> None:
         self._backend.close()

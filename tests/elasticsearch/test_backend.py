@@ -63,6 +63,48 @@ def test_bulk_batches_bounded_by_count_and_bytes(settings):
     small.close()
 
 
+def _bulk_requests(backend: ElasticsearchBackend) -> int:
+    """Bulk requests the articles index has served (one per request: the index has one shard)."""
+    stats = backend.client.indices.stats(index=backend.names.articles, metric="bulk")
+    return int(stats["_all"]["primaries"]["bulk"]["total_operations"])
+
+
+def test_a_pipeline_batch_goes_out_as_concurrent_requests(backend):
+    docs = [article(f"r{i}", f"Request {i}", "split") for i in range(500)]
+    assert backend.write_articles(docs) == []
+    assert _bulk_requests(backend) == BulkLimits().concurrency
+    assert backend.counts()["articles"] == 500
+
+
+def test_refusals_from_every_request_of_a_call_are_reported(backend):
+    docs = [article(f"q{i}", f"Refusal {i}", "text") for i in range(40)]
+    for bad in (docs[0], docs[17], docs[39]):  # in the first, second and last of four requests
+        bad.article.content_hash = "z" * 40_000
+    dead = backend.write_articles(docs)
+    assert sorted(d.origin for d in dead) == ["https://example.org/q0", "https://example.org/q17", "https://example.org/q39"]
+    assert {d.reason for d in dead} == {"mapping_rejected"}
+    assert backend.counts()["articles"] == 37
+
+
+def test_the_last_version_of_a_document_in_a_call_wins(backend):
+    for round_ in range(5):
+        versions = [article("same", f"version {round_}-{v}", "text") for v in range(40)]  # ten per request
+        assert backend.write_articles(versions) == []
+        assert backend.get_article("same")["title"] == f"version {round_}-39"
+    assert backend.counts()["articles"] == 1
+
+
+def test_sent_articles_are_stored_or_refused_once_flushed(backend):
+    batches = [[article(f"s{b}-{i}", f"Sent {b} {i}", "text") for i in range(60)] for b in range(5)]
+    batches[0][3].article.content_hash = "z" * 40_000
+    batches[4][59].article.content_hash = "z" * 40_000
+    dead = [d for batch in batches for d in backend.send_articles(batch)]
+    dead += backend.flush()
+    assert sorted(d.origin for d in dead) == ["https://example.org/s0-3", "https://example.org/s4-59"]
+    assert backend.flush() == []
+    assert backend.counts()["articles"] == 298
+
+
 def test_event_merge_absorbs_the_alias_and_moves_its_articles(backend):
     first = [article("m1", "Quake hits city", "A strong quake hit the city"), article("m2", "City quake", "Buildings fell")]
     second = [article("m3", "Earthquake aftermath", "Rescuers search rubble after the quake")]
@@ -232,3 +274,22 @@ def test_html_in_titles_is_escaped_in_snippets(backend):
     backend.refresh()
     snippet = backend.search(SearchQuery("budget")).hits[0].snippet
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+
+
+def test_the_pipeline_step_reports_every_refusal_and_count_once_its_bundles_end(settings):
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from newsbeam.pipelines.transforms import DEAD, WriteToIndex
+
+    docs = [article(f"p{i}", f"Piped {i}", "text") for i in range(1500)]
+    for bad in (docs[7], docs[1499]):
+        bad.article.content_hash = "z" * 40_000
+    with beam.Pipeline() as pipeline:
+        written = pipeline | beam.Create(docs) | WriteToIndex(settings, "articles")
+        assert_that(written.written | beam.CombineGlobally(sum), equal_to([1498]), label="CountWritten")
+        origins = written[DEAD] | beam.Map(lambda letter: letter.origin)
+        assert_that(origins, equal_to(["https://example.org/p7", "https://example.org/p1499"]), label="CountRefused")
+    reader = ElasticsearchBackend.from_settings(settings)
+    assert reader.counts()["articles"] == 1498
+    reader.close()

@@ -47,6 +47,16 @@ def test_chunks_respect_count_and_bytes():
     assert list(chunk([(items[0][0], b"z" * 1000)], BulkLimits(max_bytes=10))) == [[(items[0][0], b"z" * 1000)]]
 
 
+def test_a_small_call_is_spread_over_the_concurrent_requests():
+    limits = BulkLimits(max_actions=500, concurrency=4)
+    assert limits.for_call(500).max_actions == 125
+    assert limits.for_call(50).max_actions == 13
+    assert limits.for_call(3).max_actions == 1
+    assert limits.for_call(0).max_actions == 1
+    assert limits.for_call(100_000).max_actions == 500
+    assert BulkLimits(max_actions=500, concurrency=1).for_call(500).max_actions == 500
+
+
 def test_ranking_bonus_for_many_matches_and_recency():
     def hit(aid, event, score, at):
         return {"_id": aid, "_score": score, "_source": {"event_id": event, "published": at.isoformat()}}

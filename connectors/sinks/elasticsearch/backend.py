@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
 from newsbeam.connectors.sinks.base import IndexedArticle, LogPosition, SearchPage, SearchQuery, StateChanges
-from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter
+from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter, ItemFailure
 from newsbeam.connectors.sinks.elasticsearch.client import connect
 from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
@@ -52,6 +52,7 @@ class ElasticsearchBackend:
         self.names = IndexNames(prefix)
         self.retry = retry or RetryPolicy()
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
+        self._sent_articles = self.bulk.requests()
         self.indices = ensure_indices(client, self.names, self.retry)
         self.state = StateStore(client, self.names.state, self.bulk, self.retry)
 
@@ -68,10 +69,28 @@ class ElasticsearchBackend:
         return set(self._mget(self.names.articles, list(dict.fromkeys(ids)), source=False))
 
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
-        """Upsert articles by id; returns the ones the mapping refused."""
-        origins = {a.article.id: a.article.url or a.article.id for a in articles}
-        actions = [BulkAction("index", self.names.articles, a.article.id, _article_doc(a)) for a in articles]
-        return [dead_letter(f, origins.get(f.action.id, f.action.id)) for f in self.bulk.write(actions)]
+        """Upsert articles by id; returns the ones the mapping refused, once all are written or refused."""
+        return [_article_dead_letter(f) for f in self.bulk.write(self._article_actions(articles), len(articles))]
+
+    def send_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
+        """Start upserting `articles`; returns while their last requests are still on the wire.
+
+        A caller writing batch after batch prepares the next batch while the cluster
+        indexes the last one. Returns the refused articles known so far, of this call
+        or earlier ones; `flush()` waits for the rest. Until `flush` returns, nothing
+        sent is known to be stored: call it before anything that must follow the
+        writes (the pipeline saves its clustering state only after them). One caller
+        thread at a time.
+        """
+        return [_article_dead_letter(f) for f in self._sent_articles.send(self._article_actions(articles), len(articles))]
+
+    def flush(self) -> list[DeadLetter]:
+        """Wait until every article `send_articles` sent is stored or refused; returns the refused ones not returned yet."""
+        return [_article_dead_letter(f) for f in self._sent_articles.flush()]
+
+    def _article_actions(self, articles: Iterable[IndexedArticle]) -> Iterator[BulkAction]:
+        """Bulk actions built as the writer asks for them, so building the last overlaps with indexing the first."""
+        return (BulkAction("index", self.names.articles, a.article.id, _article_doc(a)) for a in articles)
 
     def logged_articles(self, log: str, start: int) -> list[IndexedArticle]:
         self.refresh()
@@ -246,10 +265,17 @@ class ElasticsearchBackend:
         }
 
     def close(self) -> None:
-        """Refresh, so a search right after a run sees all of it, and release the connections."""
+        """Finish what `send_articles` sent, refresh, so a search right after a run sees all of it, and release the threads and connections.
+
+        Refusals among articles sent and not flushed can only be logged here: a caller
+        of `send_articles` flushes before closing.
+        """
         try:
+            for letter in self.flush():
+                log.error("article refused after the last flush: %s: %s", letter.origin, letter.detail)
             self.refresh()
         finally:
+            self.bulk.close()
             self.client.close()
 
     # -- helpers ----------------------------------------------------------------------------
@@ -291,6 +317,11 @@ def _article_doc(item: IndexedArticle) -> dict[str, Any]:
 
 def _without_log(doc: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if key not in LOG_FIELDS}
+
+
+def _article_dead_letter(failure: ItemFailure) -> DeadLetter:
+    body = failure.action.body or {}
+    return dead_letter(failure, body.get("url") or failure.action.id)
 
 
 def _version_meta(doc: dict[str, Any]) -> dict[str, Any]:

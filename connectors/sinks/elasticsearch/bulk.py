@@ -1,17 +1,28 @@
-"""Bulk writes: batches bounded by count and bytes, item-level retries, rejections as dead letters.
+"""Bulk writes: concurrent requests bounded by count and bytes, item-level retries, rejections reported.
 
 A bulk response can succeed as a whole while single items fail. Those items fall in two
 kinds: ones the cluster could not take *now* (429, 5xx: sent again with the next round)
 and ones it will never take (a 400 from the mapping: reported back as rejected, so the
 caller turns them into dead letters and the run goes on).
+
+A node indexes the items of one bulk request for one shard on one write thread. The
+pipeline writes in calls of at most 500 documents into one-shard indices, so a call sent
+as one request would keep one of the node's cores busy while the others wait: a call
+that finds nothing in flight is spread over `BulkLimits.concurrency` requests, and a
+caller that sends batch after batch (`BulkRequests`) keeps requests in flight between
+its calls.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import dataclasses
+import itertools
 import json
 import time
-from collections.abc import Iterable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +82,99 @@ class BulkLimits:
     max_bytes: int = 8 * 1024 * 1024
     concurrency: int = 4
 
+    def for_call(self, count: int) -> BulkLimits:
+        """The limits for one call of `count` actions: small calls still fill `concurrency` requests."""
+        per_request = -(-count // max(1, self.concurrency))
+        return dataclasses.replace(self, max_actions=max(1, min(self.max_actions, per_request)))
+
+
+class BulkRequests:
+    """One caller's bulk requests in flight, across calls: `send` returns while they are on the wire.
+
+    `send` encodes a call's actions lazily while earlier requests are on the wire, so
+    building documents (Python) and indexing them (the cluster) overlap instead of
+    taking turns, and returns once its last request is sent, with the refusals known by
+    then; `flush` waits for every request and returns the remaining refusals. At most
+    two requests per thread wait encoded, so memory stays bounded and the encoder does
+    not starve the senders of the interpreter lock. When an action names a document
+    that an earlier request still in flight also names, that request lands first, so
+    the later version wins as it would within one request. On an error every request
+    already sent ends before the error reaches the caller: nothing is written after
+    `send` or `flush` has returned or raised. Not for use by several threads at once.
+    """
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        send_request: Callable[[list[tuple[BulkAction, bytes]]], list[ItemFailure]],
+        limits: BulkLimits,
+    ) -> None:
+        self._pool = pool
+        self._send_request = send_request
+        self._limits = limits
+        self._in_flight: deque[Future[list[ItemFailure]]] = deque()
+        self._named: set[tuple[str, str]] = set()
+
+    def send(self, actions: Iterable[BulkAction], count: int | None = None) -> list[ItemFailure]:
+        """Send `actions`; returns the items known by now to be rejected for good (of this call or earlier ones).
+
+        `count` is the number of actions (by default `len(actions)` when `actions` has
+        one). A call that finds no request in flight and is smaller than `concurrency`
+        full requests is split into `concurrency` requests, so all of the node's write
+        threads get work at once. Behind requests still in flight, or without a count,
+        requests are filled to the limits: each request costs the node a translog sync
+        and its own bookkeeping, so fewer, fuller requests leave more of it for indexing.
+        """
+        if count is None and isinstance(actions, Sized):
+            count = len(actions)
+        split = count is not None and not self._in_flight
+        limits = self._limits.for_call(count) if split else self._limits
+        room = 2 * max(1, limits.concurrency)
+        rejected: list[ItemFailure] = []
+
+        def encoded() -> Iterator[tuple[BulkAction, bytes]]:
+            for action in actions:
+                if len(action.id.encode("utf-8")) > MAX_ID_BYTES:
+                    error = {"type": "id_too_long", "reason": f"id longer than {MAX_ID_BYTES} bytes"}
+                    rejected.append(ItemFailure(action, 400, error))
+                    continue
+                yield action, action.encode()
+
+        with self._ending_all_on_error():
+            for batch in chunk(encoded(), limits):
+                keys = {(action.index, action.id) for action, _ in batch}
+                if not self._named.isdisjoint(keys):
+                    rejected.extend(self._collect(len(self._in_flight)))
+                rejected.extend(self._collect(len(self._in_flight) - room + 1))
+                self._in_flight.append(self._pool.submit(self._send_request, batch))
+                self._named |= keys
+            rejected.extend(self._collect(sum(1 for _ in itertools.takewhile(Future.done, self._in_flight))))
+        return rejected
+
+    def flush(self) -> list[ItemFailure]:
+        """Wait for every request sent; returns the items rejected for good not returned yet."""
+        with self._ending_all_on_error():
+            return self._collect(len(self._in_flight))
+
+    def _collect(self, n: int) -> list[ItemFailure]:
+        """Wait for the `n` oldest requests; their rejected items."""
+        rejected: list[ItemFailure] = []
+        for _ in range(max(0, n)):
+            rejected.extend(self._in_flight.popleft().result())
+        if not self._in_flight:
+            self._named.clear()
+        return rejected
+
+    @contextlib.contextmanager
+    def _ending_all_on_error(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            concurrent.futures.wait(self._in_flight)
+            self._in_flight.clear()
+            self._named.clear()
+            raise
+
 
 def chunk(encoded: Iterable[tuple[BulkAction, bytes]], limits: BulkLimits) -> Iterator[list[tuple[BulkAction, bytes]]]:
     """Group encoded actions into requests under both limits (an oversized single item goes alone)."""
@@ -89,48 +193,32 @@ def chunk(encoded: Iterable[tuple[BulkAction, bytes]], limits: BulkLimits) -> It
 class BulkWriter:
     """Sends bulk actions and returns the items the cluster rejected for good.
 
-    Retryable failures (whole request or single item) are retried under one
-    `RetryPolicy` per batch; if the budget runs out, `ClusterUnavailable` is raised and
-    nothing is reported as rejected, since the documents were not at fault.
+    Requests go out over a pool of `BulkLimits.concurrency` threads that lives as long
+    as the writer, sharing the client's connection pool. Retryable failures (whole
+    request or single item) are retried under one `RetryPolicy` per request; if the
+    budget runs out, `ClusterUnavailable` is raised and nothing is reported as
+    rejected, since the documents were not at fault.
     """
 
     def __init__(self, client: Elasticsearch, limits: BulkLimits, retry: RetryPolicy) -> None:
         self._client = client
         self._limits = limits
         self._retry = retry
+        self._pool = ThreadPoolExecutor(max_workers=max(1, limits.concurrency), thread_name_prefix="newsbeam-es-bulk")
 
-    def write(self, actions: Iterable[BulkAction], refresh: bool = False) -> list[ItemFailure]:
-        """Send `actions`; returns the items rejected for good.
+    def write(self, actions: Iterable[BulkAction], count: int | None = None) -> list[ItemFailure]:
+        """Send `actions`; returns the items rejected for good, once every request has ended."""
+        requests = self.requests()
+        rejected = requests.send(actions, count)
+        return rejected + requests.flush()
 
-        Actions are encoded lazily while earlier batches are on the wire, so encoding
-        (Python) and indexing (the cluster) overlap instead of taking turns.
-        """
-        rejected: list[ItemFailure] = []
-        indices: set[str] = set()
+    def requests(self) -> BulkRequests:
+        """A new set of requests in flight, for a caller that sends several calls before it waits."""
+        return BulkRequests(self._pool, self._send, self._limits)
 
-        def encoded() -> Iterator[tuple[BulkAction, bytes]]:
-            for action in actions:
-                if len(action.id.encode("utf-8")) > MAX_ID_BYTES:
-                    error = {"type": "id_too_long", "reason": f"id longer than {MAX_ID_BYTES} bytes"}
-                    rejected.append(ItemFailure(action, 400, error))
-                    continue
-                indices.add(action.index)
-                yield action, action.encode()
-
-        workers = max(1, self._limits.concurrency)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            # At most two batches per worker wait encoded: memory stays bounded and the
-            # encoder does not starve the workers of the interpreter lock.
-            in_flight: deque[Future[list[ItemFailure]]] = deque()
-            for batch in chunk(encoded(), self._limits):
-                if len(in_flight) >= 2 * workers:
-                    rejected.extend(in_flight.popleft().result())
-                in_flight.append(pool.submit(self._send, batch))
-            for future in in_flight:
-                rejected.extend(future.result())
-        if refresh and indices:
-            self._retry.call("refresh", lambda: self._client.indices.refresh(index=",".join(sorted(indices))))
-        return rejected
+    def close(self) -> None:
+        """Stop the request threads (after the requests they are sending)."""
+        self._pool.shutdown(wait=True)
 
     def _send(self, batch: list[tuple[BulkAction, bytes]]) -> list[ItemFailure]:
         """Send one batch until every item is stored or rejected for good."""
