@@ -152,7 +152,8 @@ class SqliteBackend:
                 )
                 for alias in event.aliases:
                     self._db.execute("DELETE FROM events WHERE event_id = ?", (alias,))
-                    self._db.execute("UPDATE articles SET event_id = ? WHERE event_id = ?", (event.event_id, alias))
+                    self._db.execute("UPDATE articles SET event_id = ?1, doc = json_set(doc, '$.event_id', ?1)"
+                                     " WHERE event_id = ?2", (event.event_id, alias))
                     self._db.execute("INSERT OR REPLACE INTO event_aliases VALUES (?, ?)", (alias, event.event_id))
         return []
 
