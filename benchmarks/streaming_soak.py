@@ -136,7 +136,9 @@ def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: flo
     text = log.read_text(errors="replace")
     ended = _ENDED.search(text)
     if job.returncode != 0 or ended is None:
-        raise RuntimeError(f"newsbeam run failed ({job.returncode}):\n{text[-3000:]}")
+        kept = Path(tempfile.gettempdir()) / f"newsbeam-soak-failed-{int(time.time())}.log"
+        kept.write_text(text, encoding="utf-8")
+        raise RuntimeError(f"newsbeam run failed ({job.returncode}), its log kept in {kept}:\n{text[-3000:]}")
     counters = ast.literal_eval(ended.group(1))
     latencies = sorted(site_watch.searchable_at[n] - site.first_served[n]
                        for site, site_watch in zip(servers, watchers)
