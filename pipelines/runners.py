@@ -23,6 +23,10 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newsbeam.pipelines import runner_cache
 
 RUNNERS = ("direct", "prism", "flink", "spark", "dataflow")
+#: Seconds the SDK keeps reading a portable job's state and message streams. Beam uses
+#: its job-server timeout (300 s by default) as their gRPC deadline, so a streaming job
+#: that ran longer died with DEADLINE_EXCEEDED; a stream runs until it is stopped.
+STREAM_JOB_TIMEOUT = 10 * 365 * 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,7 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
     A context manager because Flink's job server must outlive the pipeline; Prism
     is started (and stopped) by the SDK itself from the cached binary.
     """
-    args = ["--streaming"] if settings.streaming else []
+    args = ["--streaming", f"--job_server_timeout={STREAM_JOB_TIMEOUT}"] if settings.streaming else []
     args.extend(settings.extra_args)
     if settings.runner == "direct":
         # The Python direct runner has no streaming state and timers; the in-process

@@ -124,3 +124,18 @@ def test_source_list_skips_comments_and_blanks(tmp_path):
 def test_unknown_runner_is_refused():
     with pytest.raises(ValueError, match="unknown runner"):
         RunnerSettings(runner="storm")
+
+
+def test_a_stream_outlives_the_job_servers_default_deadline():
+    """Beam reads a portable job's state stream with the job-server timeout as its gRPC
+    deadline: 300 s by default, after which `newsbeam run` died mid-stream."""
+    from apache_beam.options.pipeline_options import PortableOptions
+
+    from newsbeam.pipelines.runners import runner_session
+
+    with runner_session(RunnerSettings(runner="direct", streaming=True)) as options:
+        assert options.view_as(PortableOptions).job_server_timeout >= 365 * 86400
+    with runner_session(RunnerSettings(runner="direct", streaming=True, extra_args=("--job_server_timeout=60",))) as options:
+        assert options.view_as(PortableOptions).job_server_timeout == 60  # a user's own choice wins
+    with runner_session(RunnerSettings(runner="direct")) as options:
+        assert options.view_as(PortableOptions).job_server_timeout == 300  # batch jobs keep Beam's default
