@@ -7,6 +7,7 @@ namespace, so summaries and monitoring read one set of counters.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,7 +22,7 @@ from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
-from newsbeam.pipelines.features import featurize
+from newsbeam.pipelines.local import features_in_order, rare_collections
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
 
@@ -167,23 +168,36 @@ class AssignInOrderFn(beam.DoFn):
     that key's hot state: exactly the online algorithm the streaming pipeline runs,
     resumed from the index's state store. The new state leaves as a `snapshots`
     output, saved by `SaveStateFn` only once the index writes have landed.
+
+    The articles are featurized here, in `workers` processes forked from this one
+    while it assigns (as `newsbeam cluster` does), rather than in a step of their
+    own: a runner that runs one step after another, as Beam's in-process runner
+    does, would otherwise leave the assignment waiting for every feature, and the
+    features, larger than the articles, would be encoded into the grouping and
+    decoded out of it. `workers=None` uses the CPUs of the machine the step runs on.
     """
 
-    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False) -> None:
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False,
+                 workers: int | None = None) -> None:
         self._config = config
         self._settings = settings
         self._progress = progress
+        self._workers = workers
 
-    def process(self, keyed: tuple[str, Iterable[tuple[Article, Any]]]):
-        key, items = keyed
-        items = sorted(items, key=lambda pair: pair[0].sort_key)
+    def process(self, keyed: tuple[str, Iterable[Article]]):
+        key, articles = keyed
+        articles = sorted(articles, key=lambda article: article.sort_key)
+        workers = self._workers or len(os.sched_getaffinity(0))
         backend = open_backend(self._settings) if self._settings else None
         try:
             core = AssignmentCore(self._config, backend and (lambda k: load_assigner(backend, k, self._config)))
-            bar = tqdm(items, desc=f"assign [{key or '?'}]", unit="article", disable=not self._progress or None, leave=False)
-            for article, features in bar:
-                outcome = core.offer(key, article, features)
-                yield dead_letter(outcome) if isinstance(outcome, DeadLetter) else outcome
+            featured = features_in_order(articles, range(len(articles)), self._config.features, workers)
+            bar = tqdm(featured, total=len(articles), desc=f"assign [{key or '?'}]", unit="article",
+                       disable=not self._progress or None, leave=False)
+            with rare_collections():
+                for i, features in bar:
+                    outcome = core.offer(key, articles[i], features)
+                    yield dead_letter(outcome) if isinstance(outcome, DeadLetter) else outcome
             for event in core.drain_events():
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
             count_all(core.take_counts())
@@ -200,23 +214,24 @@ def count_all(counts: Counter[str]) -> None:
 
 
 class Assign(beam.PTransform):
-    """Articles → featurize (parallel) → per-language ordered dedup + clustering."""
+    """Articles → per-language ordered dedup + clustering, featurized in parallel to it."""
 
-    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False):
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False,
+                 workers: int | None = None):
         super().__init__()
         self._config = config
         self._settings = settings
         self._progress = progress
+        self._workers = workers
 
     def expand(self, articles):
         config = self._config
         return (
             articles
-            | "Featurize" >> beam.Map(lambda a: (assignment_key(a, config), (a, featurize(a, config.features))))
+            | "KeyByLanguage" >> beam.Map(lambda a: (assignment_key(a, config), a))
             | "ByLanguage" >> beam.GroupByKey()
-            | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress)).with_outputs(
-                EVENTS, DEAD, SNAPSHOTS, main="articles"
-            )
+            | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress, self._workers))
+            .with_outputs(EVENTS, DEAD, SNAPSHOTS, main="articles")
         )
 
 
