@@ -123,7 +123,8 @@ def ingest(
     )
     assigned = new | "Assign" >> Assign(config, settings, progress)
     articles_written = assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
-    events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
+    # Events land after the articles: an event's write points the articles of the events it absorbed at it.
+    events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events", articles_written.written)
     writes_done = (articles_written.written, events_written.written) | "WritesDone" >> beam.Flatten()
     saved = assigned[SNAPSHOTS] | "SaveState" >> beam.ParDo(SaveStateFn(settings), beam.pvalue.AsList(writes_done))
     # What was read is marked seen last: after the writes, and after the state that names them.

@@ -243,7 +243,7 @@ class _WriteBatches(beam.DoFn):
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
 
-    def process(self, batch: list):
+    def process(self, batch: list, *_after):
         write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
         refused = write(batch)
         counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
@@ -259,19 +259,22 @@ class WriteToIndex(beam.PTransform):
     """Upsert articles or events into the configured index, in batches.
 
     Outputs the number written per batch (main) and the documents the index
-    refused (`dead`).
+    refused (`dead`). `after` are PCollections (other writes) taken as side
+    inputs, which Beam computes before these writes start.
     """
 
-    def __init__(self, settings: BackendSettings, kind: str) -> None:
+    def __init__(self, settings: BackendSettings, kind: str, *after) -> None:
         super().__init__()
         self._settings = settings
         self._kind = kind
+        self._after = after
 
     def expand(self, items):
         return (
             items
             | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
-            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind)).with_outputs(DEAD, main="written")
+            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind),
+                                    *(beam.pvalue.AsList(done) for done in self._after)).with_outputs(DEAD, main="written")
         )
 
 
