@@ -8,12 +8,14 @@ namespace, so summaries and monitoring read one set of counters.
 from __future__ import annotations
 
 import os
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.windowed_value import WindowedValue
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord, ReadItem
@@ -236,22 +238,56 @@ class Assign(beam.PTransform):
 
 
 class _WriteBatches(beam.DoFn):
+    """Write each batch on a thread of this DoFn's own, while the steps that feed it go on.
+
+    The embedded index spends most of a write in SQLite's full-text indexing,
+    which runs without the GIL, and Elasticsearch's most of one waiting for the
+    node: either way the step producing the documents (in a batch run, the
+    sequential assignment, fused with this one) need not wait. Batches are
+    written one at a time, in order, at most `_IN_FLIGHT` ahead; a bundle ends
+    only once each of its writes has returned (an error is raised here), so a
+    step that takes the writes as a side input still sees them all done.
+    """
+
+    _IN_FLIGHT = 4
+
     def __init__(self, settings: BackendSettings, kind: str) -> None:
         self._settings = settings
         self._kind = kind
 
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"newsbeam-write-{self._kind}")
+        self._pending: deque[tuple[Future, Any, Any]] = deque()
 
-    def process(self, batch: list, *_after):
+    def start_bundle(self) -> None:
+        self._pending.clear()
+
+    def process(self, batch: list, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam, after=()):
         write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
-        refused = write(batch)
-        counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
+        self._pending.append((self._writer.submit(write, batch), len(batch), (timestamp, window)))
+        while self._pending and (self._pending[0][0].done() or len(self._pending) > self._IN_FLIGHT):
+            yield from self._written(*self._pending.popleft()[:2])
+
+    def finish_bundle(self):
+        while self._pending:
+            future, size, (timestamp, window) = self._pending.popleft()
+            for output in self._written(future, size):
+                if isinstance(output, beam.pvalue.TaggedOutput):
+                    yield beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, timestamp, (window,)))
+                else:
+                    yield WindowedValue(output, timestamp, (window,))
+
+    def _written(self, future: Future, size: int):
+        """The outputs of one finished write; counted here, since Beam's metrics belong to this thread."""
+        refused = future.result()
+        counter(f"{self._kind}_indexed").inc(size - len(refused))
         for letter in refused:
             yield dead_letter(letter, False)
-        yield len(batch) - len(refused)
+        yield size - len(refused)
 
     def teardown(self) -> None:
+        self._writer.shutdown(wait=True)
         self._backend.close()
 
 
@@ -259,22 +295,22 @@ class WriteToIndex(beam.PTransform):
     """Upsert articles or events into the configured index, in batches.
 
     Outputs the number written per batch (main) and the documents the index
-    refused (`dead`). `after` are PCollections (other writes) taken as side
-    inputs, which Beam computes before these writes start.
+    refused (`dead`). `after` (other writes' outputs), taken as a side input,
+    is computed before these writes start.
     """
 
-    def __init__(self, settings: BackendSettings, kind: str, *after) -> None:
+    def __init__(self, settings: BackendSettings, kind: str, after: beam.PCollection | None = None) -> None:
         super().__init__()
         self._settings = settings
         self._kind = kind
         self._after = after
 
     def expand(self, items):
+        waits = {} if self._after is None else {"after": beam.pvalue.AsList(self._after)}
         return (
             items
             | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
-            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind),
-                                    *(beam.pvalue.AsList(done) for done in self._after)).with_outputs(DEAD, main="written")
+            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind), **waits).with_outputs(DEAD, main="written")
         )
 
 
