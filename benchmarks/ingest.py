@@ -13,6 +13,10 @@ writes into a fresh embedded index each time. Two inputs:
 - full text: the first `--articles` records of a `benchmarks.synthetic` stream
   (a few kB each, with near-duplicate republications).
 
+With `--baseline DIR`, each round also times `ingest` from the `newsbeam` package
+in DIR (e.g. `git archive COMMIT | tar -x -C DIR/newsbeam`), put first on
+PYTHONPATH: the same command before a change, on the same input and load.
+
 Each round checks that the index holds the same decisions as `cluster`'s output:
 every article's event (as the index resolves merged events' aliases) and
 original. Results go to benchmarks/results/ingest.md and ingest.json.
@@ -81,11 +85,13 @@ class Run:
         return self.articles / self.seconds
 
 
-def _timed(args: list[str]) -> tuple[float, float, float]:
-    """Run `args`; (wall seconds, 1-minute load average before, after)."""
+def _timed(args: list[str], pythonpath: Path | None = None) -> tuple[float, float, float]:
+    """Run `args` (with `pythonpath` first on the path); (wall seconds, 1-minute load average before, after)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))} \
+        if pythonpath else None
     load_before = os.getloadavg()[0]
     started = time.monotonic()
-    done = subprocess.run(args, capture_output=True, text=True)
+    done = subprocess.run(args, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - started
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -102,11 +108,11 @@ def run_cluster(source: Path, output: Path) -> tuple[Run, Decisions]:
     return Run("cluster", seconds, len(decisions), before, after), decisions
 
 
-def run_ingest(source: Path, data_dir: Path) -> tuple[Run, Decisions]:
+def run_ingest(source: Path, data_dir: Path, baseline: Path | None = None) -> tuple[Run, Decisions]:
     shutil.rmtree(data_dir, ignore_errors=True)
-    seconds, before, after = _timed([*NEWSBEAM, "ingest", str(source), "--data-dir", str(data_dir)])
+    seconds, before, after = _timed([*NEWSBEAM, "ingest", str(source), "--data-dir", str(data_dir)], baseline)
     decisions = indexed_decisions(data_dir / "index.sqlite3")
-    return Run("ingest", seconds, len(decisions), before, after), decisions
+    return Run("ingest (baseline)" if baseline else "ingest", seconds, len(decisions), before, after), decisions
 
 
 def indexed_decisions(path: Path) -> Decisions:
@@ -141,34 +147,39 @@ def same_decisions(ingested: Decisions, clustered: Decisions) -> tuple[bool, str
     return True, f"same {len(mine)} events, same originals"
 
 
-def measure(name: str, source: Path, work: Path, rounds: int) -> dict:
+def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) -> dict:
     runs: list[Run] = []
     checks: list[str] = []
+    commands = ("cluster", "ingest", "ingest (baseline)") if baseline else ("cluster", "ingest")
     for round_ in range(rounds):
-        # Alternate which command goes first, so neither always meets the same load.
-        order = ("cluster", "ingest") if round_ % 2 == 0 else ("ingest", "cluster")
+        # Alternate which command goes first, so none always meets the same load.
+        order = commands if round_ % 2 == 0 else commands[::-1]
         results = {}
         for command in order:
             if command == "cluster":
                 results[command] = run_cluster(source, source.with_suffix(".cluster.jsonl"))
             else:
-                results[command] = run_ingest(source, source.with_suffix(".index"))
+                results[command] = run_ingest(source, source.with_suffix(".index"),
+                                              baseline if command != "ingest" else None)
             run = results[command][0]
             runs.append(run)
             print(f"  {name} round {round_ + 1} {command}: {run.articles} in {run.seconds:.1f} s "
                   f"({run.per_second:,.0f}/s, load {run.load_before:.1f}→{run.load_after:.1f})", flush=True)
-        same, detail = same_decisions(results["ingest"][1], results["cluster"][1])
-        checks.append(detail)
-        if not same:
-            raise SystemExit(f"{name}: ingest and cluster disagree: {detail}")
+        for ingest in commands[1:]:
+            same, detail = same_decisions(results[ingest][1], results["cluster"][1])
+            if not same:
+                raise SystemExit(f"{name}: {ingest} and cluster disagree: {detail}")
+            checks.append(detail)
     medians = {command: statistics.median(r.per_second for r in runs if r.command == command)
-               for command in ("ingest", "cluster")}
+               for command in commands}
     return {
         "input": name,
         "articles": runs[0].articles,
         "ingest_per_s": round(medians["ingest"]),
         "cluster_per_s": round(medians["cluster"]),
         "ratio": round(medians["ingest"] / medians["cluster"], 3),
+        **({"baseline_ingest_per_s": round(medians["ingest (baseline)"]),
+            "baseline_ratio": round(medians["ingest (baseline)"] / medians["cluster"], 3)} if baseline else {}),
         "runs": [{**asdict(r), "per_second": round(r.per_second)} for r in runs],
         "check": checks[-1],
     }
@@ -188,6 +199,9 @@ def report(results: list[dict], argv: list[str], started: datetime, machine: str
     for r in results:
         lines.append(f"| {r['input']} | {r['articles']:,} | {r['ingest_per_s']:,}/s | {r['cluster_per_s']:,}/s "
                      f"| {r['ratio']:.2f} |")
+        if "baseline_ratio" in r:
+            lines.append(f"| {r['input']}, baseline `ingest` | {r['articles']:,} | {r['baseline_ingest_per_s']:,}/s "
+                         f"| {r['cluster_per_s']:,}/s | {r['baseline_ratio']:.2f} |")
     lines += [
         "",
         "Medians over the rounds, in articles per second of wall time of the whole command",
@@ -211,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--headlines", type=int, default=36_000, help="distinct headline records (0: none)")
     parser.add_argument("--articles", type=int, default=10_000, help="full-text records (0: none)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--baseline", type=Path, help="also time ingest from the newsbeam package in this folder")
     parser.add_argument("--out", type=Path, default=RESULTS / "ingest.md")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
@@ -227,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.articles:
             inputs.append(("full text", write_articles(work / "full-text.jsonl", args.articles)))
         for name, _count in inputs:
-            results.append(measure(name, work / f"{name.replace(' ', '-')}.jsonl", work, args.rounds))
+            results.append(measure(name, work / f"{name.replace(' ', '-')}.jsonl", args.rounds, args.baseline))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report(results, argv, started, machine, uptime), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(
