@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -76,6 +77,8 @@ def write_articles(path: Path, count: int) -> int:
 class Run:
     command: str
     seconds: float
+    #: CPU time (user + system) of the command and the processes it started.
+    cpu_seconds: float
     articles: int
     load_before: float
     load_after: float
@@ -85,34 +88,37 @@ class Run:
         return self.articles / self.seconds
 
 
-def _timed(args: list[str], pythonpath: Path | None = None) -> tuple[float, float, float]:
-    """Run `args` (with `pythonpath` first on the path); (wall seconds, 1-minute load average before, after)."""
+def _timed(args: list[str], pythonpath: Path | None = None) -> tuple[float, float, float, float]:
+    """Run `args` (with `pythonpath` first on the path): wall and CPU seconds, 1-minute load average before, after."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))} \
         if pythonpath else None
     load_before = os.getloadavg()[0]
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(args, capture_output=True, text=True, env=env)
     seconds = time.monotonic() - started
+    spent = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = spent.ru_utime + spent.ru_stime - cpu.ru_utime - cpu.ru_stime
     if done.returncode:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds, load_before, os.getloadavg()[0]
+    return seconds, cpu_seconds, load_before, os.getloadavg()[0]
 
 
 def run_cluster(source: Path, output: Path) -> tuple[Run, Decisions]:
-    seconds, before, after = _timed([*NEWSBEAM, "cluster", str(source), "-o", str(output)])
+    seconds, cpu, before, after = _timed([*NEWSBEAM, "cluster", str(source), "-o", str(output)])
     decisions = {}
     with output.open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
             decisions[row["id"]] = (row["event_id"], row["duplicate_of"])
-    return Run("cluster", seconds, len(decisions), before, after), decisions
+    return Run("cluster", seconds, cpu, len(decisions), before, after), decisions
 
 
 def run_ingest(source: Path, data_dir: Path, baseline: Path | None = None) -> tuple[Run, Decisions]:
     shutil.rmtree(data_dir, ignore_errors=True)
-    seconds, before, after = _timed([*NEWSBEAM, "ingest", str(source), "--data-dir", str(data_dir)], baseline)
+    seconds, cpu, before, after = _timed([*NEWSBEAM, "ingest", str(source), "--data-dir", str(data_dir)], baseline)
     decisions = indexed_decisions(data_dir / "index.sqlite3")
-    return Run("ingest (baseline)" if baseline else "ingest", seconds, len(decisions), before, after), decisions
+    return Run("ingest (baseline)" if baseline else "ingest", seconds, cpu, len(decisions), before, after), decisions
 
 
 def indexed_decisions(path: Path) -> Decisions:
@@ -163,7 +169,8 @@ def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) 
                                               baseline if command != "ingest" else None)
             run = results[command][0]
             runs.append(run)
-            print(f"  {name} round {round_ + 1} {command}: {run.articles} in {run.seconds:.1f} s "
+            print(f"  {name} round {round_ + 1} {command}: {run.articles} in {run.seconds:.1f} s, "
+                  f"CPU {run.cpu_seconds:.1f} s "
                   f"({run.per_second:,.0f}/s, load {run.load_before:.1f}→{run.load_after:.1f})", flush=True)
         for ingest in commands[1:]:
             same, detail = same_decisions(results[ingest][1], results["cluster"][1])
@@ -185,13 +192,19 @@ def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) 
     }
 
 
-def report(results: list[dict], argv: list[str], started: datetime, machine: str, uptime: str) -> str:
+def report(results: list[dict], argv: list[str], started: datetime, machine: str, uptime: str,
+           baseline_label: str | None = None) -> str:
     lines = [
         "# `newsbeam ingest` beside `newsbeam cluster`",
         "",
         f"Run `python -m benchmarks.ingest {' '.join(argv)}` on {started:%Y-%m-%d %H:%M} UTC.",
         f"Machine: {machine}. Load at the start (`uptime`): {uptime}.",
         "The machine is shared: the load average (1 min) is given before → after each run.",
+        "",
+        "Inputs: *headlines*, the first distinct titles of a `benchmarks.synthetic` stream (seed 7), each",
+        "the whole text of its record; *full text*, the first records of that stream (a few kB each, with",
+        "republished near-duplicates).",
+        *([f"Baseline: `ingest` from {baseline_label}, in the same rounds."] if baseline_label else []),
         "",
         "| input | articles | `ingest` (embedded index) | `cluster` | ingest / cluster |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -209,12 +222,13 @@ def report(results: list[dict], argv: list[str], started: datetime, machine: str
         "`newsbeam cluster FILE -o OUT`, alternating. Decisions checked equal in every round:",
         "each article's event (the index's, through the aliases of merged events) and original.",
         "",
-        "| input | command | seconds | articles/s | load before → after |",
-        "| --- | --- | ---: | ---: | --- |",
+        "| input | command | wall s | CPU s | articles/s | load before → after |",
+        "| --- | --- | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         for run in r["runs"]:
-            lines.append(f"| {r['input']} | {run['command']} | {run['seconds']:.1f} | {run['per_second']:,} "
+            lines.append(f"| {r['input']} | {run['command']} | {run['seconds']:.1f} | {run['cpu_seconds']:.1f} "
+                         f"| {run['per_second']:,} "
                          f"| {run['load_before']:.1f} → {run['load_after']:.1f} |")
     lines += ["", *(f"- {r['input']}: {r['check']}." for r in results), ""]
     return "\n".join(lines)
@@ -226,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=10_000, help="full-text records (0: none)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="also time ingest from the newsbeam package in this folder")
+    parser.add_argument("--baseline-label", help="what the baseline is, for the report (e.g. a commit)")
     parser.add_argument("--out", type=Path, default=RESULTS / "ingest.md")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
@@ -244,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, _count in inputs:
             results.append(measure(name, work / f"{name.replace(' ', '-')}.jsonl", args.rounds, args.baseline))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, argv, started, machine, uptime), encoding="utf-8")
+    label = args.baseline_label or (str(args.baseline) if args.baseline else None)
+    args.out.write_text(report(results, argv, started, machine, uptime, label), encoding="utf-8")
     args.out.with_suffix(".json").write_text(json.dumps(
         {"command": f"python -m benchmarks.ingest {' '.join(argv)}", "date": f"{started:%Y-%m-%dT%H:%MZ}",
          "machine": machine, "uptime": uptime, "results": results}, indent=2) + "\n", encoding="utf-8")
