@@ -111,8 +111,13 @@ def ingest(
     options: PipelineOptions | None = None,
     strict: bool = False,
     progress: bool = False,
+    workers: int | None = None,
 ) -> RunSummary:
-    """Read `sources` with `reader`, and index new articles and their events."""
+    """Read `sources` with `reader`, and index new articles and their events.
+
+    `workers` processes featurize articles beside the assignment (default: the
+    CPUs of the machine that runs the step); the decisions do not depend on it.
+    """
     started = time.monotonic()
     pipeline = new_pipeline(options)
     articles, dead, checkpoints = _read_normalized(pipeline, sources, reader, limits, strict)
@@ -121,9 +126,10 @@ def ingest(
         | "BatchForLookup" >> beam.BatchElements(min_batch_size=100, max_batch_size=1000)
         | "SkipIndexed" >> beam.ParDo(SkipIndexedFn(settings))
     )
-    assigned = new | "Assign" >> Assign(config, settings, progress)
+    assigned = new | "Assign" >> Assign(config, settings, progress, workers)
     articles_written = assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
-    events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events")
+    # Events land after the articles: an event's write points the articles of the events it absorbed at it.
+    events_written = assigned[EVENTS] | "IndexEvents" >> WriteToIndex(settings, "events", articles_written.written)
     writes_done = (articles_written.written, events_written.written) | "WritesDone" >> beam.Flatten()
     saved = assigned[SNAPSHOTS] | "SaveState" >> beam.ParDo(SaveStateFn(settings), beam.pvalue.AsList(writes_done))
     # What was read is marked seen last: after the writes, and after the state that names them.

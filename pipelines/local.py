@@ -167,7 +167,7 @@ def _assign_locally(
     order = sorted(range(len(articles)), key=lambda i: (keys[i], articles[i].sort_key))
     core = AssignmentCore(config)
     decided: dict[int, IndexedArticle] = {}
-    featured = _features_in_order(articles, order, config.features, workers)
+    featured = features_in_order(articles, order, config.features, workers)
     for step, (i, features) in enumerate(tqdm(featured, total=len(order), desc="cluster", unit="article",
                                              disable=not progress or None), 1):
         outcome = core.offer(keys[i], articles[i], features)
@@ -187,7 +187,7 @@ def _decision_of(item: IndexedArticle, core: AssignmentCore) -> Assignment:
     return Assignment(item.article.id, core.resolve(item.event_id), item.duplicate_of)
 
 
-def _features_in_order(
+def features_in_order(
     articles: Sequence[Article], order: Sequence[int], config: FeatureConfig, workers: int
 ) -> Iterator[tuple[int, ArticleFeatures]]:
     """(i, features of `articles[i]`) for each i of `order`, featurized in `workers` processes.

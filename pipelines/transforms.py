@@ -7,13 +7,15 @@ namespace, so summaries and monitoring read one set of counters.
 
 from __future__ import annotations
 
-from collections import Counter
+import os
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow, GlobalWindows
+from apache_beam.utils.windowed_value import WindowedValue
 from tqdm import tqdm
 
 from newsbeam.connectors.records import RawRecord, ReadItem
@@ -22,7 +24,7 @@ from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
-from newsbeam.pipelines.features import featurize
+from newsbeam.pipelines.local import features_in_order, rare_collections
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
 
@@ -168,23 +170,36 @@ class AssignInOrderFn(beam.DoFn):
     that key's hot state: exactly the online algorithm the streaming pipeline runs,
     resumed from the index's state store. The new state leaves as a `snapshots`
     output, saved by `SaveStateFn` only once the index writes have landed.
+
+    The articles are featurized here, in `workers` processes forked from this one
+    while it assigns (as `newsbeam cluster` does), rather than in a step of their
+    own: a runner that runs one step after another, as Beam's in-process runner
+    does, would otherwise leave the assignment waiting for every feature, and the
+    features, larger than the articles, would be encoded into the grouping and
+    decoded out of it. `workers=None` uses the CPUs of the machine the step runs on.
     """
 
-    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False) -> None:
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False,
+                 workers: int | None = None) -> None:
         self._config = config
         self._settings = settings
         self._progress = progress
+        self._workers = workers
 
-    def process(self, keyed: tuple[str, Iterable[tuple[Article, Any]]]):
-        key, items = keyed
-        items = sorted(items, key=lambda pair: pair[0].sort_key)
+    def process(self, keyed: tuple[str, Iterable[Article]]):
+        key, articles = keyed
+        articles = sorted(articles, key=lambda article: article.sort_key)
+        workers = self._workers or len(os.sched_getaffinity(0))
         backend = open_backend(self._settings) if self._settings else None
         try:
             core = AssignmentCore(self._config, backend and (lambda k: load_assigner(backend, k, self._config)))
-            bar = tqdm(items, desc=f"assign [{key or '?'}]", unit="article", disable=not self._progress or None, leave=False)
-            for article, features in bar:
-                outcome = core.offer(key, article, features)
-                yield dead_letter(outcome) if isinstance(outcome, DeadLetter) else outcome
+            featured = features_in_order(articles, range(len(articles)), self._config.features, workers)
+            bar = tqdm(featured, total=len(articles), desc=f"assign [{key or '?'}]", unit="article",
+                       disable=not self._progress or None, leave=False)
+            with rare_collections():
+                for i, features in bar:
+                    outcome = core.offer(key, articles[i], features)
+                    yield dead_letter(outcome) if isinstance(outcome, DeadLetter) else outcome
             for event in core.drain_events():
                 yield beam.pvalue.TaggedOutput(EVENTS, event)
             count_all(core.take_counts())
@@ -201,34 +216,40 @@ def count_all(counts: Counter[str]) -> None:
 
 
 class Assign(beam.PTransform):
-    """Articles → featurize (parallel) → per-language ordered dedup + clustering."""
+    """Articles → per-language ordered dedup + clustering, featurized in parallel to it."""
 
-    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False):
+    def __init__(self, config: AssignConfig, settings: BackendSettings | None, progress: bool = False,
+                 workers: int | None = None):
         super().__init__()
         self._config = config
         self._settings = settings
         self._progress = progress
+        self._workers = workers
 
     def expand(self, articles):
         config = self._config
         return (
             articles
-            | "Featurize" >> beam.Map(lambda a: (assignment_key(a, config), (a, featurize(a, config.features))))
+            | "KeyByLanguage" >> beam.Map(lambda a: (assignment_key(a, config), a))
             | "ByLanguage" >> beam.GroupByKey()
-            | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress)).with_outputs(
-                EVENTS, DEAD, SNAPSHOTS, main="articles"
-            )
+            | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress, self._workers))
+            .with_outputs(EVENTS, DEAD, SNAPSHOTS, main="articles")
         )
 
 
 class _WriteBatches(beam.DoFn):
-    """Writes each batch; articles in the global window go to a backend's `send_articles` when it has one.
+    """Write each batch on a thread of this DoFn's own, while the steps that feed it go on.
 
-    `send_articles` (Elasticsearch) returns while the batch is still being indexed, so
-    the next batch is prepared meanwhile; `finish_bundle` flushes, so the bundle, and
-    with it the state saved after the writes, completes only once every article sent is
-    stored or refused.
+    The embedded index spends most of a write in SQLite's full-text indexing,
+    which runs without the GIL, and Elasticsearch's most of one waiting for the
+    node: either way the step producing the documents (in a batch run, the
+    sequential assignment, fused with this one) need not wait. Batches are
+    written one at a time, in order, at most `_IN_FLIGHT` ahead; a bundle ends
+    only once each of its writes has returned (an error is raised here), so a
+    step that takes the writes as a side input still sees them all done.
     """
+
+    _IN_FLIGHT = 4
 
     def __init__(self, settings: BackendSettings, kind: str) -> None:
         self._settings = settings
@@ -236,37 +257,37 @@ class _WriteBatches(beam.DoFn):
 
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
-        self._sends = self._kind == "articles" and hasattr(self._backend, "send_articles")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"newsbeam-write-{self._kind}")
+        self._pending: deque[tuple[Future, Any, Any]] = deque()
 
     def start_bundle(self) -> None:
-        self._sent = 0
-        self._sent_refused = 0
+        self._pending.clear()
 
-    def process(self, batch: list, window=beam.DoFn.WindowParam):
-        if self._sends and window == GlobalWindow():
-            refused = self._backend.send_articles(batch)
-            self._sent += len(batch)
-            self._sent_refused += len(refused)
-            yield from (dead_letter(letter, False) for letter in refused)
-            return
+    def process(self, batch: list, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam, after=()):
         write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
-        refused = write(batch)
-        counter(f"{self._kind}_indexed").inc(len(batch) - len(refused))
-        for letter in refused:
-            yield dead_letter(letter, False)
-        yield len(batch) - len(refused)
+        self._pending.append((self._writer.submit(write, batch), len(batch), (timestamp, window)))
+        while self._pending and (self._pending[0][0].done() or len(self._pending) > self._IN_FLIGHT):
+            yield from self._written(*self._pending.popleft()[:2])
 
     def finish_bundle(self):
-        if not self._sent:
-            return
-        refused = self._backend.flush()
+        while self._pending:
+            future, size, (timestamp, window) = self._pending.popleft()
+            for output in self._written(future, size):
+                if isinstance(output, beam.pvalue.TaggedOutput):
+                    yield beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, timestamp, (window,)))
+                else:
+                    yield WindowedValue(output, timestamp, (window,))
+
+    def _written(self, future: Future, size: int):
+        """The outputs of one finished write; counted here, since Beam's metrics belong to this thread."""
+        refused = future.result()
+        counter(f"{self._kind}_indexed").inc(size - len(refused))
         for letter in refused:
-            yield beam.pvalue.TaggedOutput(DEAD, GlobalWindows.windowed_value(dead_letter(letter, False).value))
-        written = self._sent - self._sent_refused - len(refused)
-        counter(f"{self._kind}_indexed").inc(written)
-        yield GlobalWindows.windowed_value(written)
+            yield dead_letter(letter, False)
+        yield size - len(refused)
 
     def teardown(self) -> None:
+        self._writer.shutdown(wait=True)
         self._backend.close()
 
 
@@ -274,19 +295,22 @@ class WriteToIndex(beam.PTransform):
     """Upsert articles or events into the configured index, in batches.
 
     Outputs the number written per batch (main) and the documents the index
-    refused (`dead`).
+    refused (`dead`). `after` (other writes' outputs), taken as a side input,
+    is computed before these writes start.
     """
 
-    def __init__(self, settings: BackendSettings, kind: str) -> None:
+    def __init__(self, settings: BackendSettings, kind: str, after: beam.PCollection | None = None) -> None:
         super().__init__()
         self._settings = settings
         self._kind = kind
+        self._after = after
 
     def expand(self, items):
+        waits = {} if self._after is None else {"after": beam.pvalue.AsList(self._after)}
         return (
             items
             | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
-            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind)).with_outputs(DEAD, main="written")
+            | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind), **waits).with_outputs(DEAD, main="written")
         )
 
 

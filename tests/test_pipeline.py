@@ -32,6 +32,29 @@ def test_beam_pipeline_and_local_core_agree(tmp_path):
     assert beam_rows == local_rows
 
 
+def test_ingest_featurizing_in_workers_indexes_the_events_cluster_finds(tmp_path):
+    """The whole UCI slice: long enough for the ordered step to featurize in worker processes."""
+    data_dir = tmp_path / "data"
+    settings = BackendSettings(data_dir=data_dir)
+    batch.ingest([str(UCI_DEV)], read_path, settings, tmp_path / "dead.jsonl", workers=2)
+    local = assign_locally(read_path(UCI_DEV), workers=1)
+    events: dict[str, set[str]] = {}
+    for article, decision in local.decisions:
+        events.setdefault(decision.event_id, set()).add(article.id)
+    assert len(local.decisions) > 2_000 and len(events) > 40
+    backend = open_backend(settings)
+    try:
+        assert backend.counts() == {"articles": len(local.decisions), "events": len(events)}
+        originals = {a.id: d.duplicate_of for a, d in local.decisions}
+        for event_id, members in events.items():
+            # Read from the articles, as stored: each names its event under the id that survived merges.
+            stored = backend.articles_of_event(event_id)
+            assert {doc["id"] for doc in stored} == members == set(backend.get_event(event_id).article_ids)
+            assert all(doc["duplicate_of"] == originals[doc["id"]] for doc in stored)
+    finally:
+        backend.close()
+
+
 def test_reingest_changes_nothing_and_documents_match_schemas(newsbeam, tmp_path):
     source = _subset(tmp_path, 200)
     data_dir = tmp_path / "data"
