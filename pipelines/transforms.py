@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter, deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import apache_beam as beam
@@ -258,33 +258,31 @@ class _WriteBatches(beam.DoFn):
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"newsbeam-write-{self._kind}")
-        self._pending: deque[tuple[Future, Any, Any]] = deque()
+        #: (the write, its batch's size, timestamp and window), oldest first.
+        self._pending: deque[tuple[Future, int, Any, Any]] = deque()
 
     def start_bundle(self) -> None:
         self._pending.clear()
 
     def process(self, batch: list, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam, after=()):
+        # `after`, the side input this step waits for, is not read.
         write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
-        self._pending.append((self._writer.submit(write, batch), len(batch), (timestamp, window)))
+        self._pending.append((self._writer.submit(write, batch), len(batch), timestamp, window))
         while self._pending and (self._pending[0][0].done() or len(self._pending) > self._IN_FLIGHT):
-            yield from self._written(*self._pending.popleft()[:2])
+            yield from self._written(*self._pending.popleft())
 
     def finish_bundle(self):
         while self._pending:
-            future, size, (timestamp, window) = self._pending.popleft()
-            for output in self._written(future, size):
-                if isinstance(output, beam.pvalue.TaggedOutput):
-                    yield beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, timestamp, (window,)))
-                else:
-                    yield WindowedValue(output, timestamp, (window,))
+            yield from self._written(*self._pending.popleft())
 
-    def _written(self, future: Future, size: int):
-        """The outputs of one finished write; counted here, since Beam's metrics belong to this thread."""
+    def _written(self, future: Future, size: int, timestamp, window):
+        """The outputs of one finished write, in its batch's window; counted here, where Beam's metrics are."""
         refused = future.result()
         counter(f"{self._kind}_indexed").inc(size - len(refused))
         for letter in refused:
-            yield dead_letter(letter, False)
-        yield size - len(refused)
+            dead = dead_letter(letter, False)
+            yield beam.pvalue.TaggedOutput(dead.tag, WindowedValue(dead.value, timestamp, (window,)))
+        yield WindowedValue(size - len(refused), timestamp, (window,))
 
     def teardown(self) -> None:
         self._writer.shutdown(wait=True)
