@@ -104,6 +104,19 @@ def shared_in_process(job: str, name: str, make: Callable[[], T]) -> T:
         return found
 
 
+def release_shared(job: str) -> None:
+    """Drop what job `job` shared in this process, closing what holds a connection.
+
+    A job's assignment core holds its whole hot state: a process that runs one
+    job after another (tests, a scheduler) must not keep every finished job's.
+    """
+    with _SHARED_GUARD:
+        released = [_SHARED.pop(key) for key in [key for key in _SHARED if key[0] == job]]
+    for shared in released:
+        if isinstance(shared, _ProcessAssigners):
+            shared.backend.close()
+
+
 _SHARED: dict[tuple[str, str], Any] = {}
 _SHARED_GUARD = threading.Lock()
 
@@ -360,6 +373,8 @@ class StreamIngest(beam.PTransform):
     def __init__(self, settings: StreamSettings) -> None:
         super().__init__()
         self._settings = settings
+        #: Names what this job's DoFn instances share in a worker process (`shared_in_process`).
+        self.job = uuid.uuid4().hex
 
     def expand(self, pbegin):
         s = self._settings
@@ -369,8 +384,7 @@ class StreamIngest(beam.PTransform):
         else:  # run_for=0 still polls once: the impulse fires at `start`
             stop = start + Duration(seconds=max(s.run_for, 0.001))
         feeds = list(s.feeds)
-        # Names what this job's DoFn instances share in a worker process (`shared_in_process`).
-        job = uuid.uuid4().hex
+        job = self.job
         polled = (
             pbegin
             | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
@@ -431,7 +445,8 @@ def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
     runner = dataclasses.replace(runner, streaming=True)
     with runner_session(runner) as options:
         pipeline = beam.Pipeline(options=options)
-        _ = pipeline | "Stream" >> StreamIngest(settings)
+        stream = StreamIngest(settings)
+        _ = pipeline | "Stream" >> stream
         result = pipeline.run()
         stop = threading.Event()
 
@@ -449,6 +464,7 @@ def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
             state = PipelineState.CANCELLED
         finally:
             stop.set()
+            release_shared(stream.job)
         totals = _live_metrics(result)
         _log.info("newsbeam stream ended (%s): %s", state, totals)
         return totals

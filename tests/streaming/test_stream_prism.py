@@ -8,6 +8,7 @@ from indexwatch import IndexWatcher, article_id, percentile
 
 from newsbeam.connectors.sinks import BackendSettings, open_backend
 from newsbeam.pipelines.runners import RunnerSettings
+from newsbeam.pipelines import streaming
 from newsbeam.pipelines.streaming import StreamSettings, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,6 +29,7 @@ def test_every_item_indexed_once_within_ten_seconds(prism_binary, news_site, tmp
         counters = run(settings, RunnerSettings(runner="prism"))
     finally:
         watcher.stop()
+    assert streaming._SHARED == {}, "a finished job keeps its hot state and connections in the process"
 
     index = open_backend(backend)
     try:
