@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,12 +47,25 @@ class Article:
     content_hash: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready data (dates as ISO-8601 strings)."""
-        data = asdict(self)
-        for key in ("published", "fetched_at"):
-            value = data[key]
-            data[key] = value.isoformat() if value else None
-        return data
+        """The record as JSON-ready data (dates as ISO-8601 strings), keys in field order.
+
+        Spelled out rather than `dataclasses.asdict`, which deep-copies every
+        value: the index converts each article it writes, and the copy cost
+        more than the JSON encoding after it.
+        """
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "text": self.text,
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "language": self.language,
+            "canonical_url": self.canonical_url,
+            "authors": list(self.authors),
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "content_hash": self.content_hash,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:

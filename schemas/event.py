@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +30,19 @@ class Event:
         return len(self.article_ids)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("first_seen", "last_seen"):
-            value = data[key]
-            data[key] = value.isoformat() if value else None
-        data["article_count"] = self.article_count
-        return data
+        """The event as JSON-ready data (dates as ISO-8601 strings), keys in field order.
+
+        Spelled out rather than `dataclasses.asdict`, which deep-copies every value.
+        """
+        return {
+            "event_id": self.event_id,
+            "title": self.title,
+            "representative_id": self.representative_id,
+            "article_ids": list(self.article_ids),
+            "sources": list(self.sources),
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "keywords": list(self.keywords),
+            "aliases": list(self.aliases),
+            "article_count": self.article_count,
+        }
