@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from support import REFERENCE_EVENT, REFERENCE_IDS, REFERENCE_QUERY, UCI_DEV, read_jsonl
 
@@ -98,4 +99,11 @@ def test_rewriting_articles_keeps_one_full_text_row_each(tmp_path):
     for _ in range(3):
         backend.write_articles([IndexedArticle(a, "evt-x") for a in articles])
     assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3
+    # One id twice in a batch: the last version is the one searched.
+    first = articles[0]
+    backend.write_articles([IndexedArticle(replace(first, text="zebra crossing"), "evt-x"),
+                            IndexedArticle(replace(first, text="giraffe crossing"), "evt-x")])
+    assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3
+    assert len(backend._db.execute("SELECT rowid FROM article_text WHERE article_text MATCH 'giraffe'").fetchall()) == 1
+    assert not backend._db.execute("SELECT rowid FROM article_text WHERE article_text MATCH 'zebra'").fetchall()
     backend.close()
