@@ -64,11 +64,13 @@ class WebOptions:
     @classmethod
     def from_cli(cls, feeds: tuple[Path, ...] = (), sitemaps: tuple[str, ...] = (), since: str | None = None,
                  user_agent: str | None = None) -> WebOptions:
-        from newsbeam.connectors.feeds import load_feed_list
-        from newsbeam.connectors.web import FEED, SITEMAP
+        specs: list[str] = []
+        if feeds or sitemaps:  # the web connectors take a few tenths of a second to import
+            from newsbeam.connectors.feeds import load_feed_list
+            from newsbeam.connectors.web import FEED, SITEMAP
 
-        urls = [url for path in feeds for url in load_feed_list(path)]
-        specs = [FEED + url for url in dict.fromkeys(urls)] + [SITEMAP + url for url in dict.fromkeys(sitemaps)]
+            urls = [url for path in feeds for url in load_feed_list(path)]
+            specs = [FEED + url for url in dict.fromkeys(urls)] + [SITEMAP + url for url in dict.fromkeys(sitemaps)]
         return cls(tuple(specs), parse_since(since), user_agent)
 
     def reader(self, data_dir: Path):
