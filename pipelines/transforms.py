@@ -22,6 +22,7 @@ from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.sinks import BackendSettings, StateChanges, open_backend
 from newsbeam.connectors.state import ListingCheckpoint
 from newsbeam.pipelines import faults
+from newsbeam.pipelines.coders import ArticleCoder  # noqa: F401  (registers the coder of `Article`)
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
 from newsbeam.pipelines.local import features_in_order, rare_collections
@@ -230,7 +231,9 @@ class Assign(beam.PTransform):
         config = self._config
         return (
             articles
-            | "KeyByLanguage" >> beam.Map(lambda a: (assignment_key(a, config), a))
+            # Typed, so the grouping encodes the articles with `ArticleCoder` rather than pickle.
+            | "KeyByLanguage" >> beam.Map(lambda a: (assignment_key(a, config), a)).with_output_types(
+                tuple[str, Article])
             | "ByLanguage" >> beam.GroupByKey()
             | "InOrder" >> beam.ParDo(AssignInOrderFn(config, self._settings, self._progress, self._workers))
             .with_outputs(EVENTS, DEAD, SNAPSHOTS, main="articles")
