@@ -380,6 +380,7 @@ class AssignStreamFn(beam.DoFn):
     moved to another worker and back is reloaded from the index). A bundle's
     articles are featurized as they come and decided at its end, in one commit:
     articles and events written, then the state of the keys it touched saved.
+    What the index refuses goes to the `dead` output with the index's reason.
     """
 
     GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
@@ -411,7 +412,7 @@ class AssignStreamFn(beam.DoFn):
             counter("late_articles").inc()
         self._pending.append((key, article, featurize(article, self._config.features)))
 
-    def finish_bundle(self) -> None:
+    def finish_bundle(self):
         if not self._pending:
             return
         shared = self._shared
@@ -433,10 +434,12 @@ class AssignStreamFn(beam.DoFn):
                    "index written in %.0f ms, state saved in %.0f ms", len(articles), sorted(self._read),
                    (loaded - started) * 1000, (decided - loaded) * 1000, report.write_seconds * 1000,
                    report.state_seconds * 1000)
+        now = Timestamp.now()
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
-            counter(f"rejected_{letter.reason}").inc()
-        counter("articles_indexed").inc(len(articles))
+            tagged = dead_letter(letter, False)
+            yield beam.pvalue.TaggedOutput(tagged.tag, WindowedValue(tagged.value, now, (GlobalWindow(),)))
+        counter("articles_indexed").inc(len(articles) - len(report.refused_articles))
         counter("events_indexed").inc(len(events))
         counter("commits").inc()
         counter("index_write_ms").inc(round(report.write_seconds * 1000))
@@ -470,19 +473,20 @@ class StreamIngest(beam.PTransform):
             .with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
-        if s.dead_letter_path is not None:
-            (
-                (polled[DEAD], normalized[DEAD])
-                | "AllDead" >> beam.Flatten()
-                | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
-            )
-        return (
+        assigned = (
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
-            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job))
+            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")
         )
+        if s.dead_letter_path is not None:
+            (
+                (polled[DEAD], normalized[DEAD], assigned[DEAD])
+                | "AllDead" >> beam.Flatten()
+                | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
+            )
+        return assigned.done
 
 
 class AppendJsonLinesFn(beam.DoFn):
