@@ -5,7 +5,7 @@ synthetic articles published over the last six days (all inside the seven-day
 hot window, so the whole state is hot), saved as the pipeline saves it. Then the
 real command runs against it:
 
-    NEWSBEAM_ALLOW_LOOPBACK=1 newsbeam -v run --feeds FEEDS --data-dir DIR --run-for SECONDS
+    NEWSBEAM_ALLOW_LOOPBACK=1 newsbeam -vv run --feeds FEEDS --data-dir DIR --run-for SECONDS
 
 at the default poll interval (60 s) unless `--poll` says otherwise, while
 `--sites` local news sites (one host each, so the one-request-a-second politeness
@@ -106,7 +106,8 @@ def prime(data_dir: Path, size: int, key: str, config: AssignConfig) -> dict:
             "prime_seconds": round(time.monotonic() - started, 1)}
 
 
-def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: float | None) -> dict:
+def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: float | None,
+         keep_log: Path | None = None) -> dict:
     """Run `newsbeam run` for `duration` seconds while the sites publish; measure."""
     per_site = max(1, int(duration / interval / sites))
     servers = [ServedSite(total=per_site, interval=interval * sites, seed=100 + n, start_number=1000 * n)
@@ -115,7 +116,7 @@ def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: flo
     feeds.write_text("".join(f"{site.feed_url}\n" for site in servers), encoding="utf-8")
     settings = BackendSettings(data_dir=data_dir)
     watchers = [IndexWatcher(site, settings).start() for site in servers]
-    command = [sys.executable, "-m", "newsbeam", "-v", "run", "--feeds", str(feeds), "--data-dir",
+    command = [sys.executable, "-m", "newsbeam", "-vv", "run", "--feeds", str(feeds), "--data-dir",
                str(data_dir), "--run-for", str(duration + 30)]
     if poll is not None:
         command += ["--poll-interval", str(poll)]
@@ -134,6 +135,9 @@ def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: flo
         for site in servers:
             site.close()
     text = log.read_text(errors="replace")
+    if keep_log is not None:
+        keep_log.parent.mkdir(parents=True, exist_ok=True)
+        keep_log.write_text(text, encoding="utf-8")
     ended = _ENDED.search(text)
     if job.returncode != 0 or ended is None:
         kept = Path(tempfile.gettempdir()) / f"newsbeam-soak-failed-{int(time.time())}.log"
@@ -203,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of publishing per size")
     parser.add_argument("--poll", type=float, help="poll interval (default: newsbeam run's own)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--logs", type=Path, help="keep each run's debug log here (per-poll and per-bundle timings)")
     args = parser.parse_args(argv)
     command = "python -m benchmarks.streaming_soak " + " ".join(argv if argv is not None else sys.argv[1:])
     config = AssignConfig()
@@ -212,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="newsbeam-soak-") as folder:
             data_dir = Path(folder)
             result = {"load_before": round(os.getloadavg()[0], 2), **prime(data_dir, size, key, config)}
-            result.update(soak(data_dir, args.sites, args.interval, args.duration, args.poll))
+            keep_log = args.logs / f"soak-{size}.log" if args.logs else None
+            result.update(soak(data_dir, args.sites, args.interval, args.duration, args.poll, keep_log))
             results.append(result)
             print(json.dumps(result), flush=True)
     write_report(results, args.out, command)

@@ -26,9 +26,12 @@ RUNNERS = ("prism", "flink", "direct", "spark", "dataflow")
 @click.option("--once", is_flag=True, help="Poll every feed once, index what is new, and exit (for schedulers).")
 @click.option("--metrics-interval", default=30.0, show_default=True, type=click.FloatRange(1),
               help="Seconds between two metrics lines in the log.")
+@click.option("--concurrent-feeds", default=8, show_default=True, type=click.IntRange(1),
+              help="Feeds a worker reads at once (each site still gets one request a second).")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner: str, poll_interval: float,
-            run_for: float | None, once: bool, metrics_interval: float, pipeline_args: tuple[str, ...]) -> None:
+            run_for: float | None, once: bool, metrics_interval: float, concurrent_feeds: int,
+            pipeline_args: tuple[str, ...]) -> None:
     """Poll feeds continuously and index new articles as they appear.
 
     Each poll fetches the feeds (conditional GET), the pages of new items, and
@@ -61,6 +64,7 @@ def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner:
         poll_interval=poll_interval,
         run_for=0 if once else run_for,
         metrics_interval=metrics_interval,
+        concurrent_feeds=concurrent_feeds,
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
         fetch=FetchSettings(allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1",
                             **({"user_agent": ua} if (ua := os.environ.get("NEWSBEAM_USER_AGENT")) else {})),

@@ -136,9 +136,14 @@ class AssignmentCore:
 class CommitReport:
     """What one commit did: the documents the index refused, and where its time went."""
 
-    refused: list[DeadLetter]
+    refused_articles: list[DeadLetter]
+    refused_events: list[DeadLetter]
     write_seconds: float
     state_seconds: float
+
+    @property
+    def refused(self) -> list[DeadLetter]:
+        return self.refused_articles + self.refused_events
 
 
 def commit(backend: IndexBackend, articles: list[IndexedArticle], events: list[Event],
@@ -151,12 +156,12 @@ def commit(backend: IndexBackend, articles: list[IndexedArticle], events: list[E
     an article that was not written.
     """
     started = time.perf_counter()
-    refused = backend.write_articles(articles) if articles else []
-    refused += backend.write_events(events) if events else []
+    refused_articles = backend.write_articles(articles) if articles else []
+    refused_events = backend.write_events(events) if events else []
     written = time.perf_counter()
     faults.crash_point("index_written")
     for key, assigner in states.items():
         backend.save_state(state_key(key), assigner.state_changes())
     saved = time.perf_counter()
     faults.crash_point("state_saved")
-    return CommitReport(refused, written - started, saved - written)
+    return CommitReport(refused_articles, refused_events, written - started, saved - written)

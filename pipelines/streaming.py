@@ -1,6 +1,6 @@
 """The pipeline that never stops: poll sources, dedup, cluster, index, continuously.
 
-    PeriodicImpulse ─► sources ─► Poll (keyed by source: validators, emitted links)
+    PeriodicImpulse ─► sources ─► Poll (several sources at once; validators, emitted links)
         ─► Normalize ─► Dedup (keyed by canonical URL: first-seen id, expiry timer)
         ─► Assign (keyed by language: the shared online dedup+clustering core)
         ─► index (articles and events, written by the key that decided them)
@@ -13,9 +13,10 @@ event; those published before the hot window are still indexed (and counted as
 `late_articles`) but can only open new events, since the events they belonged to
 have left the hot state.
 
-Restarts: Beam state here lives only as long as the job (Prism keeps it in memory),
-so everything a restart needs is in the index: which articles exist (the poller
-skips them) and the assigners' hot state, saved after the writes it covers
+Restarts: Beam state and worker memory live only as long as the job (Prism keeps
+state in memory), so everything a restart needs is in the index: which articles
+exist (the poller skips them), the feeds' validators, and the assigners' hot
+state, saved after the writes it covers
 (`pipelines/core.py`, `commit`). An article that comes again anyway is answered
 from the state with its recorded decision, never decided twice.
 """
@@ -26,20 +27,24 @@ import dataclasses
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
 import apache_beam as beam
-from apache_beam.coders import Coder, StrUtf8Coder, VarIntCoder
+from apache_beam.coders import StrUtf8Coder, VarIntCoder
 from apache_beam.runners.runner import PipelineResult, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
+from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
 
 from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
@@ -78,6 +83,8 @@ class StreamSettings:
     #: How feeds and pages are fetched (politeness, guards) and pages extracted.
     fetch: FetchSettings = field(default_factory=FetchSettings)
     pages: PageSettings = field(default_factory=PageSettings)
+    #: Sources read at once by a worker process (each still one request a second per host).
+    concurrent_feeds: int = 8
 
 
 def poll_state_key(url: str) -> str:
@@ -113,122 +120,184 @@ def release_shared(job: str) -> None:
     with _SHARED_GUARD:
         released = [_SHARED.pop(key) for key in [key for key in _SHARED if key[0] == job]]
     for shared in released:
-        if isinstance(shared, _ProcessAssigners):
-            shared.backend.close()
+        if isinstance(shared, (_ProcessAssigners, _Polling)):
+            shared.close()
 
 
 _SHARED: dict[tuple[str, str], Any] = {}
 _SHARED_GUARD = threading.Lock()
 
 
-class JsonCoder(Coder):
-    """Beam state as JSON: runners persist state (Flink checkpoints), and persisted state is never pickled."""
+@dataclass
+class _SourceMemory:
+    """What this process's polls of one source know: validators per feed read, and emitted links.
 
-    def encode(self, value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    `lock` is held for the whole of one poll, so two polls of a source never overlap.
+    """
 
-    def decode(self, encoded: bytes) -> Any:
-        return json.loads(encoded)
-
-    def is_deterministic(self) -> bool:
-        return True
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    validators: dict[str, Validators] | None = None
+    #: Link → the id of the article this job emitted for it, None once the index has it.
+    emitted: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
-class _SourceMemory:
-    """What this process's polls of one source know: validators and emitted links."""
+class _Polled:
+    """One finished poll, handed from a pool thread back to the DoFn (which alone may count and emit)."""
 
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    validators: Validators | None = None
-    emitted: dict[str, str | None] | None = None
+    records: list[RawRecord]
+    dead: list[DeadLetter]
+    not_modified: bool
+
+
+def encode_feed_validators(validators: dict[str, Validators]) -> bytes:
+    return json.dumps({url: [v.etag, v.last_modified] for url, v in validators.items()}).encode()
+
+
+def decode_feed_validators(data: bytes | None) -> dict[str, Validators]:
+    return {url: Validators(*pair) for url, pair in json.loads(data).items()} if data else {}
+
+
+@dataclass
+class _Polling:
+    """The feed reading of one job in a worker process, shared by its `PollSourceFn` instances.
+
+    One `FeedPoller` (so the one-request-a-second per host holds across DoFn
+    instances), one pool that reads several sources at once, and one index
+    connection, used under a lock by the pool's threads.
+    """
+
+    poller: FeedPoller
+    pool: ThreadPoolExecutor
+    backend: IndexBackend
+    index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def open(cls, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, concurrent: int) -> _Polling:
+        return cls(FeedPoller(fetch, pages), ThreadPoolExecutor(max(1, concurrent), thread_name_prefix="newsbeam-poll"),
+                   open_backend(backend))
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.poller.close()
+        self.backend.close()
 
 
 class PollSourceFn(beam.DoFn):
-    """Poll one source per tick, emitting only items not yet handled.
+    """Poll the sources of a tick, several at once, emitting only items not yet handled.
 
-    Keyed by source URL so each source's validators and recently emitted links are
-    Beam state; a lock in the worker process (`shared_in_process`) keeps two polls
-    of one source from overlapping even where the runner runs two bundles of the
-    key at once. The index decides what is
-    new, so a restarted job neither loses nor repeats an item. Validators are
-    persisted in the index (for the next job) only after a poll that found nothing
-    new: a later 304 then means "unchanged since everything in it was indexed",
-    which stays true even if this job dies with items in flight.
+    Each element is one source's turn. Reading a source takes seconds (its feed,
+    then its new pages at one request a second per host), so a bundle's sources
+    are read at once on the pool of `_Polling` (`concurrent` of them), and the
+    bundle ends when the last one is read: a tick takes as long as its slowest
+    source, not as long as all of them.
+
+    What a source's polls know lives in the worker process (`_SourceMemory`):
+    the validators of each feed it reads and the links it emitted. A source
+    whose previous poll is still reading skips its turn (that poll finds what
+    is new). The index decides what is new, so a restarted job, or a poll of
+    the source on another worker, neither loses nor repeats an item: what the
+    index already has is skipped, and an item in flight twice is dropped by
+    `DedupByUrlFn`. The validators are saved in the index (for the next job)
+    only after a poll that found nothing new: a later 304 then means "unchanged
+    since everything in it was indexed", which stays true even if this job dies
+    with items in flight.
     """
 
-    VALIDATORS = ReadModifyWriteStateSpec("validators", JsonCoder())
-    EMITTED = ReadModifyWriteStateSpec("emitted", JsonCoder())
     #: Links remembered per source; a feed shows its newest few dozen items.
     MAX_EMITTED = 2000
 
-    def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, job: str) -> None:
+    def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, job: str,
+                 concurrent: int = 8) -> None:
         self._backend_settings = backend
         self._fetch = fetch
         self._pages = pages
         self._job = job
+        self._concurrent = concurrent
 
     def setup(self) -> None:
-        self._poller = FeedPoller(self._fetch, self._pages)
-        self._backend = open_backend(self._backend_settings)
+        self._polling = shared_in_process(
+            self._job, "poll",
+            lambda: _Polling.open(self._backend_settings, self._fetch, self._pages, self._concurrent))
 
-    def process(
-        self,
-        keyed: tuple[str, Any],
-        validators_state=beam.DoFn.StateParam(VALIDATORS),
-        emitted_state=beam.DoFn.StateParam(EMITTED),
-    ):
+    def start_bundle(self) -> None:
+        self._running: list[Future[_Polled]] = []
+
+    def process(self, keyed: tuple[str, Any]):
         url, _tick = keyed
         memory = shared_in_process(self._job, f"poll:{url}", _SourceMemory)
-        with memory.lock:
-            yield from self._poll(url, memory, validators_state, emitted_state)
+        if not memory.lock.acquire(blocking=False):
+            counter("polls_busy").inc()
+            return
+        try:
+            self._running.append(self._polling.pool.submit(self._poll, url, memory))
+        except BaseException:
+            memory.lock.release()
+            raise
 
-    def _poll(self, url: str, memory: _SourceMemory, validators_state, emitted_state):
-        validators = memory.validators
-        if validators is None and (held := validators_state.read()) is not None:
-            validators = Validators(*held)
-        if validators is None:
-            saved = self._backend.load_state(poll_state_key(url)).get("validators")
-            validators = Validators(*json.loads(saved)) if saved else Validators()
-        # Links this job emitted → article id until the index confirms it (then None).
-        emitted: dict[str, str | None] = memory.emitted if memory.emitted is not None else (emitted_state.read() or {})
-        counter("polls").inc()
-        result = self._poller.poll(url, validators, skip=emitted)
-        validators_state.write(list(astuple(result.validators)))
+    def finish_bundle(self):
+        running, self._running = self._running, []
+        now = Timestamp.now()
+        for future in running:
+            polled = future.result()
+            counter("polls").inc()
+            if polled.not_modified:
+                counter("polls_not_modified").inc()
+            for letter in polled.dead:
+                tagged = dead_letter(letter, False)
+                yield beam.pvalue.TaggedOutput(tagged.tag, WindowedValue(tagged.value, now, (GlobalWindow(),)))
+            counter("fetched").inc(len(polled.records))
+            for record in polled.records:
+                yield WindowedValue(record, now, (GlobalWindow(),))
+
+    def _poll(self, url: str, memory: _SourceMemory) -> _Polled:
+        """One poll of `url`, in a pool thread, holding `memory.lock` (released here)."""
+        try:
+            return self._poll_locked(url, memory)
+        finally:
+            memory.lock.release()
+
+    def _poll_locked(self, url: str, memory: _SourceMemory) -> _Polled:
+        polling = self._polling
+        if memory.validators is None:
+            with polling.index_lock:
+                saved = polling.backend.load_state(poll_state_key(url)).get("feeds")
+            memory.validators = decode_feed_validators(saved)
+        emitted = memory.emitted
+        started = time.perf_counter()
+        result = polling.poller.poll(url, memory.validators, skip=emitted)
+        read_seconds = time.perf_counter() - started
         memory.validators = result.validators
         records = [item for item in result.items if isinstance(item, RawRecord)]
         ids = self._ids(records)
         unconfirmed = {link: i for link, i in emitted.items() if i is not None}
-        known = self._backend.known_article_ids([*ids.values(), *unconfirmed.values()])
+        with polling.index_lock:
+            known = polling.backend.known_article_ids([*ids.values(), *unconfirmed.values()])
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
-        now = Timestamp.now()
-        new = 0
-        for item in result.items:
-            if isinstance(item, DeadLetter):
-                yield dead_letter(item, False)
-                continue
-            link = item.origin
-            article = ids.get(link)
-            if article in known:
-                emitted[link] = None
-                continue
-            emitted[link] = article
-            new += 1
-            counter("fetched").inc()
-            yield beam.window.TimestampedValue(item, now)
-        if result.not_modified:
-            counter("polls_not_modified").inc()
-        settled = new == 0 and all(i is None for i in emitted.values())
+        new: list[RawRecord] = []
+        for record in records:
+            article = ids.get(record.origin)
+            emitted[record.origin] = None if article in known else article
+            if article not in known:
+                new.append(record)
+        settled = not new and all(i is None for i in emitted.values())
         if settled and not result.not_modified:
-            validators_part = {"validators": json.dumps(astuple(result.validators)).encode()}
-            self._backend.save_state(poll_state_key(url), StateChanges(validators_part))
+            changes = StateChanges({"feeds": encode_feed_validators(result.validators)})
         elif not settled:
-            self._backend.save_state(poll_state_key(url), StateChanges(deletes=frozenset({"validators"})))
+            changes = StateChanges(deletes=frozenset({"feeds"}))
+        else:
+            changes = None
+        if changes is not None:
+            with polling.index_lock:
+                polling.backend.save_state(poll_state_key(url), changes)
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
-        emitted_state.write(emitted)
-        memory.emitted = emitted
+        dead = [item for item in result.items if isinstance(item, DeadLetter)]
+        _log.debug("polled %s in %.1f s: %d new, %d dead letters%s", url, read_seconds, len(new), len(dead),
+                   " (not modified)" if result.not_modified else "")
+        return _Polled(new, dead, result.not_modified)
 
     @staticmethod
     def _ids(records: Sequence[RawRecord]) -> dict[str, str]:
@@ -240,10 +309,6 @@ class PollSourceFn(beam.DoFn):
             except RecordError:
                 continue  # the Normalize step dead-letters it with the reason
         return ids
-
-    def teardown(self) -> None:
-        self._poller.close()
-        self._backend.close()
 
 
 class DedupByUrlFn(beam.DoFn):
@@ -302,6 +367,9 @@ class _ProcessAssigners:
         return cls(backend, AssignmentCore(config, lambda key: load_assigner(backend, key, config),
                                            reject_repeated_ids=False))
 
+    def close(self) -> None:
+        self.backend.close()
+
 
 class AssignStreamFn(beam.DoFn):
     """Dedup and cluster under a coarse key with the shared assignment core.
@@ -312,6 +380,7 @@ class AssignStreamFn(beam.DoFn):
     moved to another worker and back is reloaded from the index). A bundle's
     articles are featurized as they come and decided at its end, in one commit:
     articles and events written, then the state of the keys it touched saved.
+    What the index refuses goes to the `dead` output with the index's reason.
     """
 
     GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
@@ -343,24 +412,34 @@ class AssignStreamFn(beam.DoFn):
             counter("late_articles").inc()
         self._pending.append((key, article, featurize(article, self._config.features)))
 
-    def finish_bundle(self) -> None:
+    def finish_bundle(self):
         if not self._pending:
             return
         shared = self._shared
         with shared.lock:
+            started = time.perf_counter()
             core = shared.core
             for key, read in self._read.items():
                 if shared.generations.get(key) != read:
                     core.forget(key)
                 shared.generations[key] = read + 1
+                core.assigner(key)
+            loaded = time.perf_counter()
             articles = [core.offer(key, article, features) for key, article, features in self._pending]
             events = core.drain_events(self._read)
+            decided = time.perf_counter()
             report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._read})
             count_all(core.take_counts())
+        _log.debug("bundle of %d articles (keys %s): state ready in %.0f ms, decided in %.0f ms, "
+                   "index written in %.0f ms, state saved in %.0f ms", len(articles), sorted(self._read),
+                   (loaded - started) * 1000, (decided - loaded) * 1000, report.write_seconds * 1000,
+                   report.state_seconds * 1000)
+        now = Timestamp.now()
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
-            counter(f"rejected_{letter.reason}").inc()
-        counter("articles_indexed").inc(len(articles))
+            tagged = dead_letter(letter, False)
+            yield beam.pvalue.TaggedOutput(tagged.tag, WindowedValue(tagged.value, now, (GlobalWindow(),)))
+        counter("articles_indexed").inc(len(articles) - len(report.refused_articles))
         counter("events_indexed").inc(len(events))
         counter("commits").inc()
         counter("index_write_ms").inc(round(report.write_seconds * 1000))
@@ -390,22 +469,24 @@ class StreamIngest(beam.PTransform):
             | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
             # Typed keys: stateful steps need a deterministic key coder.
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
-            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job)).with_outputs(DEAD, main="records")
+            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))
+            .with_outputs(DEAD, main="records")
         )
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
-        if s.dead_letter_path is not None:
-            (
-                (polled[DEAD], normalized[DEAD])
-                | "AllDead" >> beam.Flatten()
-                | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
-            )
-        return (
+        assigned = (
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
-            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job))
+            | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")
         )
+        if s.dead_letter_path is not None:
+            (
+                (polled[DEAD], normalized[DEAD], assigned[DEAD])
+                | "AllDead" >> beam.Flatten()
+                | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
+            )
+        return assigned.done
 
 
 class AppendJsonLinesFn(beam.DoFn):

@@ -5,13 +5,14 @@ The batch run and the poller read feeds with the same function
 page announces, page fetching and extraction). What differs is who remembers:
 a streaming job lets the index decide what is done (see `pipelines/streaming.py`),
 so the poller hands the reader a `PollMemory` built from the validators and the
-links to skip that `PollSourceFn` keeps, and turns the reader's checkpoint for
-the polled URL back into validators.
+links to skip that `PollSourceFn` keeps per source, and turns the reader's
+checkpoints back into validators: one set for each feed read, the polled URL's
+and those of the feeds a polled home page announces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,28 +34,28 @@ def read_source_list(path: Path) -> list[str]:
 
 @dataclass(slots=True)
 class PollResult:
-    """One poll of one feed: the validators to send next time and what it yielded."""
+    """One poll of one source: the validators to send next time, per feed read, and what it yielded."""
 
-    validators: Validators
+    validators: dict[str, Validators]
+    #: The polled URL answered 304.
     not_modified: bool = False
     items: list[RawRecord | DeadLetter] = field(default_factory=list)
 
 
 class PollMemory:
-    """The poller's `ListingMemory`: one source's validators and the links not to read again.
+    """The poller's `ListingMemory`: one source's validators per feed and the links not to read again.
 
-    Only the polled URL has validators; a feed discovered on a polled home page
-    is fetched in full each poll (its items are still skipped by link). Within
-    one poll a link is taken once, even when two announced feeds list it.
+    A polled home page has no validators of its own (it is read in full to find
+    its feeds); the feeds it announces keep theirs, so an unchanged one answers
+    304. Within one poll a link is taken once, even when two announced feeds list it.
     """
 
-    def __init__(self, url: str, validators: Validators, skip: Iterable[str]) -> None:
-        self._url = url
+    def __init__(self, validators: Mapping[str, Validators], skip: Iterable[str]) -> None:
         self._validators = validators
         self._skip = set(skip)
 
     def validators(self, url: str) -> Validators:
-        return self._validators if url == self._url else Validators()
+        return self._validators.get(url, Validators())
 
     def take(self, items: Sequence[ItemHint], limit: int) -> tuple[list[ItemHint], bool]:
         fresh = []
@@ -81,21 +82,22 @@ class FeedPoller:
     def close(self) -> None:
         self._fetcher.close()
 
-    def poll(self, url: str, validators: Validators = Validators(), skip: Iterable[str] = ()) -> PollResult:
+    def poll(self, url: str, validators: Mapping[str, Validators] | None = None, skip: Iterable[str] = ()) -> PollResult:
         """Read `url` (conditionally; a home page's announced feeds) and the pages of items not in `skip` (links).
 
-        The result's validators are the ones to send next time: the feed's new
-        ones, or `validators` again when the feed must be read in full next time
-        (an item to retry, more new items than one read takes) or `url` is a page
-        rather than a feed.
+        `validators` are those of the feeds read under `url` (by feed URL). The
+        result's are the ones to send next time: each feed's new ones, or its
+        old ones again when it must be read in full next time (an item to retry,
+        more new items than one read takes).
         """
-        result = PollResult(validators)
-        memory = PollMemory(url, validators, skip)
+        result = PollResult(dict(validators or {}))
+        memory = PollMemory(result.validators.copy(), skip)
         for item in read_feed(url, fetcher=self._fetcher, memory=memory, settings=self._settings):
             if not isinstance(item, ListingCheckpoint):
                 result.items.append(item)
-            elif item.url == url:
+                continue
+            if item.url == url:
                 result.not_modified = item.unchanged
-                if item.validators is not None:
-                    result.validators = item.validators
+            if item.validators is not None:
+                result.validators[item.url] = item.validators
         return result

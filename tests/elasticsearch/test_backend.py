@@ -293,3 +293,34 @@ def test_the_pipeline_step_reports_every_refusal_and_count_once_its_bundles_end(
     reader = ElasticsearchBackend.from_settings(settings)
     assert reader.counts()["articles"] == 1498
     reader.close()
+
+
+def test_the_streaming_assign_step_sends_what_the_index_refuses_to_the_dead_letters(settings):
+    import time
+    import uuid
+
+    import apache_beam as beam
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from newsbeam.pipelines.assign import AssignConfig
+    from newsbeam.pipelines.streaming import AssignStreamFn, release_shared
+    from newsbeam.pipelines.transforms import DEAD
+
+    docs = [article(f"s{i}", f"Streamed story {i}", f"text of story {i}") for i in range(5)]
+    docs[3].article.content_hash = "z" * 40_000
+    job = uuid.uuid4().hex
+    try:
+        with beam.Pipeline() as pipeline:
+            assigned = (pipeline | beam.Create([("en", d.article) for d in docs])
+                        | beam.Map(lambda kv: beam.window.TimestampedValue(kv, time.time()))  # fetched now
+                        | beam.ParDo(AssignStreamFn(AssignConfig(), settings, job)).with_outputs(DEAD, main="done"))
+            refused = assigned[DEAD] | beam.Map(lambda letter: (letter.origin, letter.stage, letter.reason))
+            assert_that(refused, equal_to([("https://example.org/s3", "index", "mapping_rejected")]))
+    finally:
+        release_shared(job)
+    reader = ElasticsearchBackend.from_settings(settings)
+    try:
+        reader.refresh()
+        assert reader.known_article_ids([f"s{i}" for i in range(5)]) == {"s0", "s1", "s2", "s4"}
+    finally:
+        reader.close()

@@ -69,6 +69,8 @@ class NewsSite:
         self.items: list[Item] = []
         #: The If-None-Match of every feed request, in order (None: unconditional).
         self.feed_requests: list[str | None] = []
+        #: When each request came (time.monotonic()) and its path, in order.
+        self.requests: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         site = self
@@ -78,6 +80,7 @@ class NewsSite:
                 pass
 
             def do_GET(self) -> None:
+                site.requests.append((time.monotonic(), self.path))
                 if self.path == "/feed.xml":
                     body = site.feed_xml()
                     etag = '"%s"' % hashlib.sha1(body.encode()).hexdigest()

@@ -21,7 +21,7 @@ def test_poll_extracts_pages_and_honours_etag(news_site):
     poller = FeedPoller(LOCAL_FETCH)
     try:
         first = poller.poll(site.feed_url)
-        assert not first.not_modified and first.validators.etag
+        assert not first.not_modified and first.validators[site.feed_url].etag
         assert all(isinstance(item, RawRecord) for item in first.items) and len(first.items) == 3
         record = first.items[0]
         # The feed has a 120-character teaser; the text comes from the page.
@@ -75,10 +75,10 @@ def test_poll_of_a_home_page_reads_the_feed_it_announces(news_site, home_page):
         assert all(isinstance(item, RawRecord) for item in first.items), first.items
         assert sorted(r.origin for r in first.items) == sorted(site.link(i) for i in site.items)
         assert all(len(r.data["text"]) > 400 for r in first.items)  # from the pages, not the teasers
-        # The home page has no validators of its own to keep; its items are skipped by link.
-        assert first.validators == Validators() and not first.not_modified
+        # The home page has no validators of its own; the feed it announces keeps its own.
+        assert list(first.validators) == [site.feed_url] and not first.not_modified
         again = poller.poll(home, first.validators, skip=[r.origin for r in first.items])
-        assert again.items == [] and site.feed_requests == [None, None]
+        assert again.items == [] and site.feed_requests == [None, first.validators[site.feed_url].etag]
     finally:
         poller.close()
 
@@ -107,7 +107,7 @@ def test_broken_feeds_become_dead_letters(broken_server):
     poller = FeedPoller(LOCAL_FETCH)
     try:
         for path, reason in (("/500", "http_500"), ("/garbage", "malformed_feed")):
-            result = poller.poll(broken_server + path, Validators("kept"))
+            result = poller.poll(broken_server + path, {broken_server + path: Validators("kept")})
             assert [type(i) for i in result.items] == [DeadLetter] and result.items[0].reason == reason
         refused = poller.poll("http://127.0.0.1:9/feed.xml")
         assert refused.items[0].reason in {"connect_error", "robots_unreachable"}

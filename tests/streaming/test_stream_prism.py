@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from feedserver import LOCAL_FETCH
 from indexwatch import IndexWatcher, article_id, percentile
@@ -51,6 +53,25 @@ def test_every_item_indexed_once_within_ten_seconds(prism_binary, news_site, tmp
     print(f"\npublish-to-searchable latency over {ITEMS} items (poll every {POLL_INTERVAL:.0f}s): "
           f"p50 {p50:.2f}s p95 {p95:.2f}s max {latencies[-1]:.2f}s")
     assert p95 <= 10.0
+
+
+def test_the_sources_of_a_tick_are_read_at_once(prism_binary, news_site, tmp_path):
+    """Each site gets one request a second; reading four sites one after another
+    would take four times as long as reading one, and a tick as long as all of them."""
+    sites = [news_site(total=3, seed=20 + n, start_number=100 * n) for n in range(4)]
+    for site in sites:
+        site.publish_now(3)
+    backend = BackendSettings(data_dir=tmp_path / "data")
+    polite = dataclasses.replace(LOCAL_FETCH, min_interval=1.0, max_per_host=1)
+    settings = StreamSettings(feeds=tuple(site.feed_url for site in sites), fetch=polite, backend=backend,
+                              poll_interval=60, run_for=0, concurrent_feeds=4)
+    counters = run(settings, RunnerSettings(runner="prism"))
+
+    assert counters["articles_indexed"] == 12 and counters["polls"] == 4
+    first_feed_reads = [min(t for t, path in site.requests if path == "/feed.xml") for site in sites]
+    third_page_reads = [sorted(t for t, path in site.requests if path.startswith("/articles/"))[2] for site in sites]
+    # Every site's feed was read before any site had been sent its third page.
+    assert max(first_feed_reads) < min(third_page_reads), (first_feed_reads, third_page_reads)
 
 
 def _events(index, article_ids):
