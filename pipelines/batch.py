@@ -30,7 +30,7 @@ from newsbeam.pipelines.transforms import (
     SNAPSHOTS,
     Assign,
     CommitReads,
-    NormalizeFn,
+    NormalizeInWorkersFn,
     ReadRecords,
     SaveStateFn,
     SkipIndexedFn,
@@ -93,10 +93,11 @@ def _write_dead_letters(dead, path: Path) -> None:
 
 
 def _read_normalized(pipeline: beam.Pipeline, sources: list[str], reader: Reader, limits: NormalizeLimits,
-                     strict: bool):
+                     strict: bool, workers: int | None = None):
     """The shared head of every batch pipeline: articles, the dead letters so far, and the read checkpoints."""
     read = pipeline | "Read" >> ReadRecords(sources, reader, strict)
-    normalized = read.records | "Normalize" >> beam.ParDo(NormalizeFn(limits, strict)).with_outputs(DEAD, main="articles")
+    normalized = read.records | "Normalize" >> beam.ParDo(NormalizeInWorkersFn(limits, strict, workers)).with_outputs(
+        DEAD, main="articles")
     return normalized.articles, [read[DEAD], normalized[DEAD]], read[CHECKPOINTS]
 
 
@@ -115,17 +116,14 @@ def ingest(
 ) -> RunSummary:
     """Read `sources` with `reader`, and index new articles and their events.
 
-    `workers` processes featurize articles beside the assignment (default: the
-    CPUs of the machine that runs the step); the decisions do not depend on it.
+    `workers` processes normalize the records, then featurize articles beside
+    the assignment (default: the CPUs of the machine that runs the step); the
+    decisions do not depend on it.
     """
     started = time.monotonic()
     pipeline = new_pipeline(options)
-    articles, dead, checkpoints = _read_normalized(pipeline, sources, reader, limits, strict)
-    new = (
-        articles
-        | "BatchForLookup" >> beam.BatchElements(min_batch_size=100, max_batch_size=1000)
-        | "SkipIndexed" >> beam.ParDo(SkipIndexedFn(settings))
-    )
+    articles, dead, checkpoints = _read_normalized(pipeline, sources, reader, limits, strict, workers)
+    new = articles | "SkipIndexed" >> beam.ParDo(SkipIndexedFn(settings))
     assigned = new | "Assign" >> Assign(config, settings, progress, workers)
     articles_written = assigned.articles | "IndexArticles" >> WriteToIndex(settings, "articles")
     # Events land after the articles: an event's write points the articles of the events it absorbed at it.

@@ -87,7 +87,14 @@ def _normalized_one(item: RawRecord | DeadLetter, limits: NormalizeLimits) -> Ar
 def _normalized_in_workers(
     items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun, workers: int
 ) -> Iterator[Article]:
-    """`normalized(items, ...)`, with long inputs normalized in `workers` processes.
+    """`normalized(items, ...)`, with long inputs normalized in `workers` processes (`normalize_all`)."""
+    return _articles_of(normalize_all(items, limits, workers), run)
+
+
+def normalize_all(
+    items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, workers: int
+) -> Iterator[Article | DeadLetter]:
+    """The article or the dead letter of each item, in input order; long inputs in `workers` processes.
 
     Reading must finish before the assignment can start (articles are assigned
     in publication order, not input order), so normalizing in this process alone
@@ -97,12 +104,11 @@ def _normalized_in_workers(
     items = iter(items)
     head = list(islice(items, _PARALLEL_FROM))
     if not _parallel(workers, len(head)):
-        yield from normalized(chain(head, items), limits, run)
+        yield from (_normalized_one(item, limits) for item in chain(head, items))
         return
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         chunks = chunked(chain(head, items), _CHUNK)
-        outcomes = in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers)
-        yield from _articles_of(chain.from_iterable(outcomes), run)
+        yield from chain.from_iterable(in_order(pool, partial(_normalize_chunk, limits=limits), chunks, 2 * workers))
 
 
 def _normalize_chunk(chunk: list[RawRecord | DeadLetter], limits: NormalizeLimits) -> list[Article | DeadLetter]:

@@ -7,10 +7,12 @@ namespace, so summaries and monitoring read one set of counters.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from typing import Any
 
 import apache_beam as beam
@@ -25,7 +27,7 @@ from newsbeam.pipelines import faults
 from newsbeam.pipelines.coders import ArticleCoder  # noqa: F401  (registers the coder of `Article`)
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, load_assigner, state_key
-from newsbeam.pipelines.local import features_in_order, rare_collections
+from newsbeam.pipelines.local import features_in_order, normalize_all, rare_collections
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.schemas import Article, DeadLetter, RecordError
 
@@ -36,7 +38,9 @@ SNAPSHOTS = "snapshots"
 CHECKPOINTS = "checkpoints"
 
 
+@functools.cache
 def counter(name: str):
+    """The `newsbeam` counter `name`: made once, as Beam's counters delegate each count to the running step's."""
     return Metrics.counter(NAMESPACE, name)
 
 
@@ -146,8 +150,48 @@ class NormalizeFn(beam.DoFn):
             yield dead_letter(DeadLetter.of("normalize", error.reason, error.detail, raw.origin, raw.data), self._strict)
 
 
+class NormalizeInWorkersFn(beam.DoFn):
+    """`NormalizeFn` for a bundle at a time, in `workers` processes (default: the CPUs of the machine).
+
+    A batch run reads every record before the assignment can start, so nothing
+    waits for an article before its bundle ends: the bundle's records are
+    gathered and normalized in processes forked for them (`normalize_all`, as
+    `newsbeam cluster` does), which leaves this process to the runner. A short
+    bundle is normalized here. Each output keeps its record's timestamp and window.
+    """
+
+    def __init__(self, limits: NormalizeLimits, strict: bool = False, workers: int | None = None) -> None:
+        self._limits = limits
+        self._strict = strict
+        self._workers = workers
+
+    def start_bundle(self) -> None:
+        self._records: list[WindowedValue] = []
+
+    def process(self, raw: RawRecord, record=beam.DoFn.WindowedValueParam):
+        self._records.append(record)
+
+    def finish_bundle(self):
+        records, self._records = self._records, []
+        workers = self._workers or len(os.sched_getaffinity(0))
+        with closing(normalize_all((record.value for record in records), self._limits, workers)) as outcomes:
+            for record, outcome in zip(records, outcomes):
+                if isinstance(outcome, DeadLetter):
+                    dead = dead_letter(outcome, self._strict)
+                    yield beam.pvalue.TaggedOutput(dead.tag, record.with_value(dead.value))
+                else:
+                    yield record.with_value(outcome)
+
+
 class SkipIndexedFn(beam.DoFn):
-    """Drop articles the index already holds, so a re-run changes nothing."""
+    """Drop articles the index already holds, so a re-run changes nothing.
+
+    The index is asked about `_LOOKUP` articles at a time, gathered here per
+    window: a step that batched them (`beam.BatchElements`) would make the
+    runner measure the size of whole batches by encoding them, for nothing.
+    """
+
+    _LOOKUP = 500
 
     def __init__(self, settings: BackendSettings) -> None:
         self._settings = settings
@@ -155,10 +199,26 @@ class SkipIndexedFn(beam.DoFn):
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
 
-    def process(self, batch: list[Article]):
-        known = self._backend.known_article_ids(a.id for a in batch)
+    def start_bundle(self) -> None:
+        self._waiting: dict[Any, list[tuple[Article, Any]]] = {}
+
+    def process(self, article: Article, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam):
+        waiting = self._waiting.setdefault(window, [])
+        waiting.append((article, timestamp))
+        if len(waiting) >= self._LOOKUP:
+            yield from self._new(self._waiting.pop(window), window)
+
+    def finish_bundle(self):
+        for window, waiting in self._waiting.items():
+            yield from self._new(waiting, window)
+        self._waiting.clear()
+
+    def _new(self, waiting: list[tuple[Article, Any]], window):
+        known = self._backend.known_article_ids(article.id for article, _ in waiting)
         counter("already_indexed").inc(len(known))
-        yield from (a for a in batch if a.id not in known)
+        for article, timestamp in waiting:
+            if article.id not in known:
+                yield WindowedValue(article, timestamp, (window,))
 
     def teardown(self) -> None:
         self._backend.close()
@@ -241,17 +301,21 @@ class Assign(beam.PTransform):
 
 
 class _WriteBatches(beam.DoFn):
-    """Write each batch on a thread of this DoFn's own, while the steps that feed it go on.
+    """Write batches of `_BATCH` on a thread of this DoFn's own, while the steps that feed it go on.
 
     The embedded index spends most of a write in SQLite's full-text indexing,
     which runs without the GIL, and Elasticsearch's most of one waiting for the
     node: either way the step producing the documents (in a batch run, the
     sequential assignment, fused with this one) need not wait. Batches are
-    written one at a time, in order, at most `_IN_FLIGHT` ahead; a bundle ends
-    only once each of its writes has returned (an error is raised here), so a
-    step that takes the writes as a side input still sees them all done.
+    gathered here, per window, rather than by a step of their own
+    (`beam.BatchElements`), which would make the runner measure the size of
+    whole batches by encoding them. They are written one at a time, in order,
+    at most `_IN_FLIGHT` ahead; a bundle ends only once each of its writes has
+    returned (an error is raised here), so a step that takes the writes as a
+    side input still sees them all done.
     """
 
+    _BATCH = 500
     _IN_FLIGHT = 4
 
     def __init__(self, settings: BackendSettings, kind: str) -> None:
@@ -261,27 +325,41 @@ class _WriteBatches(beam.DoFn):
     def setup(self) -> None:
         self._backend = open_backend(self._settings)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"newsbeam-write-{self._kind}")
-        #: (the write, its batch's size, timestamp and window), oldest first.
-        self._pending: deque[tuple[Future, int, Any, Any]] = deque()
+        #: Documents not yet sent to the writer, per window.
+        self._gathering: dict[Any, list] = {}
+        #: (the write, its batch's size and window), oldest first.
+        self._pending: deque[tuple[Future, int, Any]] = deque()
 
     def start_bundle(self) -> None:
+        self._gathering.clear()
         self._pending.clear()
 
-    def process(self, batch: list, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam, after=()):
+    def process(self, document, window=beam.DoFn.WindowParam, after=()):
         # `after`, the side input this step waits for, is not read.
-        write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
-        self._pending.append((self._writer.submit(write, batch), len(batch), timestamp, window))
+        batch = self._gathering.setdefault(window, [])
+        batch.append(document)
+        if len(batch) >= self._BATCH:
+            self._submit(self._gathering.pop(window), window)
         while self._pending and (self._pending[0][0].done() or len(self._pending) > self._IN_FLIGHT):
             yield from self._written(*self._pending.popleft())
 
     def finish_bundle(self):
+        for window, batch in self._gathering.items():
+            self._submit(batch, window)
+        self._gathering.clear()
         while self._pending:
             yield from self._written(*self._pending.popleft())
 
-    def _written(self, future: Future, size: int, timestamp, window):
-        """The outputs of one finished write, in its batch's window; counted here, where Beam's metrics are."""
+    def _submit(self, batch: list, window) -> None:
+        write = self._backend.write_articles if self._kind == "articles" else self._backend.write_events
+        self._pending.append((self._writer.submit(write, batch), len(batch), window))
+
+    def _written(self, future: Future, size: int, window):
+        """The outputs of one finished write, at the end of its batch's window; counted here, where Beam's
+        metrics are."""
         refused = future.result()
         counter(f"{self._kind}_indexed").inc(size - len(refused))
+        timestamp = window.max_timestamp()
         for letter in refused:
             dead = dead_letter(letter, False)
             yield beam.pvalue.TaggedOutput(dead.tag, WindowedValue(dead.value, timestamp, (window,)))
@@ -310,7 +388,6 @@ class WriteToIndex(beam.PTransform):
         waits = {} if self._after is None else {"after": beam.pvalue.AsList(self._after)}
         return (
             items
-            | "Batch" >> beam.BatchElements(min_batch_size=50, max_batch_size=500)
             | "Write" >> beam.ParDo(_WriteBatches(self._settings, self._kind), **waits).with_outputs(DEAD, main="written")
         )
 
