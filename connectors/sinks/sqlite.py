@@ -92,6 +92,8 @@ class SqliteBackend:
         self.path = data_dir / INDEX_FILE
         self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # A commit reaches the write-ahead log before it returns, so it survives a crash of
+        # the process; only `save_state` waits for the disk too (see there).
         self._db.execute("PRAGMA synchronous=NORMAL")
         # Reads straight from the OS page cache instead of copying pages into each
         # connection's cache: the server opens one connection per worker thread.
@@ -175,12 +177,23 @@ class SqliteBackend:
                 for doc, event_id, duplicate_of, seq in rows]
 
     def save_state(self, key: str, changes: StateChanges) -> None:
-        """One transaction: a crash before its commit leaves the parts as they were."""
-        with self._transaction():
-            self._db.executemany("DELETE FROM state_parts WHERE key = ? AND part = ?",
-                                 [(key, part) for part in changes.deletes])
-            self._db.executemany("INSERT OR REPLACE INTO state_parts VALUES (?, ?, ?)",
-                                 [(key, part, data) for part, data in changes.upserts.items()])
+        """One transaction: a crash before its commit leaves the parts as they were.
+
+        The commit is synced to disk, where the index writes' commits are not: the
+        sources mark what was read as seen once the state is saved, in a store that
+        syncs its own commits, so a power loss must not take back writes the seen
+        marks count on. The log keeps transactions in commit order and a sync covers
+        all of it, so this one sync makes the writes before it durable too.
+        """
+        self._db.execute("PRAGMA synchronous=FULL")
+        try:
+            with self._transaction():
+                self._db.executemany("DELETE FROM state_parts WHERE key = ? AND part = ?",
+                                     [(key, part) for part in changes.deletes])
+                self._db.executemany("INSERT OR REPLACE INTO state_parts VALUES (?, ?, ?)",
+                                     [(key, part, data) for part, data in changes.upserts.items()])
+        finally:
+            self._db.execute("PRAGMA synchronous=NORMAL")
 
     def load_state(self, key: str) -> dict[str, bytes]:
         rows = self._db.execute("SELECT part, data FROM state_parts WHERE key = ?", (key,))
