@@ -5,6 +5,10 @@ from __future__ import annotations
 import heapq
 from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class ExpiryQueue:
@@ -65,3 +69,74 @@ class ExpiryQueue:
         heapq.heapify(self._heap)
         self._counter = len(self._heap)
         self.watermark = watermark
+
+
+class ExpiringMap(Generic[K, V]):
+    """A mapping whose keys leave when they were last touched more than a horizon ago.
+
+    The dedup keys (key → first article) and the originals' event links
+    (original → event) are such maps: each `put` or `setdefault` touches its key
+    at the article's publication time, and `expire` drops the keys the watermark
+    has left behind, oldest first, each once (the `ExpiryQueue`'s heap), so the
+    cost per article does not grow with the map.
+
+    `unsaved` collects the keys added, re-timed or dropped since the state was
+    last saved; it is None until saving starts (the first save writes the whole map).
+    """
+
+    def __init__(self, horizon: timedelta) -> None:
+        self._values: dict[K, V] = {}
+        self._expiry = ExpiryQueue(horizon)
+        self.unsaved: set[K] | None = None
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def get(self, key: K) -> V | None:
+        return self._values.get(key)
+
+    def keys(self) -> Iterator[K]:
+        return iter(self._values)
+
+    @property
+    def watermark(self) -> datetime | None:
+        """The latest time any key was touched at: what `expire` measures the horizon back from."""
+        return self._expiry.watermark
+
+    def put(self, key: K, value: V, when: datetime | None) -> None:
+        """Map `key` to `value`, touched at `when` (None: at the watermark)."""
+        self._values[key] = value
+        self._touch(key, when)
+
+    def setdefault(self, key: K, value: V, when: datetime | None) -> V:
+        """Touch `key` at `when`, mapping it to `value` unless it is held already; its value."""
+        held = self._values.setdefault(key, value)
+        self._touch(key, when)
+        return held
+
+    def expire(self) -> list[tuple[K, V]]:
+        """Drop and return the (key, value) pairs last touched before `watermark - horizon`."""
+        expired = [(key, self._values.pop(key)) for key in self._expiry.expired()]
+        if self.unsaved is not None:
+            self.unsaved.update(key for key, _ in expired)
+        return expired
+
+    def entry(self, key: K) -> tuple[V, datetime | None] | None:
+        """(value, last touched) of a held key, None when the key is not held."""
+        if key not in self._values:
+            return None
+        return self._values[key], self._expiry.last_touched(key)
+
+    def restore(self, entries: Iterable[tuple[K, V, datetime | None]], watermark: datetime | None) -> None:
+        """Hold exactly these (key, value, last touched) entries, as `entry` gave them."""
+        entries = list(entries)
+        self._values = {key: value for key, value, _ in entries}
+        self._expiry.restore(((key, when) for key, _, when in entries if when is not None), watermark)
+
+    def _touch(self, key: K, when: datetime | None) -> None:
+        self._expiry.touch(key, when)
+        if self.unsaved is not None:
+            self.unsaved.add(key)
