@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -15,13 +16,23 @@ class ExpiryQueue:
     """Keys with the event time they were last touched; pops those past a horizon.
 
     Memory of every online index (dedup keys, hot events) is bounded by what falls
-    inside the horizon, not by the corpus. A key touched again is re-pushed and its
-    older entry ignored when popped (lazy deletion keeps touches O(log n)).
+    inside the horizon, not by the corpus. A key touched again is queued again and
+    its older entry ignored when it comes out (lazy deletion).
+
+    Articles are assigned in publication order, so touches nearly always come in
+    time order: those go to the back of a deque, which stays sorted, and cost O(1);
+    only a touch earlier than the latest queued (a merge re-dating an event, a late
+    arrival in a stream) goes to a heap. `expired` takes from whichever front is
+    older, so keys leave in (time, touch) order either way, at the same watermark
+    as from one heap, and each entry is queued and taken out once.
     """
 
     def __init__(self, horizon: timedelta) -> None:
         self.horizon = horizon
-        self._heap: list[tuple[datetime, int, Hashable]] = []
+        #: (time, touch number, key) in time order: touches no earlier than the last queued.
+        self._in_order: deque[tuple[datetime, int, Hashable]] = deque()
+        #: (time, touch number, key) of the touches that came out of order.
+        self._late: list[tuple[datetime, int, Hashable]] = []
         self._latest: dict[Hashable, datetime] = {}
         self._counter = 0
         self.watermark: datetime | None = None
@@ -41,15 +52,26 @@ class ExpiryQueue:
             return
         self._latest[key] = when
         self._counter += 1
-        heapq.heappush(self._heap, (when, self._counter, key))
+        entry = (when, self._counter, key)
+        if not self._in_order or when >= self._in_order[-1][0]:
+            self._in_order.append(entry)
+        else:
+            heapq.heappush(self._late, entry)
 
     def expired(self) -> Iterator[Hashable]:
         """Pop every key last touched before `watermark - horizon`."""
         if self.watermark is None:
             return
         cutoff = self.watermark - self.horizon
-        while self._heap and self._heap[0][0] < cutoff:
-            when, _, key = heapq.heappop(self._heap)
+        while True:
+            if self._late and (not self._in_order or self._late[0][:2] < self._in_order[0][:2]):
+                if self._late[0][0] >= cutoff:
+                    return
+                when, _, key = heapq.heappop(self._late)
+            elif self._in_order and self._in_order[0][0] < cutoff:
+                when, _, key = self._in_order.popleft()
+            else:
+                return
             if self._latest.get(key) == when:
                 del self._latest[key]
                 yield key
@@ -61,13 +83,13 @@ class ExpiryQueue:
     def restore(self, touched: Iterable[tuple[Hashable, datetime]], watermark: datetime | None) -> None:
         """Hold exactly these keys with these times (a saved queue being resumed).
 
-        Only the times are saved; the heap is rebuilt from them, so a key expires
+        Only the times are saved; the queue is rebuilt from them, so a key expires
         at the same watermark as in the queue that was saved.
         """
         self._latest = dict(touched)
-        self._heap = [(when, counter, key) for counter, (key, when) in enumerate(self._latest.items())]
-        heapq.heapify(self._heap)
-        self._counter = len(self._heap)
+        self._in_order = deque(sorted((when, counter, key) for counter, (key, when) in enumerate(self._latest.items())))
+        self._late = []
+        self._counter = len(self._in_order)
         self.watermark = watermark
 
 

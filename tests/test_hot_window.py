@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 
 from newsbeam.pipelines.hot_window import ExpiringMap
@@ -78,3 +79,24 @@ def test_what_is_held_follows_the_arrival_rate_not_the_number_of_keys():
         assert len(expired) <= 1
         sizes.append(len(held))
     assert max(sizes[100:]) == 61
+
+
+def test_touches_out_of_time_order_leave_in_time_order_when_the_watermark_passes_them():
+    """Late touches (a stream's late arrivals, a merged event's older time) take the slow
+    path; keys still leave exactly when, and in the order, a plain scan says."""
+    rng = random.Random(11)
+    held: ExpiringMap[str, int] = ExpiringMap(HOUR)
+    latest: dict[str, tuple[datetime, int]] = {}  # the scan's model: key → (last touched, touch number)
+    watermark = T0
+    for step in range(5000):
+        key = f"k{rng.randrange(300)}"
+        when = T0 + timedelta(minutes=step) - (timedelta(minutes=rng.randrange(90)) if rng.random() < 0.2 else timedelta())
+        held.put(key, step, when)
+        watermark = max(watermark, when)
+        if key not in latest or latest[key][0] < when:
+            latest[key] = (when, step)
+        due = sorted((touched, key) for key, touched in latest.items() if touched[0] < watermark - HOUR)
+        for _, key in due:
+            del latest[key]
+        assert [key for key, _ in held.expire()] == [key for _, key in due]
+    assert sorted(held.keys()) == sorted(latest)
