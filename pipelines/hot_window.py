@@ -96,11 +96,12 @@ class ExpiryQueue:
 class ExpiringMap(Generic[K, V]):
     """A mapping whose keys leave when they were last touched more than a horizon ago.
 
-    The dedup keys (key → first article) and the originals' event links
-    (original → event) are such maps: each `put` or `setdefault` touches its key
-    at the article's publication time, and `expire` drops the keys the watermark
-    has left behind, oldest first, each once (the `ExpiryQueue`'s heap), so the
-    cost per article does not grow with the map.
+    The dedup keys (key → first article), the near-duplicate originals (original →
+    its order and signature) and the originals' event links (original → event) are
+    such maps: each `put` or `setdefault` touches its key at the article's
+    publication time, and `expire` drops the keys the watermark has left behind,
+    oldest first, each once (`ExpiryQueue`), so the cost per article does not grow
+    with the map.
 
     `unsaved` collects the keys added, re-timed or dropped since the state was
     last saved; it is None until saving starts (the first save writes the whole map).

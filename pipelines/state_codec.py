@@ -155,10 +155,10 @@ def _take_clusterer(kind: str) -> Callable[[OnlineAssigner], set[str]]:
 
 
 def _near(assigner: OnlineAssigner, key: str) -> Any:
-    entry = assigner.near.entry(key)
+    entry = assigner.near.originals.entry(key)
     if entry is None:
         return None
-    order, when, signature = entry
+    (order, signature), when = entry
     return [order, _time(when), base64.b64encode(np.asarray(signature, dtype="<u4").tobytes()).decode("ascii")]
 
 
@@ -194,7 +194,7 @@ TABLES = {
     table.name: table
     for table in (
         _expiring("exact", lambda a: a.exact.first),
-        _Table("near", lambda a: a.near.keys(), _near, lambda a: _take(a.near)),
+        _Table("near", lambda a: a.near.originals.keys(), _near, lambda a: _take(a.near.originals)),
         _expiring("link", lambda a: a.event_of),
         _Table("event", lambda a: a.clusterer.events.keys(), _event, _take_clusterer("events")),
         _Table("term", lambda a: a.clusterer.terms(), _term, _take_clusterer("terms")),
@@ -215,7 +215,7 @@ def _header(assigner: OnlineAssigner, sequence: int) -> dict[str, Any]:
         "sequence": sequence,
         "log": {"id": assigner.log, "position": assigner.position},
         "exact": {"watermark": _time(assigner.exact.first.watermark)},
-        "near": {"watermark": _time(assigner.near.watermark), "added": assigner.near.added},
+        "near": {"watermark": _time(assigner.near.originals.watermark), "added": assigner.near.added},
         "link": {"watermark": _time(assigner.event_of.watermark)},
         "cluster": {
             **counters,
@@ -402,7 +402,7 @@ def _load(assigner: OnlineAssigner, header: dict[str, Any], tables: dict[str, di
     assigner.log, assigner.position = header["log"]["id"], header["log"]["position"]
     _restore_expiring(assigner.exact.first, tables["exact"], header["exact"]["watermark"])
     assigner.near.restore(
-        ((key, order, _parse_time(when), _signature(signature)) for key, (order, when, signature) in tables["near"].items()),
+        ((key, (order, _signature(signature)), _parse_time(when)) for key, (order, when, signature) in tables["near"].items()),
         _parse_time(header["near"]["watermark"]),
         header["near"]["added"],
     )
