@@ -20,6 +20,10 @@ def _configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose else logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("newsbeam").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    # Beam logs the traceback of every failing step before it raises the failure; the
+    # command reports it itself (what to do about an unavailable index, or the traceback
+    # of an unexpected error), so Beam's copy shows only with -v.
+    logging.getLogger("apache_beam.runners.common").setLevel(level if verbose else logging.CRITICAL)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

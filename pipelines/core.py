@@ -51,12 +51,13 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
     again here, in log order, from the same state: the same decisions, and the
     state is where it would be had the crash not happened. A fresh state is saved
     before anything is written under its log, so a crash in a first run is
-    caught up the same way.
+    caught up the same way. A state restored as it was stored has nothing to save.
     """
     assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
+    if changes := assigner.state_changes():
+        # Fresh, or replacing a state taken under another configuration.
+        backend.save_state(state_key(key), changes)
     behind = backend.logged_articles(assigner.log, assigner.position)
-    if assigner.position == 0 and not behind:
-        backend.save_state(state_key(key), assigner.state_changes())
     for item in behind:
         assigner.process(item.article, featurize(item.article, config.features))
     return assigner
