@@ -38,9 +38,17 @@ from newsbeam.schemas import Article, DeadLetter, Event
 Loader = Callable[[str], OnlineAssigner]
 
 
+_STATE_PREFIX = "assign:"
+
+
 def state_key(key: str) -> str:
     """Where a key's hot state is saved: one name for every path, so each resumes the others."""
-    return f"assign:{key}"
+    return f"{_STATE_PREFIX}{key}"
+
+
+def saved_keys(backend: IndexBackend) -> list[str]:
+    """The keys whose hot state `backend` holds."""
+    return [name.removeprefix(_STATE_PREFIX) for name in backend.state_keys(_STATE_PREFIX)]
 
 
 def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> OnlineAssigner:

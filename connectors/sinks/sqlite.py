@@ -192,6 +192,11 @@ class SqliteBackend:
         rows = self._db.execute("SELECT part, data FROM state_parts WHERE key = ?", (key,))
         return {part: bytes(data) for part, data in rows}
 
+    def state_keys(self, prefix: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT key FROM state_parts WHERE substr(key, 1, ?) = ? ORDER BY key",
+                                (len(prefix), prefix))
+        return [key for (key,) in rows]
+
     # -- reads -----------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchPage:

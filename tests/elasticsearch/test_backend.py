@@ -151,6 +151,9 @@ def test_state_parts_round_trip(backend):
     backend.save_state("assign:en", StateChanges({"meta": b"v2", "seg:3": b"three"}, frozenset({"seg:1"})))
     assert backend.load_state("assign:en") == {"meta": b"v2", "seg:2": b"two", "seg:3": b"three"}
     assert backend.load_state("poll:https://example.org/feed") == {"validators": b"[]"}
+    backend.save_state("assign:de", StateChanges({"meta": b"v1"}))
+    assert backend.state_keys("assign:") == ["assign:de", "assign:en"]
+    assert backend.state_keys("poll:") == ["poll:https://example.org/feed"] and backend.state_keys("x") == []
     # Part data is kept as source only: the node cannot search it.
     mapping = backend.client.indices.get_mapping(index=backend.names.state).body
     properties = next(iter(mapping.values()))["mappings"]["properties"]

@@ -233,6 +233,9 @@ class ElasticsearchBackend:
         """Atomic through a redo log: see `connectors/sinks/elasticsearch/state.py`."""
         self.state.save(key, changes)
 
+    def state_keys(self, prefix: str) -> list[str]:
+        return self.state.keys(prefix)
+
     # -- housekeeping -----------------------------------------------------------------------
 
     def refresh(self) -> None:
