@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newsbeam.cli.options import WebOptions, backend_options, backend_settings, resolved, web_options
+from newsbeam.cli.options import WebOptions, backend_options, backend_settings, configuration, web_options
 from newsbeam.cli.output import echo_run_summary
 
 if TYPE_CHECKING:  # the CLI starts without importing Beam
@@ -101,4 +101,4 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
     if not sources and not options.specs:
         raise click.UsageError("give at least one SOURCE, --feeds, or --sitemap (or sources in the configuration file)")
     run_ingest(list(sources), backend_settings(data_dir, es_url), strict=strict, web=options,
-               config=resolved(assign_config), what=f"Ingested {len(sources) + len(options.specs)} source(s)")
+               config=assign_config(configuration()), what=f"Ingested {len(sources) + len(options.specs)} source(s)")

@@ -12,7 +12,8 @@ import click
 import newsbeam
 from newsbeam import cli as cli_package
 from newsbeam.cli.options import CONFIG_PATH_KEY
-from newsbeam.config import CONFIG_ENV, DEFAULT_FILE
+from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
+from newsbeam.connectors.sinks.select import MissingExtra
 
 _NOT_COMMANDS = {"main", "options", "output"}
 
@@ -29,7 +30,17 @@ def _configure_logging(verbose: int) -> None:
     logging.getLogger("apache_beam.runners.common").setLevel(level if verbose else logging.CRITICAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a setting that cannot be used ends any command with its message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, MissingExtra) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(newsbeam.__version__, prog_name="newsbeam")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV,

@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from newsbeam.config import ConfigError, Configuration
+from newsbeam.config import Configuration
 from newsbeam.config.kinds import FeedSource, parse_since
-from newsbeam.connectors.sinks.select import BackendSettings, MissingExtra, require_backend
+from newsbeam.connectors.sinks.select import BackendSettings, require_backend
 
 #: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
 ALLOW_LOOPBACK_ENV = "NEWSBEAM_ALLOW_LOOPBACK"
@@ -27,23 +27,15 @@ _CONFIGURATION_KEY = "newsbeam.configuration"
 
 
 def configuration() -> Configuration:
-    """The configuration of this invocation (--config, else ./newsbeam.toml, else none), read once."""
-    ctx = click.get_current_context()
-    meta = ctx.meta
+    """The configuration of this invocation (--config, else ./newsbeam.toml, else none), read once.
+
+    A `ConfigError` from here or from resolving a setting ends the command with its
+    message (the `newsbeam` group turns it into a usage error).
+    """
+    meta = click.get_current_context().meta
     if _CONFIGURATION_KEY not in meta:
-        try:
-            meta[_CONFIGURATION_KEY] = Configuration.load(meta.get(CONFIG_PATH_KEY))
-        except ConfigError as error:
-            raise click.ClickException(f"the configuration cannot be used:\n{error}") from None
+        meta[_CONFIGURATION_KEY] = Configuration.load(meta.get(CONFIG_PATH_KEY))
     return meta[_CONFIGURATION_KEY]
-
-
-def resolved(build, *args: Any, **kwargs: Any) -> Any:
-    """`build(configuration(), …)`, with a configuration error reported as a usage error."""
-    try:
-        return build(configuration(), *args, **kwargs)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
 
 
 data_dir_option = click.option(
@@ -71,11 +63,8 @@ def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: boo
     (reading commands, so a mistyped folder is not answered from a new, empty index)."""
     from newsbeam.config.build import backend_settings as build
 
-    settings = resolved(build, data_dir, es_url)
-    try:
-        require_backend(settings)
-    except MissingExtra as error:
-        raise click.ClickException(str(error)) from None
+    settings = build(configuration(), data_dir, es_url)
+    require_backend(settings)
     if existing and not settings.es_url:
         from newsbeam.connectors.sinks.sqlite import INDEX_FILE
 
@@ -153,7 +142,7 @@ def fetch_settings(user_agent: str | None):
     """How web requests are made: the configured politeness and User-Agent."""
     from newsbeam.config.build import fetch_settings as build
 
-    return resolved(build, user_agent, allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1")
+    return build(configuration(), user_agent, allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1")
 
 
 def web_options(command):

@@ -15,7 +15,6 @@ from newsbeam.cli.options import (
     feed_urls,
     feeds_option,
     fetch_settings,
-    resolved,
     user_agent_option,
 )
 from newsbeam.config.schema import RUNNERS
@@ -71,8 +70,8 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     if not urls:
         raise click.UsageError("no feeds: give --feeds URL|FILE, or sources.feeds in the configuration file")
     settings = backend_settings(data_dir, es_url)
-    assign = resolved(assign_config)
-    runner_options = resolved(runner_settings, runner, pipeline_args)
+    assign = assign_config(config)
+    runner_options = runner_settings(config, runner, pipeline_args)
     stream = StreamSettings(
         feeds=tuple(urls),
         backend=settings,

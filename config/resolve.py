@@ -45,7 +45,8 @@ class Configuration:
 
     def __init__(self, file: ConfigFile | None = None, environ: Mapping[str, str] | None = None) -> None:
         if file is not None and file.problems:
-            raise ConfigError("\n".join(problem.render(file.path) for problem in file.problems))
+            listed = "\n".join(problem.render(file.path) for problem in file.problems)
+            raise ConfigError(f"{file.path} has {len(file.problems)} problem(s):\n{listed}")
         self.file = file
         self.environ = os.environ if environ is None else environ
 
