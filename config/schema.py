@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import os
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,6 @@ from newsbeam.config.kinds import (
 )
 
 RUNNERS = ("prism", "flink", "direct", "spark", "dataflow")
-DEFAULT_USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,17 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "newsbeam"
 
 
+def _fetch_default(name: str) -> Callable[[], Any]:
+    """The default of a `FetchSettings` field, which owns the fetch defaults."""
+
+    def default() -> Any:
+        from newsbeam.connectors.http.settings import FetchSettings
+
+        return getattr(FetchSettings(), name)
+
+    return default
+
+
 def default_cache_dir() -> Path:
     """The per-user cache folder: `$XDG_CACHE_HOME/newsbeam`, else ~/.cache/newsbeam."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsbeam"
@@ -82,8 +93,8 @@ _OPERATIONAL_LIST = [
             flag="--sitemap"),
     Setting("sources.since", Since(), "Skip sitemap entries published before this (`ingest`).", flag="--since"),
     Setting("fetch.user_agent", Text(), "User-Agent of every web request; name a contact URL.",
-            default=DEFAULT_USER_AGENT, env="NEWSBEAM_USER_AGENT", flag="--user-agent"),
-    Setting("fetch.min_interval", Number(minimum=0), "Seconds between two requests to one host.", default=1.0,
+            default=_fetch_default("user_agent"), env="NEWSBEAM_USER_AGENT", flag="--user-agent"),
+    Setting("fetch.min_interval", Number(minimum=0), "Seconds between two requests to one host.", default=_fetch_default("min_interval"),
             env="NEWSBEAM_FETCH_MIN_INTERVAL"),
     Setting("fetch.hosts", HostIntervals(),
             "Seconds between two requests per host, overriding min_interval (a host's subdomains too).",

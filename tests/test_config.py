@@ -158,3 +158,13 @@ def test_a_bad_environment_value_names_its_variable():
                                 env={"NEWSBEAM_POLL_INTERVAL": "soon"})
     assert result.exit_code == 1
     assert "$NEWSBEAM_POLL_INTERVAL: must be a number ≥ 0.5, not 'soon'" in result.output
+
+
+def test_the_configuration_docs_list_every_setting_and_show_the_sample_file():
+    from newsbeam.config.schema import OPERATIONAL
+
+    docs = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for setting in OPERATIONAL.values():
+        assert f"`{setting.name}`" in docs, setting.name
+        assert setting.env is None or f"`{setting.env}`" in docs, setting.env
+    assert SAMPLE_CONFIG.read_text(encoding="utf-8") in docs
