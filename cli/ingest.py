@@ -85,8 +85,8 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
                    one) and .html pages (main text extracted by trafilatura)
       FILE.warc.gz a WARC file (e.g. Common Crawl news): its HTML responses
 
-    With --feeds and --sitemap (or the configuration file's [sources]),
-    articles come from the web: each new item's
+    With --feeds and --sitemap, articles come from the web (without any
+    SOURCE, --feeds or --sitemap: from the configuration file's sources): each new item's
     page is fetched politely (robots.txt, one request per second per host)
     and its main text extracted; a second run fetches only what changed.
 
@@ -97,7 +97,7 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
     """
     from newsbeam.config.build import assign_config
 
-    options = WebOptions.from_cli(**web)
+    options = WebOptions.from_cli(**web, named_sources=bool(sources))
     if not sources and not options.specs:
         raise click.UsageError("give at least one SOURCE, --feeds, or --sitemap (or sources in the configuration file)")
     run_ingest(list(sources), backend_settings(data_dir, es_url), strict=strict, web=options,

@@ -115,13 +115,18 @@ class WebOptions:
 
     @classmethod
     def from_cli(cls, feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), since: str | None = None,
-                 user_agent: str | None = None) -> WebOptions:
+                 user_agent: str | None = None, *, named_sources: bool = False) -> WebOptions:
+        """The web sources of a command. Sources on the command line (`named_sources`: files
+        or folders given beside these options) replace the configuration file's, all of them."""
         from newsbeam.connectors.web import FEED, SITEMAP
 
         config = configuration()
-        sitemap_urls = config.value("sources.sitemaps", sitemaps or None)
+        if named_sources or feeds or sitemaps:
+            feed_list, sitemap_urls = feeds, sitemaps
+        else:
+            feed_list, sitemap_urls = config.value("sources.feeds"), config.value("sources.sitemaps")
         since = config.value("sources.since", since)
-        specs = [FEED + url for url in feed_urls(config.value("sources.feeds", feeds or None))]
+        specs = [FEED + url for url in feed_urls(feed_list)]
         specs += [SITEMAP + url for url in dict.fromkeys(sitemap_urls)]
         try:
             when = parse_since(since) if since else None

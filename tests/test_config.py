@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -168,3 +169,35 @@ def test_the_configuration_docs_list_every_setting_and_show_the_sample_file():
         assert f"`{setting.name}`" in docs, setting.name
         assert setting.env is None or f"`{setting.env}`" in docs, setting.env
     assert SAMPLE_CONFIG.read_text(encoding="utf-8") in docs
+
+
+def test_the_files_clustering_settings_reach_newsbeam_cluster(tmp_path):
+    from support import REFERENCE_EVENT
+
+    def events(*config: str) -> int:
+        out = tmp_path / "out.jsonl"
+        result = cli(*config, "cluster", str(REFERENCE_EVENT), "-o", str(out), "--workers", "1")
+        assert result.exit_code == 0, result.output
+        return len({json.loads(line)["event_id"] for line in out.read_text().splitlines()})
+
+    assert events() == 1
+    strict = write(tmp_path / "strict.toml", "[clustering]\nthreshold = 10.0\nmerge_threshold = 10.0\n")
+    assert events("--config", str(strict)) == 3
+
+
+def test_sources_on_the_command_line_replace_the_files(tmp_path):
+    from newsbeam.cli.options import WebOptions
+
+    write(tmp_path / "newsbeam.toml", '[sources]\nfeeds = ["https://a.example/rss"]\n'
+                                      'sitemaps = ["https://a.example/sitemap.xml"]\n')
+
+    @click.command()
+    @click.option("--feeds", multiple=True)
+    @click.option("--named", is_flag=True)
+    def specs(feeds: tuple[str, ...], named: bool) -> None:
+        click.echo(" ".join(WebOptions.from_cli(feeds, named_sources=named).specs))
+
+    runner = CliRunner()
+    assert runner.invoke(specs, []).output.split() == ["feed:https://a.example/rss", "sitemap:https://a.example/sitemap.xml"]
+    assert runner.invoke(specs, ["--feeds", "https://b.example/rss"]).output.split() == ["feed:https://b.example/rss"]
+    assert runner.invoke(specs, ["--named"]).output.split() == []
