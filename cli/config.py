@@ -60,6 +60,6 @@ def check(ctx: click.Context, file: Path | None) -> None:
         raise click.ClickException(f"{path}: {len(parsed.problems)} problem(s)")
     config = Configuration(parsed)
     for row in config.all():
-        if row.origin.endswith("(not set)"):
-            click.echo(f"note: {row.setting.name} comes from {row.origin}", err=True)
+        if row.unset_variable:
+            click.echo(f"note: {row.setting.name} comes from {row.origin}, which is not set here", err=True)
     click.echo(f"{path}: no problems ({len(parsed.values)} setting(s))")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbeam.config import schema
+from newsbeam.config.kinds import Texts
 
 _PART = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
 _DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
@@ -149,7 +150,7 @@ class _Reader:
     def take_items(self, setting: schema.Setting, key: tuple[str, ...], items: list[Any]) -> tuple[Any, ...] | None:
         """A list, each bad item reported on its own line; None when any was bad."""
         kind = setting.kind
-        if not hasattr(kind, "item"):
+        if not isinstance(kind, Texts):
             return kind.from_file(items, self.base)
         good, bad = [], False
         for item in items:

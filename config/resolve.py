@@ -32,9 +32,13 @@ class Resolved:
     value: Any
     #: `--data-dir`, `$NEWSBEAM_DATA_DIR`, `newsbeam.toml:4` (a secret's: `newsbeam.toml:4 via $VAR`) or `default`.
     origin: str
+    #: The variable the file names for this secret, when it is not set.
+    unset_variable: str | None = None
 
     def shown(self) -> str:
         """The value for a person to read: secrets masked."""
+        if self.unset_variable:
+            return f"(${self.unset_variable} is not set)"
         if self.value is None:
             return "(not set)"
         return MASK if self.setting.secret else self.setting.kind.show(self.value)
@@ -84,7 +88,7 @@ class Configuration:
             where = f"{self.file.path}:{found.line}"
             if setting.secret:
                 secret = self.environ.get(found.value) or None
-                return Resolved(setting, secret, f"{where} via ${found.value}" + ("" if secret else " (not set)"))
+                return Resolved(setting, secret, f"{where} via ${found.value}", None if secret else found.value)
             return Resolved(setting, found.value, where)
         return Resolved(setting, setting.default_value(), "default")
 
@@ -94,8 +98,8 @@ class Configuration:
     def require(self, name: str) -> Any:
         """A value that must be there because something else asks for it (a credential the file names)."""
         resolved = self.resolve(name)
-        if resolved.value is None and resolved.origin.endswith("(not set)"):
-            raise ConfigError(f"{name}: {resolved.origin.removesuffix(' (not set)')}, which is not set")
+        if resolved.unset_variable:
+            raise ConfigError(f"{name}: {resolved.origin}, which is not set")
         return resolved.value
 
     def all(self) -> list[Resolved]:
