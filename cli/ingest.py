@@ -25,9 +25,10 @@ def dead_letter_file(data_dir: Path, run: str) -> Path:
 
 def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, what: str,
                web: WebOptions | None = None, config: AssignConfig | None = None) -> None:
-    """Run the batch pipeline and report; shared by `ingest` and `demo`."""
+    """Run the batch pipeline and report; shared by `ingest` and `demo` (`config`: the tested clustering)."""
     from newsbeam.connectors.files import read_path
     from newsbeam.connectors.sinks import BackendUnavailable, open_backend
+    from newsbeam.pipelines.assign import AssignConfig
     from newsbeam.pipelines.batch import ingest
     from newsbeam.pipelines.transforms import RejectedRecord
 
@@ -38,8 +39,8 @@ def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, w
         reader = web.reader(settings.data_dir)
     click.echo(f"Ingesting {len(sources)} source(s) into the {settings.description} …", err=True)
     try:
-        summary = ingest(sources, reader, settings, dead_path, strict=strict, progress=sys.stderr.isatty(),
-                         **({"config": config} if config else {}))
+        summary = ingest(sources, reader, settings, dead_path, config=config or AssignConfig(), strict=strict,
+                         progress=sys.stderr.isatty())
     except Exception as error:  # Beam wraps the DoFn's exception; find ours in the chain.
         if rejected := _find(error, RejectedRecord):
             raise click.ClickException(f"rejected record (--strict): {rejected}") from None
@@ -85,10 +86,11 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
                    one) and .html pages (main text extracted by trafilatura)
       FILE.warc.gz a WARC file (e.g. Common Crawl news): its HTML responses
 
-    With --feeds and --sitemap, articles come from the web (without any
-    SOURCE, --feeds or --sitemap: from the configuration file's sources): each new item's
+    With --feeds and --sitemap, articles come from the web: each new item's
     page is fetched politely (robots.txt, one request per second per host)
     and its main text extracted; a second run fetches only what changed.
+    Without any SOURCE, --feeds or --sitemap, the sources are the
+    configuration file's ([sources] in newsbeam.toml).
 
     Re-running the same input changes nothing: articles already in the index are
     skipped. Records that cannot be read (malformed JSON, no text, bad encoding,
