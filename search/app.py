@@ -237,10 +237,16 @@ def app_for_settings(settings: BackendSettings, *, cors_origins: Sequence[str] =
 def app_from_env() -> FastAPI:
     """The app for `uvicorn --factory newsbeam.search.app:app_from_env`, e.g. with several workers.
 
-    Settings come from the `NEWSBEAM_*` environment variables, as for every command;
-    `NEWSBEAM_CORS_ORIGINS` is a space-separated list of allowed origins, as for `serve`.
+    Settings come from the `NEWSBEAM_*` environment variables and the configuration file
+    (`NEWSBEAM_CONFIG`, else ./newsbeam.toml), as for every command; `NEWSBEAM_CORS_ORIGINS`
+    is a space-separated list of allowed origins, as for `serve`.
     """
-    return app_for_settings(BackendSettings.from_env(), cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
+    from newsbeam.config import CONFIG_ENV, Configuration
+    from newsbeam.config.build import backend_settings
+
+    path = os.environ.get(CONFIG_ENV)
+    settings = backend_settings(Configuration.load(Path(path) if path else None))
+    return app_for_settings(settings, cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
 
 
 def _error(status: int, code: str, message: str, details: list[ErrorItem] | None = None) -> JSONResponse:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from newsbeam.config import CONFIG_ENV
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.search.app import app_for_settings
 
 
-def run(settings: BackendSettings, *, host: str, port: int, workers: int = 1, cors_origins: Sequence[str] = ()) -> None:
+def run(settings: BackendSettings, *, host: str, port: int, workers: int = 1, cors_origins: Sequence[str] = (),
+        config_path: Path | None = None) -> None:
     """Serve until interrupted; with `workers` > 1, in that many processes.
 
     Python runs one thread at a time per process, so one process answers on about one
@@ -23,7 +26,11 @@ def run(settings: BackendSettings, *, host: str, port: int, workers: int = 1, co
     if workers == 1:
         uvicorn.run(app_for_settings(settings, cors_origins=cors_origins), **options)
         return
-    # Worker processes import the app by name and read their settings from the environment.
+    # Worker processes import the app by name and read their settings as every command does:
+    # the decided data folder and cluster as environment variables (which beat the file),
+    # the rest (index prefix, credentials by reference) from the same configuration file.
+    if config_path is not None:
+        os.environ[CONFIG_ENV] = str(config_path)
     os.environ["NEWSBEAM_DATA_DIR"] = str(settings.data_dir)
     if settings.es_url:
         os.environ["NEWSBEAM_ES_URL"] = settings.es_url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -57,9 +56,8 @@ class ElasticsearchBackend:
 
     @classmethod
     def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
-        """The backend for `settings`; `NEWSBEAM_ES_RETRY_SECONDS` sets how long faults are ridden out."""
-        if "retry" not in options and (seconds := os.environ.get("NEWSBEAM_ES_RETRY_SECONDS")):
-            options["retry"] = RetryPolicy(budget_seconds=float(seconds))
+        """The backend for `settings`; `settings.es_retry_seconds` sets how long faults are ridden out."""
+        options.setdefault("retry", RetryPolicy(budget_seconds=settings.es_retry_seconds))
         return cls(connect(settings), prefix=settings.es_index_prefix, **options)
 
     # -- articles -------------------------------------------------------------------
