@@ -1,0 +1,80 @@
+"""Which title to believe for a page, without the outlet's name.
+
+A page states its title for social networks (`og:title`), for search engines
+(JSON-LD `headline`), for people (`<h1>`) and for the browser tab (`<title>`).
+The tab's title and often the others carry the outlet's name (" | TechCrunch",
+" - WELT", "：朝日新聞デジタル", " | DW | 28.04.2023") or a byline; those pieces
+are cut when they name the outlet, its host, a date or an author. The
+headline editors write for sharing (`og:title`) is the one readers see
+wherever the story travels, and it is preferred; JSON-LD's `headline` is
+often an SEO variant of it, `<h1>` sometimes a kicker glued to the headline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
+
+#: Separators between a headline and the outlet's name, a section or a date.
+_SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
+#: A piece that is a byline ("by Cristina Laila").
+_BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
+#: A piece without letters: a date, a number.
+_NO_LETTERS = re.compile(r"^[\W\d_]+$")
+#: Where the title comes from, most trusted first.
+_SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
+
+
+def _names_outlet(piece: str, site_keys: set[str]) -> bool:
+    if _BYLINE.match(piece) or _NO_LETTERS.match(piece):
+        return True
+    for key in name_keys(piece):
+        for site in site_keys:
+            if key == site or (len(site) >= 3 and site in key and len(key) <= len(site) + 12):
+                return True
+    return False
+
+
+def strip_site_name(title: str, site_keys: set[str]) -> str:
+    """`title` without the pieces at its end (or start) that name the outlet,
+    its host, a date or a byline. A title that is nothing but such pieces is
+    kept whole."""
+    pieces = _SEPARATOR.split(title)
+    if len(pieces) < 2:
+        return title
+    separators = _SEPARATOR.findall(title)
+    for cut in range(1, len(pieces)):  # the first piece that names the outlet, and all after it
+        if _names_outlet(pieces[cut], site_keys):
+            return _join(pieces[:cut], separators)
+    if _names_outlet(pieces[0], site_keys):  # "Outlet | Headline"
+        return _join(pieces[1:], separators[1:])
+    return title
+
+
+def _join(pieces: list[str], separators: list[str]) -> str:
+    out = pieces[0]
+    for separator, piece in zip(separators, pieces[1:]):
+        out += separator + piece
+    return out.strip()
+
+
+def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
+    """(title, source) for each place the page states one, outlet names cut, best first."""
+    headline = signals.article.get("headline") or signals.article.get("name")
+    raw = {
+        "og:title": signals.meta("og:title"),
+        "json-ld": clean_text(headline[0] if isinstance(headline, list) and headline else headline),
+        "twitter:title": signals.meta("twitter:title"),
+        "h1": signals.h1,
+        "title": signals.title,
+        "dc.title": signals.meta("dc.title"),
+    }
+    site_keys = signals.site_keys()
+    return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES if raw[source]]
+
+
+def choose_title(signals: PageSignals, fallback: str = "") -> str:
+    """The page's headline (see the module docstring); `fallback` when the page states none."""
+    candidates = title_candidates(signals)
+    return candidates[0][0] if candidates else clean_text(fallback)
