@@ -66,13 +66,24 @@ def _site_name(signals: PageSignals) -> str:
 
 
 def _main_text(document: Any, html: str, signals: PageSignals) -> str:
-    """trafilatura's text; or, when that is short and the page carries its
-    article as data (JSON-LD `articleBody`, a script's JSON state), the longer of those."""
+    """The article's text, from the best statement of it the page makes.
+
+    trafilatura's text carries some of the page's chrome (captions, teasers,
+    "read more" lines). A JSON-LD `articleBody` is the publisher's own
+    statement of the body: when it holds between two thirds of trafilatura's
+    words and all of them, it is that body without the chrome; much shorter,
+    it is a teaser; longer, it often includes what the page shows elsewhere.
+    When trafilatura finds little, a fuller body stated as data (`articleBody`,
+    a script's JSON state) is taken instead.
+    """
     text = ((document.text if document is not None else "") or "").strip()
-    words = count_words(text, SHORT_TEXT_WORDS)
+    body = signals.article.get("articleBody")
+    stated = clean_text(body) if isinstance(body, str) else ""
+    words = count_words(text)
+    if stated and 2 * words <= 3 * count_words(stated) <= 3 * words:
+        return stated
     if words >= SHORT_TEXT_WORDS:
         return text
-    stated = clean_text(signals.article.get("articleBody")) if isinstance(signals.article.get("articleBody"), str) else ""
     for other in (stated, embedded_text(html)):
         if other and count_words(other) >= 2 * max(words, 1):
             return other
