@@ -53,6 +53,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from benchmarks import callgrind, machine
 from benchmarks.news_pages import KINDS, article_page, feed_document
+from newsbeam.connectors.pages import ExtractSettings
+
+#: "trafilatura alone" extracts text and metadata with the text settings the connector uses.
+TEXT_SETTINGS = ExtractSettings()
 
 
 def serve(port_queue, kind: str, seed: int, feeds: int, items: int) -> None:
@@ -125,7 +129,7 @@ def run_kind(kind: str, args: argparse.Namespace) -> dict:
 
     def extract(page: tuple[str, str]) -> None:
         trafilatura.bare_extraction(page[1], url=page[0], with_metadata=True, include_comments=False,
-                                    favor_precision=True)
+                                    favor_precision=TEXT_SETTINGS.favor_precision)
 
     def extract_alone(batch: list[tuple[str, str]], workers: int = 1) -> None:
         if workers == 1:
@@ -200,7 +204,7 @@ def run_kind(kind: str, args: argparse.Namespace) -> dict:
         "kind": kind, "articles": len(everything), "pairs": pairs, "threaded": threaded,
         "parts": {name: [p[name] for p in parts] for name in parts[0]},
         "sizes": sorted(len(html.encode()) / 1024 for _, html in everything),
-        "words": sorted(len(trafilatura.bare_extraction(html, favor_precision=True, include_comments=False)
+        "words": sorted(len(trafilatura.bare_extraction(html, favor_precision=TEXT_SETTINGS.favor_precision, include_comments=False)
                             .text.split()) for _, html in sample),
     }
 
@@ -311,7 +315,7 @@ def count_pass(kind: str, seed: int, items: int, mode: str) -> None:
         def extract(feed: int) -> None:
             for url, html in pages[feed]:
                 trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                            favor_precision=True)
+                                            favor_precision=TEXT_SETTINGS.favor_precision)
 
         def connector(feed: int) -> None:
             url = f"{base}/f{feed}/feed.xml"

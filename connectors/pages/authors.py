@@ -73,6 +73,11 @@ def _keep(name: str) -> bool:
     return bool(name) and not _NOT_A_NAME.search(name) and not _SLUG.match(name)
 
 
+def _names_outlet(name: str, site_keys: set[str]) -> bool:
+    """Whether a credit is the outlet: its name, or its name first ("MDR THÜRINGEN", "NDR.de")."""
+    return bool(name_keys(name) & site_keys) or bool(name_keys(name.split()[0]) & site_keys)
+
+
 def _is_outlet(name: str, site_keys: set[str]) -> bool:
     return bool(_LEGAL_FORM.search(name)) or bool(name_keys(name) & site_keys)
 
@@ -95,8 +100,10 @@ def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lamb
     site_keys = signals.site_keys()
     if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
         return names
-    for source in _META_SOURCES:
+    for source in _META_SOURCES:  # a meta tag naming the outlet itself is the site's default, no credit
         values = signals.metas.get(source, [])
-        if names := _people_first([(n, False) for value in values for n in _split(value)], site_keys):
+        named = [(n, False) for value in values for n in _split(value) if not _names_outlet(n, site_keys)]
+        if names := _people_first(named, site_keys):
             return names
-    return _people_first([(n, False) for value in (byline() or "").split(";") for n in _split(value)], site_keys)
+    named = [(n, False) for value in (byline() or "").split(";") for n in _split(value) if not _names_outlet(n, site_keys)]
+    return _people_first(named, site_keys)
