@@ -29,7 +29,7 @@ from newsbeam.connectors.pages.dates import choose_published, json_ld_objects, s
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
 from newsbeam.connectors.pages.tags import scan_tags
-from newsbeam.connectors.pages.titles import choose_title
+from newsbeam.connectors.pages.titles import choose_title, title_candidates
 from newsbeam.connectors.pages.walls import SHORT_TEXT_WORDS, PageMarkup, wall_reason
 from newsbeam.connectors.pages.words import count_words
 from newsbeam.pipelines.normalize.language import detect_language
@@ -90,6 +90,15 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
     return text
 
 
+def _without_headline(text: str, titles: set[str]) -> str:
+    """`text` without a first line that repeats one of the page's `titles`:
+    the record's title holds it, and a repeated headline is no body text."""
+    first, _, rest = text.partition("\n")
+    if rest.strip() and " ".join(first.split()) in titles:
+        return rest.strip()
+    return text
+
+
 def extract_article(
     html: str,
     url: str | None = None,
@@ -119,8 +128,9 @@ def extract_article(
     tree: Callable[[], HtmlElement | None] = cache(lambda: load_html(html))
     if document is None and tree() is None:
         raise RecordError("empty_extraction", "not parseable as HTML")
-    text = _main_text(document, html, signals)
-    title = choose_title(signals)
+    titles = title_candidates(signals)
+    title = choose_title(titles)
+    text = _without_headline(_main_text(document, html, signals), {candidate for candidate, _ in titles})
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
     markup = lambda: PageMarkup.read(tree(), json_ld)  # noqa: E731
     if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):

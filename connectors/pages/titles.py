@@ -74,7 +74,6 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
     return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES if raw[source]]
 
 
-def choose_title(signals: PageSignals, fallback: str = "") -> str:
-    """The page's headline (see the module docstring); `fallback` when the page states none."""
-    candidates = title_candidates(signals)
-    return candidates[0][0] if candidates else clean_text(fallback)
+def choose_title(candidates: list[tuple[str, str]]) -> str:
+    """The page's headline among its `title_candidates` (see the module docstring), or ""."""
+    return candidates[0][0] if candidates else ""

@@ -164,3 +164,11 @@ def test_text_from_a_script_state_when_the_body_is_empty():
                              f"{json.dumps(state)}</script>")
     record = extract_article(page, URL)
     assert "first ferry left at dawn" in record["text"] and "The mayor thanked" in record["text"]
+
+
+def test_the_body_does_not_repeat_the_headline():
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
+                        body=f"<article><p>Harbour reopens after repairs</p><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["title"] == "Harbour reopens after repairs"
+    assert record["text"].startswith("The harbour reopened on Monday")
