@@ -13,11 +13,14 @@ often an SEO variant of it, `<h1>` sometimes a kicker glued to the headline.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
 
 #: Separators between a headline and the outlet's name, a section or a date.
 _SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
+#: Where a kicker or section ends ("Vierschanzentournee | …", "Infant abandonment: …").
+_KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 #: A piece that is a byline ("by Cristina Laila").
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
 #: A piece without letters: a date, a number.
@@ -75,5 +78,22 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
 
 
 def choose_title(candidates: list[tuple[str, str]]) -> str:
-    """The page's headline among its `title_candidates` (see the module docstring), or ""."""
-    return candidates[0][0] if candidates else ""
+    """The page's headline among its `title_candidates` (see the module docstring), or "".
+
+    One exception to the order: when the first title is another one with a
+    kicker or section beside it ("Ski jumping | Row over the rules"), and two
+    sources state that other one alone, the extra piece is no part of the headline.
+    """
+    if not candidates:
+        return ""
+    first = candidates[0][0]
+    stated = Counter(title for title, _ in candidates)
+    return next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
+
+
+def _is_part_of(title: str, longer: str) -> bool:
+    """Whether `title` is some of `longer`'s pieces (split at separators), not all of them."""
+    pieces = _KICKER_END.split(longer)
+    separators = _KICKER_END.findall(longer)
+    return any(_join(pieces[i:j], separators[i:j - 1]) == title
+               for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1) if (i, j) != (0, len(pieces)))

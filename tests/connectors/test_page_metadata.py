@@ -172,3 +172,13 @@ def test_the_body_does_not_repeat_the_headline():
     record = extract_article(page, URL)
     assert record["title"] == "Harbour reopens after repairs"
     assert record["text"].startswith("The harbour reopened on Monday")
+
+
+def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
+    page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+    page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Storm season | Harbour reopens after repairs"
