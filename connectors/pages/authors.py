@@ -3,11 +3,11 @@
 The JSON-LD article's `author` is the most deliberate statement a page makes
 (objects, strings, `@id` references into its `@graph`); meta tags (`author`,
 `article:author`, Dublin Core, citation tags) come next, and trafilatura's
-reading of the byline last. Within a source, what is not a person's name is
+reading of the byline last. Within a source, what is not a credit is
 dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
-organisations when a person is named beside them (the outlet itself,
-"Frankfurter Allgemeine Zeitung GmbH"). A page credited only to an
-organisation ("dpa", "ndr.de") keeps that credit. Names keep their spelling
+the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
+a person is named beside them; a news agency beside a reporter is a credit.
+A page credited only to an organisation ("dpa", "ndr.de") keeps that credit. Names keep their spelling
 ("María R. Sahuquillo", "ndr.de"); "Last, First" is one person.
 """
 
@@ -83,10 +83,17 @@ def _is_outlet(name: str, site_keys: set[str]) -> bool:
 
 
 def _people_first(names: list[tuple[str, bool]], site_keys: set[str]) -> list[str]:
-    """The names of people; or, when only organisations are named, those."""
-    names = [(n, org or _is_outlet(n, site_keys)) for n, org in names if _keep(n)]
-    people = [n for n, org in names if not org]
-    chosen = people or [n for n, _ in names]
+    """The credits, without the outlet or a company when someone else is
+    credited; when only organisations are named, those.
+
+    An agency typed as an organisation beside a reporter ("Deutsche
+    Presse-Agentur") is a credit and stays; the publisher is not.
+    """
+    names = [(n, org) for n, org in names if _keep(n)]
+    credits = [n for n, org in names if not _is_outlet(n, site_keys)]
+    if not any(not org for n, org in names if n in credits):  # nobody but organisations
+        credits = [n for n, _ in names]
+    chosen = credits
     unique: dict[str, str] = {}
     for name in chosen:  # "Emma-Mackenzie" and "Emma Mackenzie" are one person
         unique.setdefault(min(name_keys(name) or {name}), name)

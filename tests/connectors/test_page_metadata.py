@@ -75,12 +75,13 @@ def test_zone_abbreviations_are_their_offsets(stated, expected):
 
 # --------------------------------------------------------------------------- authors
 
-def test_an_organisation_beside_a_person_is_no_author():
+def test_the_outlet_beside_a_person_is_no_author_an_agency_is():
     page = article_page(meta("author", "Riverside Gazette Media GmbH"), json_ld={
         "@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Riverside Gazette"},
         "author": [{"@type": "Person", "name": "María R. Calder"},
-                   {"@type": "Organization", "name": "Riverside Gazette"}]})
-    assert extract_article(page, URL)["authors"] == ["María R. Calder"]
+                   {"@type": "Organization", "name": "Riverside Gazette"},
+                   {"@type": "Organization", "name": "Harbour Press Agency"}]})
+    assert extract_article(page, URL)["authors"] == ["María R. Calder", "Harbour Press Agency"]
 
 
 def test_a_page_credited_only_to_an_organisation_keeps_the_credit():
