@@ -66,6 +66,7 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     ("Fri Mar 06 19:20:36 CEST 2026", "2026-03-06T19:20:36+02:00"),
     ("Fri, 06 Mar 2026 19:20:36 JST", "2026-03-06T19:20:36+09:00"),
     ("2026-03-06 19:20 EST", "2026-03-06T19:20:00-05:00"),
+    ("Fri, 06 Mar 2026 19:20:36 IST", "2026-03-06T19:20:36+05:30"),
 ])
 def test_zone_abbreviations_are_their_offsets(stated, expected):
     assert parse_page_date(stated).isoformat() == expected
