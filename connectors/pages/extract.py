@@ -49,7 +49,7 @@ class ExtractSettings:
     #: precision (benchmarks/results/page_metadata.md).
     favor_precision: bool = False
     #: Characters of text the language is read from (see `detect_language`).
-    language_sample_chars: int = 500
+    language_sample_chars: int = 300
 
 
 def language_code(value: str | None) -> str | None:
@@ -79,9 +79,12 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
     text = ((document.text if document is not None else "") or "").strip()
     body = signals.article.get("articleBody")
     stated = clean_text(body) if isinstance(body, str) else ""
-    words = count_words(text)
-    if stated and 2 * words <= 3 * count_words(stated) <= 3 * words:
-        return stated
+    if stated:  # whole counts only when there is a stated body to weigh
+        words = count_words(text)
+        if 2 * words <= 3 * count_words(stated) <= 3 * words:
+            return stated
+    elif (words := count_words(text, SHORT_TEXT_WORDS)) >= SHORT_TEXT_WORDS:
+        return text
     if words >= SHORT_TEXT_WORDS:
         return text
     for other in (stated, embedded_text(html)):
