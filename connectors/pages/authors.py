@@ -23,7 +23,7 @@ from newsbeam.connectors.pages.signals import PageSignals, clean_text, is_organi
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
                  "parsely-author", "sailthru.author", "byl")
 #: Words that join two authors' names in a byline.
-_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|и|та|&)\s+|\s*[;|]\s*|\s*,\s*(?:and\s+)?", re.I)
+_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:").
 _ROLE = re.compile(r"^(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
                    r"written by|geschrieben von)\s*:?\s+", re.I)

@@ -184,3 +184,13 @@ def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
                         body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == "Storm season | Harbour reopens after repairs"
+
+
+@pytest.mark.parametrize("credit, names", [
+    ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
+    ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
+    ("By John A. Smith and Ana Lee", ["John A. Smith", "Ana Lee"]),
+])
+def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
+    page = article_page(meta("author", credit))
+    assert extract_article(page, URL)["authors"] == names
