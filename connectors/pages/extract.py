@@ -83,8 +83,8 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
         words = count_words(text)
         if 2 * words <= 3 * count_words(stated) <= 3 * words:
             return stated
-    elif (words := count_words(text, SHORT_TEXT_WORDS)) >= SHORT_TEXT_WORDS:
-        return text
+    else:
+        words = count_words(text, SHORT_TEXT_WORDS)
     if words >= SHORT_TEXT_WORDS:
         return text
     for other in (stated, embedded_text(html)):

@@ -6,8 +6,10 @@ The tab's title and often the others carry the outlet's name (" | TechCrunch",
 " - WELT", "：朝日新聞デジタル", " | DW | 28.04.2023") or a byline; those pieces
 are cut when they name the outlet, its host, a date or an author. The
 headline editors write for sharing (`og:title`) is the one readers see
-wherever the story travels, and it is preferred; JSON-LD's `headline` is
-often an SEO variant of it, `<h1>` sometimes a kicker glued to the headline.
+wherever the story travels, and it is preferred; then JSON-LD's `headline`,
+`<h1>` and the tab's title. On real pages where these disagree, no order is
+right everywhere; this one was right most often, and majority votes less
+(benchmarks/results/page_metadata.md).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ _SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\
 _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 #: A piece that is a byline ("by Cristina Laila").
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
-#: A piece without letters: a date, a number.
-_NO_LETTERS = re.compile(r"^[\W\d_]+$")
+#: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
+_DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
 
 def _names_outlet(piece: str, site_keys: set[str]) -> bool:
-    if _BYLINE.match(piece) or _NO_LETTERS.match(piece):
+    if _BYLINE.match(piece) or _DATE_PIECE.match(piece):
         return True
     for key in name_keys(piece):
         for site in site_keys:
