@@ -194,3 +194,10 @@ def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
 def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
     page = article_page(meta("author", credit))
     assert extract_article(page, URL)["authors"] == names
+
+
+def test_the_outlet_name_the_feed_gave_is_cut_from_the_title():
+    page = article_page("<title>Harbour reopens after repairs · The Estuary Courier</title>",
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs · The Estuary Courier"
+    assert extract_article(page, URL, outlet="The Estuary Courier")["title"] == "Harbour reopens after repairs"
