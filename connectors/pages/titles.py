@@ -76,7 +76,10 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "dc.title": signals.meta("dc.title"),
     }
     site_keys = signals.site_keys()
-    return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES if raw[source]]
+    # A source that states only the outlet's name (an `og:title` left at the
+    # site's default, a logo in an `<h1>`) states no headline.
+    return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES
+            if raw[source] and not name_keys(raw[source]) & site_keys]
 
 
 def choose_title(candidates: list[tuple[str, str]]) -> str:

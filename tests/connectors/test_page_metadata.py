@@ -201,3 +201,11 @@ def test_the_outlet_name_the_feed_gave_is_cut_from_the_title():
                         body=f"<article><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs · The Estuary Courier"
     assert extract_article(page, URL, outlet="The Estuary Courier")["title"] == "Harbour reopens after repairs"
+
+
+def test_a_title_that_is_only_the_outlet_name_is_no_headline():
+    page = article_page(meta("og:title", "Riverside Gazette", "property")
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<h1>Riverside Gazette</h1><article><h2>x</h2><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
