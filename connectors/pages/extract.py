@@ -12,6 +12,7 @@ states no author or no date, since both need the page parsed again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -34,6 +35,9 @@ from newsbeam.connectors.pages.walls import SHORT_TEXT_WORDS, PageMarkup, wall_r
 from newsbeam.connectors.pages.words import count_words
 from newsbeam.pipelines.normalize.language import detect_language
 from newsbeam.schemas import RecordError
+
+
+_MARKUP = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,7 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
     """
     text = ((document.text if document is not None else "") or "").strip()
     body = signals.article.get("articleBody")
-    stated = clean_text(body) if isinstance(body, str) else ""
+    stated = clean_text(_MARKUP.sub(" ", clean_text(body))) if isinstance(body, str) else ""  # some state HTML
     if stated:  # whole counts only when there is a stated body to weigh
         words = count_words(text)
         if 2 * words <= 3 * count_words(stated) <= 3 * words:
