@@ -3,7 +3,8 @@
 Serves N feeds of M article pages each from a local HTTP server (in a separate
 process, as a real site would be), then in the same run:
 
-  extract   trafilatura.bare_extraction on each page's HTML, nothing else
+  extract   trafilatura.bare_extraction on each page's HTML (text and metadata,
+            with the connector's text settings), nothing else
   connector read_feed: feed fetch and parse, robots.txt, state store, page
             fetch through the guarded HTTP layer, charset decoding, wall and
             date checks, trafilatura, record assembly
@@ -167,7 +168,7 @@ def run_kind(kind: str, args: argparse.Namespace) -> dict:
         return {"HTTP GET through `Fetcher` (guard, caps, gate, robots check)": (get, alone_get),
                 "feed parse (feedparser + item hints), per item": (parse, alone_get),
                 "body decode (charset check + UTF-8 decode)": (decode, alone_get),
-                "`extract_article` beyond trafilatura alone (tag scan, dates, walls)":
+                "`extract_article` beyond trafilatura alone (tag scan, metadata, walls; no trafilatura metadata)":
                     (vetted - alone_vet, alone_vet)}
 
     def measure_connector(feed: int, fetcher: Fetcher) -> tuple[float, float]:
