@@ -23,7 +23,8 @@ from newsbeam.connectors.pages.signals import PageSignals, clean_text, is_organi
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
                  "parsely-author", "sailthru.author", "byl")
 #: Words that join two authors' names in a byline.
-_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
+_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
+                  r"|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:").
 _ROLE = re.compile(r"^(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
                    r"written by|geschrieben von)\s*:?\s+", re.I)
@@ -112,5 +113,6 @@ def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lamb
         named = [(n, False) for value in values for n in _split(value) if not _names_outlet(n, site_keys)]
         if names := _people_first(named, site_keys):
             return names
-    named = [(n, False) for value in (byline() or "").split(";") for n in _split(value) if not _names_outlet(n, site_keys)]
+    named = [(n, False) for value in (byline() or "").split(";") for n in _split(value)
+             if not _names_outlet(n, site_keys)]
     return _people_first(named, site_keys)

@@ -40,7 +40,8 @@ FUTURE_TOLERANCE = timedelta(hours=12)
 #: news sites print "IST" on every story.
 _ZONES = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "CET": 60, "CEST": 120,
           "MEZ": 60, "MESZ": 120, "EET": 120, "EEST": 180, "MSK": 180, "TRT": 180, "SAST": 120, "CAT": 120,
-          "EAT": 180, "WAT": 60, "PKT": 300, "IST": 330, "NPT": 345, "ICT": 420, "WIB": 420, "SGT": 480, "HKT": 480, "PHT": 480,
+          "EAT": 180, "WAT": 60, "PKT": 300, "IST": 330, "NPT": 345, "ICT": 420, "WIB": 420, "SGT": 480,
+          "HKT": 480, "PHT": 480,
           "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "AEST": 600, "AEDT": 660, "NZST": 720,
           "NZDT": 780, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
           "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600, "ART": -180, "BRT": -180}

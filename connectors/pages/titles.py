@@ -27,6 +27,9 @@ _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
 #: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
 _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
+#: Typographic quotes and dashes as their plain forms, to compare spellings.
+_PLAIN_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"',
+                                    "»": '"', "–": "-", "—": "-"})
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
@@ -85,15 +88,20 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
 def choose_title(candidates: list[tuple[str, str]]) -> str:
     """The page's headline among its `title_candidates` (see the module docstring), or "".
 
-    One exception to the order: when the first title is another one with a
+    Two exceptions to the order. When the first title is another one with a
     kicker or section beside it ("Ski jumping | Row over the rules"), and two
-    sources state that other one alone, the extra piece is no part of the headline.
+    sources state that other one alone, the extra piece is no part of the
+    headline. When sources spell the chosen title with different quotes or
+    dashes (`'` and `’`), the spelling most of them use is the page's.
     """
     if not candidates:
         return ""
     first = candidates[0][0]
     stated = Counter(title for title, _ in candidates)
-    return next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
+    first = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
+    plain = first.translate(_PLAIN_PUNCTUATION)
+    spellings = [title for title in stated if title.translate(_PLAIN_PUNCTUATION) == plain]
+    return max(spellings, key=lambda title: (stated[title], title == first))
 
 
 def _is_part_of(title: str, longer: str) -> bool:

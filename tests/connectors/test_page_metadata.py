@@ -209,3 +209,10 @@ def test_a_title_that_is_only_the_outlet_name_is_no_headline():
                         body=f"<h1>Riverside Gazette</h1><article><h2>x</h2><p>{STORY * 3}</p></article>",
                         json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
+def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
+    page = article_page(meta("og:title", "What's right, not what's easy", "property")
+                        + "<title>What’s right, not what’s easy</title>",
+                        body=f"<article><h1>What’s right, not what’s easy</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "What’s right, not what’s easy"
