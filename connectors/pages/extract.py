@@ -38,6 +38,13 @@ from newsbeam.schemas import RecordError
 
 
 _MARKUP = re.compile(r"<[^>]+>")
+#: A line that points to another story ("Read more: …", "Les også: …"), in the languages newsbeam meets most.
+_CROSS_LINK = re.compile(
+    r"^[ \t]*(?:read more|read also|also read|see also|more on this|lesen sie auch|mehr zum thema|les også|"
+    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|leia também|"
+    r"czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
+    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также)[ \t]*[:：].*(?:\n|$)",
+    re.I | re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +104,14 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
     return text
 
 
-def _without_headline(text: str, titles: set[str]) -> str:
-    """`text` without a first line that repeats one of the page's `titles`:
-    the record's title holds it, and a repeated headline is no body text."""
+def _body(text: str, titles: set[str]) -> str:
+    """`text` without what is no body text: a first line that repeats one of
+    the page's `titles` (the record's title holds it) and lines that point
+    to other stories ("Read more: …")."""
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
-        return rest.strip()
-    return text
+        text = rest
+    return _CROSS_LINK.sub("", text).strip() if ":" in text or "：" in text else text.strip()
 
 
 def extract_article(
@@ -137,7 +145,7 @@ def extract_article(
         raise RecordError("empty_extraction", "not parseable as HTML")
     titles = title_candidates(signals)
     title = choose_title(titles)
-    text = _without_headline(_main_text(document, html, signals), {candidate for candidate, _ in titles})
+    text = _body(_main_text(document, html, signals), {candidate for candidate, _ in titles})
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
     markup = lambda: PageMarkup.read(tree(), json_ld)  # noqa: E731
     if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):

@@ -216,3 +216,11 @@ def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
                         + "<title>What’s right, not what’s easy</title>",
                         body=f"<article><h1>What’s right, not what’s easy</h1><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == "What’s right, not what’s easy"
+
+
+def test_lines_pointing_to_other_stories_are_no_body_text():
+    body = (f"<article><p>{STORY}</p><p>Read more: Ferry fares rise again</p><p>{STORY}</p>"
+            f"<p>Les også: Havna åpner igjen</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
+    text = extract_article(article_page(body=body), URL)["text"]
+    assert "Ferry fares" not in text and "Havna" not in text
+    assert "Officials said: the breakwater will hold." in text
