@@ -7,8 +7,9 @@ reading of the byline last. Within a source, what is not a credit is
 dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
 the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
 a person is named beside them; a news agency beside a reporter is a credit.
-A page credited only to an organisation ("dpa", "ndr.de") keeps that credit. Names keep their spelling
-("María R. Sahuquillo", "ndr.de"); "Last, First" is one person.
+A page credited only to an organisation ("dpa", "ndr.de") keeps that
+credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
+"Last, First" is one person.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ _ROLE = re.compile(r"^(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|autho
 _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 #: A URL slug: lower-case words joined by hyphens, no spaces.
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
-#: Legal forms that mark a company, not a person.
-_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|S\.?A|S\.?p\.?A|S\.?L|B\.?V|A/?S|AB|Verlag|"
-                         r"Media(?:group)?|Group|Corporation|Corp)\b\.?", re.I)
+#: Legal forms that mark a company, not a person; case-sensitive, so that
+#: "Ab Rahman" stays a person.
+_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\.p\.A\.|S\.L\.|B\.V\.|A/S|AB|"
+                         r"Verlag|Verlagsgruppe|Media|Mediengruppe|Group|Corporation|Corp)(?!\w)")
 #: One word of a name ("Brazil", "María"): no digits, no dots but an initial's.
 _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
