@@ -76,16 +76,16 @@ def _keep(name: str) -> bool:
     return bool(name) and not _NOT_A_NAME.search(name) and not _SLUG.match(name)
 
 
-def _names_outlet(name: str, site_keys: set[str]) -> bool:
+def _names_outlet(name: str, site_keys: frozenset[str]) -> bool:
     """Whether a credit is the outlet: its name, or its name first ("MDR THÜRINGEN", "NDR.de")."""
     return bool(name_keys(name) & site_keys) or bool(name_keys(name.split()[0]) & site_keys)
 
 
-def _is_outlet(name: str, site_keys: set[str]) -> bool:
+def _is_outlet(name: str, site_keys: frozenset[str]) -> bool:
     return bool(_LEGAL_FORM.search(name)) or bool(name_keys(name) & site_keys)
 
 
-def _people_first(names: list[tuple[str, bool]], site_keys: set[str]) -> list[str]:
+def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> list[str]:
     """The credits, without the outlet or a company when someone else is
     credited; when only organisations are named, those.
 
@@ -107,7 +107,7 @@ def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lamb
     """The page's authors (see the module docstring). `byline` reads the
     page's byline (trafilatura's heuristics, `;`-separated); it is asked only
     when no structured source names anyone, since it needs the page parsed."""
-    site_keys = signals.site_keys()
+    site_keys = signals.site_keys
     if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
         return names
     for source in _META_SOURCES:  # a meta tag naming the outlet itself is the site's default, no credit

@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,9 +84,10 @@ class PageSignals:
     title: str
     h1: str
     #: Names the page gives the outlet: `og:site_name`, `application-name`, JSON-LD publisher.
-    stated_site_names: tuple[str, ...] = field(default=())
-    #: Every name the outlet goes by: those, what the feed called it, the host's names.
-    site_names: tuple[str, ...] = field(default=())
+    stated_site_names: tuple[str, ...] = ()
+    #: `name_keys` of every name the outlet goes by: those, what the feed
+    #: called it, the host's names.
+    site_keys: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, tags: PageTags, json_ld: Iterable[dict[str, Any]], url: str = "",
@@ -114,16 +115,12 @@ class PageSignals:
                 node = by_id.get(str(node.get("@id")), node) if "name" not in node else node
                 names.append(clean_text(node.get("name")))
         stated = tuple(dict.fromkeys(n for n in names if n))
-        every = tuple(dict.fromkeys(n for n in (*stated, outlet, *host_names(url)) if n))
-        return cls(url, article, by_id, metas, clean_text(tags.title), clean_text(tags.h1), stated, every)
+        keys = frozenset(key for name in (*stated, outlet, *host_names(url)) if name for key in name_keys(name))
+        return cls(url, article, by_id, metas, clean_text(tags.title), clean_text(tags.h1), stated, keys)
 
     def meta(self, name: str) -> str:
         """The first meta tag of that name, or ""."""
         return next(iter(self.metas.get(name, [])), "")
-
-    def site_keys(self) -> set[str]:
-        """`name_keys` of every name the outlet goes by."""
-        return {key for name in self.site_names for key in name_keys(name)}
 
 
 def host_names(url: str) -> Iterator[str]:

@@ -34,7 +34,7 @@ _PLAIN_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
 
-def _names_outlet(piece: str, site_keys: set[str]) -> bool:
+def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
     if _BYLINE.match(piece) or _DATE_PIECE.match(piece):
         return True
     for key in name_keys(piece):
@@ -44,7 +44,7 @@ def _names_outlet(piece: str, site_keys: set[str]) -> bool:
     return False
 
 
-def strip_site_name(title: str, site_keys: set[str]) -> str:
+def strip_site_name(title: str, site_keys: frozenset[str]) -> str:
     """`title` without the pieces at its end (or start) that name the outlet,
     its host, a date or a byline. A title that is nothing but such pieces is
     kept whole."""
@@ -78,7 +78,7 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "title": signals.title,
         "dc.title": signals.meta("dc.title"),
     }
-    site_keys = signals.site_keys()
+    site_keys = signals.site_keys
     # A source that states only the outlet's name (an `og:title` left at the
     # site's default, a logo in an `<h1>`) states no headline.
     return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES
