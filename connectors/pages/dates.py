@@ -1,8 +1,9 @@
 """Which publication date to believe for a page.
 
 Structured claims (JSON-LD `datePublished`, publication meta tags) come first:
-the publisher wrote them for machines. htmldate's heuristics (via trafilatura)
-come next, and the feed or sitemap's own date last. Any candidate in the future,
+the publisher wrote them for machines. htmldate's heuristics come next (asked
+by `extract` only when no structured claim is plausible), and the feed or
+sitemap's own date last. Any candidate in the future,
 or far from the date the feed gave for the same item, is rejected: those are the
 "Copyright 2031", "updated daily" and related-article dates that put stories in
 the wrong week.
@@ -21,9 +22,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
-
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from newsbeam.connectors.pages.signals import ARTICLE_TYPES
 from newsbeam.connectors.pages.tags import PageTags, attributes
@@ -45,6 +45,8 @@ _ZONES = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, 
           "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "AEST": 600, "AEDT": 660, "NZST": 720,
           "NZDT": 780, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
           "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600, "ART": -180, "BRT": -180}
+#: An offset set off by a space ("2026-03-02 10:30:00 +0200"), which ISO-8601 parsing refuses.
+_SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 _ZONE = re.compile(r"(?<=[\d\s])(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")\b")
 #: Two statements of one time, one with an offset and one without, differ by
 #: at most the widest offset.
@@ -128,7 +130,7 @@ def parse_page_date(value: str | None) -> datetime | None:
         sign = "-" if minutes < 0 else "+"
         text = f"{text[:zone.start()]}{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}{text[zone.end():]}"
     try:
-        return datetime.fromisoformat(text.replace(" +", "+").replace(" -", "-") if "T" in text else text)
+        return datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1", text))
     except ValueError:
         pass
     try:
