@@ -91,11 +91,11 @@ def scan_tags(page: str) -> PageTags:
                 if attributes(_text(rest.group(1))).get("type", "").strip().lower() == "application/ld+json":
                     json_ld.append(_text(raw[position:content_end]))
             elif name == b"title" and title is None:
-                title = _inner_text(raw[position:content_end])
+                title = _collapsed(html.unescape(_text(raw[position:content_end])))  # raw text: no tags in it
             position = content_end
         elif name == b"h1":
             if h1 is None and (closing := _H1_END.search(raw, position)):
-                h1 = _inner_text(raw[position:closing.start()])
+                h1 = _collapsed(html.unescape(_INNER_TAG.sub("", _text(raw[position:closing.start()]))))
         elif name == b"meta":
             metas.append(_text(rest.group(1)))
         elif name == b"time":
@@ -109,6 +109,5 @@ def _text(piece: bytes) -> str:
     return piece.decode("utf-8", "surrogatepass")
 
 
-def _inner_text(piece: bytes) -> str:
-    """An element's text: tags dropped, references resolved, white space collapsed."""
-    return " ".join(html.unescape(_INNER_TAG.sub(" ", _text(piece))).split())
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())
