@@ -19,7 +19,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -29,6 +29,7 @@ from newsbeam.connectors.sinks.base import SearchQuery
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 from newsbeam.search import params
 from newsbeam.search.events import event_detail
+from newsbeam.search.metrics import RequestMetrics, ServerMetrics
 from newsbeam.search.models import (
     Article,
     ErrorBody,
@@ -86,6 +87,7 @@ def create_app(
     `threads` caps the worker threads answering requests (default: anyio's 40).
     """
     pool = BackendPool(open_backend_fn)
+    metrics = ServerMetrics(lambda: pool.get().counts())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +109,7 @@ def create_app(
     _install_error_handlers(app)
 
     app.add_middleware(ContainFailures)
+    app.add_middleware(RequestMetrics, metrics=metrics)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(
@@ -183,6 +186,12 @@ def create_app(
             log.exception("health check: the index did not answer")
             return JSONResponse(Health(status="unavailable", backend=backend_kind).model_dump(), status_code=503)
         return Health(status="ok", backend=backend_kind, articles=counts.get("articles"), events=counts.get("events"))
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        """Request counts and latencies per route, and the index's counts, for Prometheus."""
+        body, content_type = metrics.exposition(request.headers.get("accept"))
+        return Response(body, headers={"Content-Type": content_type})
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
