@@ -109,7 +109,7 @@ def create_app(
     _install_error_handlers(app)
 
     app.add_middleware(ContainFailures)
-    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(

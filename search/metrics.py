@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("newsbeam.search")
@@ -92,22 +93,25 @@ class ServerMetrics:
 
 
 class RequestMetrics:
-    """Count and time every HTTP request under its route's template.
+    """Count and time every HTTP request under the template of the route that answers it.
 
     Plain ASGI, for the reason `ContainFailures` is. Placed outside it, so a failure
-    is counted with the 500 the client receives. The router records the route it chose
-    in the request's scope, which this middleware reads once the answer has gone out.
+    is counted with the 500 the client receives. The route is found as the router finds
+    it, before the request reaches the router: FastAPI records its choice in the request
+    only for its own API routes, and a mount rewrites the path it matched against.
     """
 
-    def __init__(self, app: ASGIApp, metrics: ServerMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics, router: Router) -> None:
         self.app = app
         self.metrics = metrics
+        self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        route = route_template(self.router.routes, scope)
         status = 500  # what the server answers a request that failed before it started answering
 
         async def send_recording_status(message: Message) -> None:
@@ -119,5 +123,20 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
             self.metrics.observe(route, status, time.perf_counter() - started)
+
+
+def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
+    """The path template of the route the router hands this request to, or `UNMATCHED_ROUTE`.
+
+    The first full match wins; failing that, the first partial one (a path whose route
+    takes other methods: the router answers 405 from it).
+    """
+    partial = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return route.path_format
+        if match is Match.PARTIAL and partial is None:
+            partial = route
+    return partial.path_format if partial is not None else UNMATCHED_ROUTE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -80,6 +81,8 @@ def test_requests_are_counted_and_timed_per_route_template(reference_settings: B
         assert httpx.get(f"{server.url}/events/no-such-event").status_code == 404
         assert httpx.get(f"{server.url}/search").status_code == 422
         assert httpx.get(f"{server.url}/no/such/page").status_code == 404
+        assert httpx.get(f"{server.url}/static/app.css").status_code == 200
+        assert httpx.post(f"{server.url}/health").status_code == 405
         after = scrape(server.url)
         text = httpx.get(f"{server.url}/metrics").text
 
@@ -92,6 +95,8 @@ def test_requests_are_counted_and_timed_per_route_template(reference_settings: B
     assert delta(requests, route="/events/{event_id}", status="200") == 1
     assert delta(requests, route="/events/{event_id}", status="404") == 1
     assert delta(requests, route="unmatched", status="404") == 1
+    assert delta(requests, route="/static/{path}", status="200") == 1
+    assert delta(requests, route="/health", status="405") == 1
     assert delta(requests, route="/metrics", status="200") == 1  # the first scrape, counted once it was answered
     assert hit["event_id"] not in text and "no-such-event" not in text and "/no/such/page" not in text
 
@@ -99,6 +104,21 @@ def test_requests_are_counted_and_timed_per_route_template(reference_settings: B
     assert delta("newsbeam_http_request_seconds_bucket", route="/search", le="+Inf") == 2
     assert delta("newsbeam_http_request_seconds_sum", route="/search") > 0
     assert delta("newsbeam_http_request_seconds_count", route="/events/{event_id}") == 2
+
+
+def test_a_failing_index_is_counted_as_500s_and_leaves_the_request_metrics_scrapable(
+    fresh_reference_settings: BackendSettings, serving: Serving
+) -> None:
+    from newsbeam.connectors.sinks.sqlite import INDEX_FILE
+
+    with sqlite3.connect(fresh_reference_settings.data_dir / INDEX_FILE) as db:  # as a bad disk would leave it
+        db.executescript("DROP TABLE articles; CREATE TABLE articles (junk);")
+    with serving(fresh_reference_settings) as server:
+        assert httpx.get(f"{server.url}/search", params={"q": REFERENCE_QUERY}).status_code == 500
+        samples = scrape(server.url)
+    assert sample(samples, "newsbeam_http_requests_total", route="/search", status="500") == 1
+    assert sample(samples, "newsbeam_http_request_seconds_count", route="/search") == 1
+    assert not any(name.startswith("newsbeam_index_") for name, _ in samples), "no counts from an index that failed"
 
 
 @contextmanager
