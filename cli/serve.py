@@ -37,7 +37,8 @@ def command(
 
     \b
     Open http://HOST:PORT/ for the page; the API's OpenAPI document is at
-    /openapi.json. Endpoints: /search?q=…, /events/ID, /articles/ID, /health.
+    /openapi.json. Endpoints: /search?q=…, /events/ID, /articles/ID, /health,
+    and /metrics for Prometheus (summed over all workers).
 
     \b
     Examples:

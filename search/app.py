@@ -248,7 +248,9 @@ def app_from_env() -> FastAPI:
 
     Settings come from the `NEWSBEAM_*` environment variables and the configuration file
     (`NEWSBEAM_CONFIG`, else ./newsbeam.toml), as for every command; `NEWSBEAM_CORS_ORIGINS`
-    is a space-separated list of allowed origins, as for `serve`.
+    is a space-separated list of allowed origins, as for `serve`. Several workers share
+    their metrics only if `PROMETHEUS_MULTIPROC_DIR` names an empty folder before they
+    start (`newsbeam serve --workers` sees to it).
     """
     from newsbeam.config import CONFIG_ENV, Configuration
     from newsbeam.config.build import backend_settings

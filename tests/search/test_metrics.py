@@ -58,6 +58,9 @@ def index_counts(settings: BackendSettings) -> dict[str, int]:
 def test_index_gauges_equal_the_index_counts(reference_settings: BackendSettings, serving: Serving) -> None:
     with serving(reference_settings) as server:
         assert index_gauges(scrape(server.url)) == index_counts(reference_settings) == {"articles": 3, "events": 1}
+        openmetrics = httpx.get(f"{server.url}/metrics", headers={"Accept": "application/openmetrics-text"})
+    assert openmetrics.headers["content-type"].startswith("application/openmetrics-text")
+    assert "newsbeam_index_articles 3.0" in openmetrics.text and openmetrics.text.endswith("# EOF\n")
 
 
 def test_index_gauges_are_read_when_scraped(fresh_reference_settings: BackendSettings, serving: Serving) -> None:
