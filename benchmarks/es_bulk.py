@@ -2,12 +2,9 @@
 
     python -m benchmarks.es_bulk [--docs 30000] [--rounds 6] [--es-url URL] [--writers ...] [--profile]
 
-The sink gets the articles the way `WriteToIndex` hands them over, in calls of 500
-articles one after another, two ways: `write_articles`, each call returning its refused
-documents once all of its articles are stored or refused; and `send_articles` per call
-plus one `flush` at the end (what `_WriteBatches` does per bundle), which returns the
-refusals known so far and lets the next batch be prepared while the last is indexed.
-`parallel_bulk` (4 threads, 500 per chunk) gets the same documents (same ids, same JSON)
+The sink gets the articles the way `WriteToIndex` hands them over: `write_articles` in
+calls of 500 articles one after another, each call returning its refused documents once
+all of its articles are stored or refused. `parallel_bulk` (4 threads, 500 per chunk) gets the same documents (same ids, same JSON)
 in one stream. Each round runs every writer on fresh indices made from the same template,
 on the same node, a different writer first each round, and reports the ratios of their
 rates: on a shared machine the rates drift a lot from minute to minute, the ratios
@@ -48,9 +45,8 @@ RESULTS = ROOT / "benchmarks" / "results" / "es_bulk.md"
 #: The pipeline hands the sink batches of at most this many articles (WriteToIndex's BatchElements).
 PIPELINE_BATCH = 500
 SINK = "write_articles"
-SINK_SENT = "send_articles + flush"
 PARALLEL_BULK = "parallel_bulk"
-WRITERS = (SINK, SINK_SENT, PARALLEL_BULK)
+WRITERS = (SINK, PARALLEL_BULK)
 
 
 def synthetic_articles(n: int, seed: int = 7) -> list[IndexedArticle]:
@@ -76,15 +72,6 @@ def run_sink(backend: ElasticsearchBackend, docs: list[IndexedArticle]) -> None:
     for start in range(0, len(docs), PIPELINE_BATCH):
         refused = backend.write_articles(docs[start : start + PIPELINE_BATCH])
         assert not refused, refused[:3]
-
-
-def run_sink_sent(backend: ElasticsearchBackend, docs: list[IndexedArticle]) -> None:
-    """The pipeline's calls: `send_articles` per batch, `flush` at the end of the bundle."""
-    refused = []
-    for start in range(0, len(docs), PIPELINE_BATCH):
-        refused += backend.send_articles(docs[start : start + PIPELINE_BATCH])
-    refused += backend.flush()
-    assert not refused, refused[:3]
 
 
 def run_parallel_bulk(client: Elasticsearch, index: str, docs: list[IndexedArticle]) -> None:
@@ -123,7 +110,6 @@ def measure(url: str, prefix: str, writer: str, docs: list[IndexedArticle], node
     try:
         runs: dict[str, Callable[[], None]] = {
             SINK: lambda: run_sink(backend, docs),
-            SINK_SENT: lambda: run_sink_sent(backend, docs),
             PARALLEL_BULK: lambda: run_parallel_bulk(backend.client, backend.names.articles, docs),
         }
         run = runs[writer]
@@ -215,11 +201,9 @@ def write_report(results: list[dict[str, float]], writers: tuple[str, ...], n: i
     lines += [
         "",
         f"`write_articles`: batches of {PIPELINE_BATCH}, each call returning only once its articles are stored or "
-        f"refused. `send_articles + flush`: batches of {PIPELINE_BATCH} given to `send_articles`, which returns "
-        "while the last requests are on the wire, and one `flush` at the end, as the pipeline's `_WriteBatches` "
-        f"does per bundle. Both with the `BulkLimits` defaults ({limits.max_actions} actions or "
-        f"{limits.max_bytes // 2**20} MB per request, {limits.concurrency} requests in flight; a call that finds none "
-        f"in flight is split into {limits.concurrency}). parallel_bulk: 4 threads, 500 per chunk, one generator over all documents.",
+        f"refused, as the pipeline's `_WriteBatches` calls it, with the `BulkLimits` defaults ({limits.max_actions} actions or "
+        f"{limits.max_bytes // 2**20} MB per request, {limits.concurrency} requests in flight; each call is split "
+        f"into {limits.concurrency}). parallel_bulk: 4 threads, 500 per chunk, one generator over all documents.",
         "Times run from the first document to a refresh and are checked against the document count. Every",
         "writer first indexes the documents once unmeasured, so none pays for a cold JVM. The writers take",
         "turns going first. The node shares the machine with the client and, on a shared machine, with other",

@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import callgrind, machine
+from newsbeam.pipelines import runner_cache
 
-CACHE = Path(os.environ.get("NEWSBEAM_CACHE", Path.home() / ".cache" / "newsbeam")) / "bench"
+CACHE = runner_cache.cache_dir() / "bench"
 CHUNK = 500
 
 

@@ -35,6 +35,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from newsbeam.config import Configuration
+from newsbeam.config.build import backend_settings
 from newsbeam.connectors.sinks.base import IndexedArticle
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 from newsbeam.schemas import Article, Event
@@ -295,7 +297,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="newsbeam-bench-"))
-    settings = BackendSettings.from_env(data_dir=data_dir, es_url=args.es_url)
+    settings = backend_settings(Configuration(), data_dir=data_dir, es_url=args.es_url)
     backend = open_backend(settings)
     indexed = backend.counts().get("articles", 0)
     backend.close()

@@ -23,7 +23,8 @@ from feedserver import LOCAL_FETCH, NewsSite  # noqa: E402
 from indexwatch import IndexWatcher, article_id, percentile  # noqa: E402
 
 from newsbeam.connectors.sinks import BackendSettings, open_backend  # noqa: E402
-from newsbeam.pipelines.runners import runner_args  # noqa: E402
+from newsbeam.config import Configuration  # noqa: E402
+from newsbeam.config.build import runner_settings  # noqa: E402
 from newsbeam.pipelines.streaming import StreamSettings, run
 
 
@@ -63,7 +64,7 @@ def main() -> int:
 
         threading.Thread(target=start_publishing_when_polled, daemon=True).start()
         try:
-            counters = run(settings, runner_args(args.runner))
+            counters = run(settings, runner_settings(Configuration(), args.runner))
         finally:
             watcher.stop()
             site.close()

@@ -34,6 +34,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,20 @@ def prime(data_dir: Path, size: int, key: str, config: AssignConfig) -> dict:
         backend.close()
     return {"primed_articles": size, "hot_events": len(assigner.clusterer.events), "state_bytes": state_bytes,
             "prime_seconds": round(time.monotonic() - started, 1)}
+
+
+def primed(data_dir: Path, size: int, key: str, config: AssignConfig, kept: Path | None) -> dict:
+    """`prime`, or a copy of the index a previous run primed for `size` (minutes at 200k)."""
+    if kept is None:
+        return prime(data_dir, size, key, config)
+    folder = kept / f"primed-{size}"
+    if not (folder / "primed.json").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        facts = prime(folder, size, key, config)
+        (folder / "primed.json").write_text(json.dumps(facts), encoding="utf-8")
+    shutil.copytree(folder, data_dir, dirs_exist_ok=True)
+    return json.loads((folder / "primed.json").read_text(encoding="utf-8"))
 
 
 def soak(data_dir: Path, sites: int, interval: float, duration: float, poll: float | None,
@@ -207,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of publishing per size")
     parser.add_argument("--poll", type=float, help="poll interval (default: newsbeam run's own)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--primed", type=Path, help="keep each size's primed index here and start from it next time")
     parser.add_argument("--logs", type=Path, help="keep each run's debug log here (per-poll and per-bundle timings)")
     args = parser.parse_args(argv)
     command = "python -m benchmarks.streaming_soak " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -216,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="newsbeam-soak-") as folder:
             data_dir = Path(folder)
-            result = {"load_before": round(os.getloadavg()[0], 2), **prime(data_dir, size, key, config)}
+            result = {"load_before": round(os.getloadavg()[0], 2), **primed(data_dir, size, key, config, args.primed)}
             keep_log = args.logs / f"soak-{size}.log" if args.logs else None
             result.update(soak(data_dir, args.sites, args.interval, args.duration, args.poll, keep_log))
             results.append(result)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from newsbeam.cli.options import configuration
+
 
 @click.command("cluster")
 @click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
@@ -31,14 +33,17 @@ def command(input_path: Path, output: Path, dead_letters: Path | None, workers: 
       {"id": ..., "event_id": ..., "duplicate_of": null | "<id of the original>"}
 
     Articles are processed per language in publication order, exactly as the
-    ingest pipeline does; rejected records go to the dead-letter file. The
+    ingest pipeline does, with the clustering settings of the configuration
+    file ([clustering]); rejected records go to the dead-letter file. The
     answer does not depend on --workers, only the time it takes.
     """
+    from newsbeam.config.build import assign_config
     from newsbeam.connectors.files import read_path
     from newsbeam.pipelines.local import assign_locally
 
     started = time.monotonic()
-    run = assign_locally(read_path(input_path), progress=sys.stderr.isatty(), workers=workers)
+    run = assign_locally(read_path(input_path), config=assign_config(configuration()), progress=sys.stderr.isatty(),
+                         workers=workers)
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8") as handle:
         for article, decision in run.decisions:

@@ -10,7 +10,8 @@ import click
 
 from newsbeam.cli.ingest import run_ingest
 from newsbeam.cli.output import echo_hit
-from newsbeam.connectors.sinks.select import BackendSettings, default_data_dir
+from newsbeam.cli.options import configuration
+from newsbeam.connectors.sinks.select import BackendSettings
 
 SAMPLE = "demo.jsonl"
 SAMPLE_QUERY = "ferry collision harbour"
@@ -22,7 +23,7 @@ def sample_path() -> Path:
 
 @click.command("demo")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to keep the demo index [default: <per-user data dir>/demo].")
+              help="Where to keep the demo index [default: the data folder (index.data_dir) /demo].")
 @click.option("--query", default=SAMPLE_QUERY, show_default=True, help="The sample search to run.")
 def command(data_dir: Path | None, query: str) -> None:
     """Ingest the bundled sample corpus, list its events and run a sample search.
@@ -35,9 +36,9 @@ def command(data_dir: Path | None, query: str) -> None:
     from newsbeam.connectors.sinks import SearchQuery, open_backend
 
     if data_dir is None:
-        data_dir = default_data_dir() / "demo"
+        data_dir = configuration().value("index.data_dir") / "demo"
         _forget_older_demo(data_dir)
-    run_ingest([str(sample_path())], data_dir, None, strict=False, what="Ingested the sample corpus")
+    run_ingest([str(sample_path())], BackendSettings(data_dir=data_dir), strict=False, what="Ingested the sample corpus")
     backend = open_backend(BackendSettings(data_dir=data_dir))
     try:
         click.echo(f"\nSearch {query!r}:\n")

@@ -5,11 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from newsbeam.cli.options import WebOptions, backend_options, backend_settings, web_options
+from newsbeam.cli.options import WebOptions, backend_options, backend_settings, configuration, web_options
 from newsbeam.cli.output import echo_run_summary
+
+if TYPE_CHECKING:  # the CLI starts without importing Beam
+    from newsbeam.connectors.sinks import BackendSettings
+    from newsbeam.pipelines.assign import AssignConfig
 
 
 def dead_letter_file(data_dir: Path, run: str) -> Path:
@@ -18,15 +23,15 @@ def dead_letter_file(data_dir: Path, run: str) -> Path:
     return data_dir / "dead-letters" / f"{run}-{stamp}.jsonl"
 
 
-def run_ingest(sources: list[str], data_dir: Path | None, es_url: str | None, *, strict: bool, what: str,
-               web: WebOptions | None = None) -> None:
-    """Run the batch pipeline and report; shared by `ingest` and `demo`."""
+def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, what: str,
+               web: WebOptions | None = None, config: AssignConfig | None = None) -> None:
+    """Run the batch pipeline and report; shared by `ingest` and `demo` (`config`: the tested clustering)."""
     from newsbeam.connectors.files import read_path
     from newsbeam.connectors.sinks import BackendUnavailable, open_backend
+    from newsbeam.pipelines.assign import AssignConfig
     from newsbeam.pipelines.batch import ingest
     from newsbeam.pipelines.transforms import RejectedRecord
 
-    settings = backend_settings(data_dir, es_url)
     dead_path = dead_letter_file(settings.data_dir, "ingest")
     reader = read_path
     if web is not None and web.specs:
@@ -34,7 +39,8 @@ def run_ingest(sources: list[str], data_dir: Path | None, es_url: str | None, *,
         reader = web.reader(settings.data_dir)
     click.echo(f"Ingesting {len(sources)} source(s) into the {settings.description} …", err=True)
     try:
-        summary = ingest(sources, reader, settings, dead_path, strict=strict, progress=sys.stderr.isatty())
+        summary = ingest(sources, reader, settings, dead_path, config=config or AssignConfig(), strict=strict,
+                         progress=sys.stderr.isatty())
     except Exception as error:  # Beam wraps the DoFn's exception; find ours in the chain.
         if rejected := _find(error, RejectedRecord):
             raise click.ClickException(f"rejected record (--strict): {rejected}") from None
@@ -83,14 +89,18 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
     With --feeds and --sitemap, articles come from the web: each new item's
     page is fetched politely (robots.txt, one request per second per host)
     and its main text extracted; a second run fetches only what changed.
+    Without any SOURCE, --feeds or --sitemap, the sources are the
+    configuration file's ([sources] in newsbeam.toml).
 
     Re-running the same input changes nothing: articles already in the index are
     skipped. Records that cannot be read (malformed JSON, no text, bad encoding,
     unknown date format, too large) go to a dead-letter file in
     DATA_DIR/dead-letters/ with the reason; the run goes on unless --strict.
     """
-    options = WebOptions.from_cli(**web)
+    from newsbeam.config.build import assign_config
+
+    options = WebOptions.from_cli(**web, named_sources=bool(sources))
     if not sources and not options.specs:
-        raise click.UsageError("give at least one SOURCE, --feeds FILE or --sitemap URL")
-    run_ingest(list(sources), data_dir, es_url, strict=strict, web=options,
-               what=f"Ingested {len(sources) + len(options.specs)} source(s)")
+        raise click.UsageError("give at least one SOURCE, --feeds, or --sitemap (or sources in the configuration file)")
+    run_ingest(list(sources), backend_settings(data_dir, es_url), strict=strict, web=options,
+               config=assign_config(configuration()), what=f"Ingested {len(sources) + len(options.specs)} source(s)")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from pathlib import Path
 
 import click
 
 import newsbeam
 from newsbeam import cli as cli_package
+from newsbeam.cli.options import CONFIG_PATH_KEY
+from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
+from newsbeam.connectors.sinks.select import MissingExtra
 
 _NOT_COMMANDS = {"main", "options", "output"}
 
@@ -20,12 +24,29 @@ def _configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose else logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("newsbeam").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    # Beam logs the traceback of every failing step before it raises the failure; the
+    # command reports it itself (what to do about an unavailable index, or the traceback
+    # of an unexpected error), so Beam's copy shows only with -v.
+    logging.getLogger("apache_beam.runners.common").setLevel(level if verbose else logging.CRITICAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a setting that cannot be used ends any command with its message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, MissingExtra) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(newsbeam.__version__, prog_name="newsbeam")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def main(verbose: int) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV,
+              metavar="FILE", help=f"Configuration file [env {CONFIG_ENV}; default ./{DEFAULT_FILE} when there is one].")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, config_path: Path | None) -> None:
     """newsbeam pulls news stories, drops duplicates, groups the rest into events
     (one real-world happening covered by many outlets) and searches those events.
 
@@ -37,10 +58,13 @@ def main(verbose: int) -> None:
       newsbeam cluster in.jsonl -o out.jsonl     dedup + cluster a file, no index
 
     The index is embedded (SQLite, no server) in --data-dir, default
-    $NEWSBEAM_DATA_DIR or ~/.local/share/newsbeam. Run `newsbeam COMMAND --help`
-    for each command's options.
+    $NEWSBEAM_DATA_DIR or ~/.local/share/newsbeam. Settings come from a command's
+    flags, else NEWSBEAM_* environment variables, else the configuration file
+    (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
+    lists them. Run `newsbeam COMMAND --help` for each command's options.
     """
     _configure_logging(verbose)
+    ctx.meta[CONFIG_PATH_KEY] = config_path
 
 
 for _module in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda m: m.name):

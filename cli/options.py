@@ -1,30 +1,55 @@
-"""Options several commands share, so they are spelled and documented once."""
+"""Options several commands share, so they are spelled and documented once.
+
+A flag left out is None here; the configuration (`newsbeam.config`) then takes the
+value from the environment, the configuration file or the default, so every
+command resolves every setting the same way.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from newsbeam.connectors.sinks.select import BackendSettings
+from newsbeam.config import Configuration
+from newsbeam.config.kinds import FeedSource, parse_since
+from newsbeam.connectors.sinks.select import BackendSettings, require_backend
+
+#: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
+ALLOW_LOOPBACK_ENV = "NEWSBEAM_ALLOW_LOOPBACK"
+#: Where the `newsbeam` group leaves the --config path for its commands.
+CONFIG_PATH_KEY = "newsbeam.config_path"
+_CONFIGURATION_KEY = "newsbeam.configuration"
+
+
+def configuration() -> Configuration:
+    """The configuration of this invocation (--config, else ./newsbeam.toml, else none), read once.
+
+    A `ConfigError` from here or from resolving a setting ends the command with its
+    message (the `newsbeam` group turns it into a usage error).
+    """
+    meta = click.get_current_context().meta
+    if _CONFIGURATION_KEY not in meta:
+        meta[_CONFIGURATION_KEY] = Configuration.load(meta.get(CONFIG_PATH_KEY))
+    return meta[_CONFIGURATION_KEY]
+
 
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="NEWSBEAM_DATA_DIR",
-    help="Folder of the embedded index [env NEWSBEAM_DATA_DIR; default ~/.local/share/newsbeam].",
+    help="Folder of the embedded index [env NEWSBEAM_DATA_DIR; file index.data_dir; "
+    "default ~/.local/share/newsbeam].",
 )
 es_url_option = click.option(
     "--es-url",
-    envvar="NEWSBEAM_ES_URL",
     metavar="URL",
-    help="Use Elasticsearch at URL instead of the embedded index [env NEWSBEAM_ES_URL]. "
-    "Credentials: NEWSBEAM_ES_API_KEY or NEWSBEAM_ES_USERNAME/NEWSBEAM_ES_PASSWORD; "
-    "NEWSBEAM_ES_CA_FILE for a private CA.",
+    help="Use Elasticsearch at URL instead of the embedded index [env NEWSBEAM_ES_URL; file elasticsearch.url]. "
+    "Credentials: NEWSBEAM_ES_API_KEY or NEWSBEAM_ES_USERNAME/NEWSBEAM_ES_PASSWORD, or the file's "
+    "api_key_env/password_env; NEWSBEAM_ES_CA_FILE for a private CA.",
 )
 
 
@@ -33,26 +58,53 @@ def backend_options(command):
     return data_dir_option(es_url_option(command))
 
 
-def backend_settings(data_dir: Path | None, es_url: str | None) -> BackendSettings:
-    return BackendSettings.from_env(data_dir=data_dir, es_url=es_url)
+def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: bool = False) -> BackendSettings:
+    """Where the index is. `existing`: refuse an embedded data folder that holds no index
+    (reading commands, so a mistyped folder is not answered from a new, empty index)."""
+    from newsbeam.config.build import backend_settings as build
 
-#: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
-ALLOW_LOOPBACK_ENV = "NEWSBEAM_ALLOW_LOOPBACK"
-_RELATIVE = re.compile(r"^(\d+)\s*([dhm])$")
+    settings = build(configuration(), data_dir, es_url)
+    require_backend(settings)
+    if existing and not settings.es_url:
+        from newsbeam.connectors.sinks.sqlite import INDEX_FILE
+
+        if not (settings.data_dir / INDEX_FILE).is_file():
+            raise click.ClickException(
+                f"no index in {settings.data_dir} (looked for {INDEX_FILE} there); give the folder "
+                "`newsbeam ingest` or `newsbeam run` wrote to with --data-dir, or NEWSBEAM_DATA_DIR"
+            )
+    return settings
 
 
-def parse_since(value: str | None) -> datetime | None:
-    """`2026-03-01`, `2026-03-01T06:00:00+01:00`, or a span back from now: `7d`, `12h`, `30m`."""
-    if not value:
-        return None
-    if match := _RELATIVE.match(value.strip().lower()):
-        unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
-        return datetime.now(timezone.utc) - timedelta(**{unit: int(match.group(1))})
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use an ISO-8601 date/time or a span like 7d, 12h") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+class FeedSourceParam(click.ParamType):
+    """A feed or site URL, or a feed list file (one URL a line, or OPML)."""
+
+    name = "URL|FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return FeedSource().from_file(value, Path.cwd())
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+feeds_option = click.option(
+    "--feeds", "feeds", multiple=True, type=FeedSourceParam(),
+    help="A feed or site home page URL, or a feed list: one URL a line (# comments) or an OPML export. "
+    "Repeatable [file sources.feeds].",
+)
+user_agent_option = click.option(
+    "--user-agent", metavar="UA",
+    help="User-Agent for web requests; name a contact URL [env NEWSBEAM_USER_AGENT; file fetch.user_agent].",
+)
+
+
+def feed_urls(sources: tuple[str, ...]) -> list[str]:
+    """The feed URLs `sources` name (URLs, and the URLs of list files), each once."""
+    from newsbeam.connectors.feeds import load_feed_list
+
+    urls = [url for source in sources for url in ([source] if "://" in source else load_feed_list(source))]
+    return list(dict.fromkeys(urls))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,39 +114,55 @@ class WebOptions:
     user_agent: str | None = None
 
     @classmethod
-    def from_cli(cls, feeds: tuple[Path, ...] = (), sitemaps: tuple[str, ...] = (), since: str | None = None,
-                 user_agent: str | None = None) -> WebOptions:
+    def from_cli(cls, feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), since: str | None = None,
+                 user_agent: str | None = None, *, named_sources: bool = False) -> WebOptions:
+        """The web sources of a command. Sources on the command line (`named_sources`: files
+        or folders given beside these options) replace the configuration file's, all of them."""
+        config = configuration()
+        if named_sources or feeds or sitemaps:
+            feed_list, sitemap_urls = feeds, sitemaps
+        else:
+            feed_list, sitemap_urls = config.value("sources.feeds"), config.value("sources.sitemaps")
+        since = config.value("sources.since", since)
         specs: list[str] = []
-        if feeds or sitemaps:  # the web connectors take a few tenths of a second to import
-            from newsbeam.connectors.feeds import load_feed_list
+        if feed_list or sitemap_urls:  # the web connectors take a few tenths of a second to import
             from newsbeam.connectors.web import FEED, SITEMAP
 
-            urls = [url for path in feeds for url in load_feed_list(path)]
-            specs = [FEED + url for url in dict.fromkeys(urls)] + [SITEMAP + url for url in dict.fromkeys(sitemaps)]
-        return cls(tuple(specs), parse_since(since), user_agent)
+            specs = [FEED + url for url in feed_urls(feed_list)]
+            specs += [SITEMAP + url for url in dict.fromkeys(sitemap_urls)]
+        try:
+            when = parse_since(since) if since else None
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--since") from None
+        return cls(tuple(specs), when, user_agent)
 
     def reader(self, data_dir: Path):
         """The pipeline's reader for these specs (and for plain paths beside them)."""
-        from newsbeam.connectors.http import FetchSettings
         from newsbeam.connectors.state import STATE_FILE
         from newsbeam.connectors.web import WebSourceReader, WebSourceSettings
 
-        fetch = FetchSettings(allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1",
-                              **({"user_agent": self.user_agent} if self.user_agent else {}))
+        fetch = fetch_settings(self.user_agent)
         return WebSourceReader(WebSourceSettings(state_path=str(data_dir / STATE_FILE), fetch=fetch, since=self.since))
+
+
+def fetch_settings(user_agent: str | None):
+    """How web requests are made: the configured politeness and User-Agent."""
+    from newsbeam.config.build import fetch_settings as build
+
+    return build(configuration(), user_agent, allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1")
 
 
 def web_options(command):
     """--feeds, --sitemap, --since and --user-agent."""
     options = [
-        click.option("--feeds", "feeds", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A feed list: one feed (or site home page) URL a line, or an OPML export. Repeatable."),
+        feeds_option,
         click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
-                     help="A sitemap or sitemap index URL (plain, gzipped, Google News). Repeatable."),
+                     help="A sitemap or sitemap index URL (plain, gzipped, Google News). Repeatable "
+                     "[file sources.sitemaps]."),
         click.option("--since", metavar="WHEN",
-                     help="Skip sitemap entries published before WHEN: ISO-8601, or a span like 7d, 12h."),
-        click.option("--user-agent", envvar="NEWSBEAM_USER_AGENT", metavar="UA",
-                     help="User-Agent for web requests [env NEWSBEAM_USER_AGENT]; name a contact URL."),
+                     help="Skip sitemap entries published before WHEN: ISO-8601, or a span like 7d, 12h "
+                     "[file sources.since]."),
+        user_agent_option,
     ]
     for option in reversed(options):
         command = option(command)

@@ -2,36 +2,47 @@
 
 from __future__ import annotations
 
-import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
 
 from newsbeam.cli.ingest import dead_letter_file
-from newsbeam.cli.options import ALLOW_LOOPBACK_ENV, backend_options, backend_settings
-
-RUNNERS = ("prism", "flink", "direct", "spark", "dataflow")
+from newsbeam.cli.options import (
+    backend_options,
+    backend_settings,
+    configuration,
+    feed_urls,
+    feeds_option,
+    fetch_settings,
+    user_agent_option,
+)
+from newsbeam.config.schema import RUNNERS
 
 
 @click.command("run")
-@click.option("--feeds", "feeds_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Feed list: one feed URL a line (# comments), or an OPML export.")
+@feeds_option
 @backend_options
-@click.option("--runner", type=click.Choice(RUNNERS), default="prism", show_default=True,
-              help="Beam runner. prism and flink run locally (engines are fetched and cached on first use).")
-@click.option("--poll-interval", default=60.0, show_default=True, type=click.FloatRange(0.5),
-              help="Seconds between two polls of every feed.")
+@user_agent_option
+@click.option("--runner", type=click.Choice(RUNNERS),
+              help="Beam runner; prism and flink run locally (engines are fetched and cached on first use) "
+              "[env NEWSBEAM_RUNNER; file runner.name; default prism].")
+@click.option("--poll-interval", type=click.FloatRange(0.5), metavar="SECONDS",
+              help="Seconds between two polls of every feed [env NEWSBEAM_POLL_INTERVAL; file run.poll_interval; "
+              "default 60].")
 @click.option("--run-for", type=click.FloatRange(0), metavar="SECONDS",
               help="Stop after this long (default: run until Ctrl-C).")
 @click.option("--once", is_flag=True, help="Poll every feed once, index what is new, and exit (for schedulers).")
-@click.option("--metrics-interval", default=30.0, show_default=True, type=click.FloatRange(1),
-              help="Seconds between two metrics lines in the log.")
-@click.option("--concurrent-feeds", default=8, show_default=True, type=click.IntRange(1),
-              help="Feeds a worker reads at once (each site still gets one request a second).")
+@click.option("--metrics-interval", type=click.FloatRange(1), metavar="SECONDS",
+              help="Seconds between two metrics lines in the log [env NEWSBEAM_METRICS_INTERVAL; "
+              "file run.metrics_interval; default 30].")
+@click.option("--concurrent-feeds", type=click.IntRange(1), metavar="N",
+              help="Feeds a worker reads at once, each site still one request a second "
+              "[env NEWSBEAM_CONCURRENT_FEEDS; file run.concurrent_feeds; default 8].")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
-def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner: str, poll_interval: float,
-            run_for: float | None, once: bool, metrics_interval: float, concurrent_feeds: int,
-            pipeline_args: tuple[str, ...]) -> None:
+def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, user_agent: str | None,
+            runner: str | None, poll_interval: float | None, run_for: float | None, once: bool,
+            metrics_interval: float | None, concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
     """Poll feeds continuously and index new articles as they appear.
 
     Each poll fetches the feeds (conditional GET), the pages of new items, and
@@ -39,39 +50,43 @@ def command(feeds_file: Path, data_dir: Path | None, es_url: str | None, runner:
     with the same algorithm as `ingest`, and written to the index as they come.
     Counters (fetched, duplicates, events, dead letters) are logged every
     --metrics-interval seconds. Stopping and restarting loses and doubles
-    nothing: the index says what is already done.
+    nothing: the index says what is already done. The feeds come from --feeds,
+    else from the configuration file's sources.feeds.
 
     \b
     Examples:
       newsbeam run --feeds feeds.txt                       on Prism, until Ctrl-C
       newsbeam run --feeds feeds.txt --once                one incremental pass
+      newsbeam --config newsbeam.toml run                  feeds and settings from a file
       newsbeam run --feeds feeds.txt --runner flink        embedded Flink
       NEWSBEAM_FLINK_MASTER=host:8081 newsbeam run --feeds feeds.txt --runner flink
       newsbeam run --feeds feeds.txt --runner dataflow -- --project P --region R --temp_location gs://B/tmp
     """
-    from newsbeam.connectors.http import FetchSettings
-    from newsbeam.pipelines.runners import runner_args
+    from newsbeam.config.build import assign_config, runner_settings
     from newsbeam.pipelines.streaming import StreamSettings, run
-    from newsbeam.pipelines.streaming_sources import read_source_list
 
-    feeds = read_source_list(feeds_file)
-    if not feeds:
-        raise click.UsageError(f"{feeds_file} lists no feed URL")
+    config = configuration()
+    urls = feed_urls(config.value("sources.feeds", feeds or None))
+    if not urls:
+        raise click.UsageError("no feeds: give --feeds URL|FILE, or sources.feeds in the configuration file")
     settings = backend_settings(data_dir, es_url)
+    assign = assign_config(config)
+    runner_options = runner_settings(config, runner, pipeline_args)
     stream = StreamSettings(
-        feeds=tuple(feeds),
+        feeds=tuple(urls),
         backend=settings,
-        poll_interval=poll_interval,
+        assign=assign,
+        dedup_horizon=timedelta(days=assign.dedup_horizon_days),
+        poll_interval=config.value("run.poll_interval", poll_interval),
         run_for=0 if once else run_for,
-        metrics_interval=metrics_interval,
-        concurrent_feeds=concurrent_feeds,
+        metrics_interval=config.value("run.metrics_interval", metrics_interval),
+        concurrent_feeds=config.value("run.concurrent_feeds", concurrent_feeds),
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
-        fetch=FetchSettings(allow_loopback=os.environ.get(ALLOW_LOOPBACK_ENV) == "1",
-                            **({"user_agent": ua} if (ua := os.environ.get("NEWSBEAM_USER_AGENT")) else {})),
+        fetch=fetch_settings(user_agent),
     )
-    click.echo(f"Polling {len(feeds)} feed(s) every {poll_interval:g} s on {runner} into the {settings.description} …",
-               err=True)
-    counters = run(stream, runner_args(runner, pipeline_args))
+    click.echo(f"Polling {len(urls)} feed(s) every {stream.poll_interval:g} s on {runner_options.runner} "
+               f"into the {settings.description} …", err=True)
+    counters = run(stream, runner_options)
     fields = ("fetched", "rejected", "duplicates_url", "duplicates_exact", "duplicates_near", "articles_indexed",
               "events_new", "events_updated")
     click.echo(" ".join(f"{name}={counters.get(name, 0)}" for name in fields))

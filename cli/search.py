@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -20,10 +19,13 @@ from newsbeam.cli.output import echo_hit
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 1000), help="Result page, from 1.")
 @click.option("--source", help="Only articles from this outlet.")
 @click.option("--language", help="Only articles in this language (ISO 639-1, e.g. en).")
-@click.option("--from", "date_from", type=click.DateTime(), help="Only articles published on or after this date.")
-@click.option("--to", "date_to", type=click.DateTime(), help="Only articles published on or before this date.")
+@click.option("--from", "date_from", metavar="WHEN",
+              help="Only articles published on or after WHEN: a date (2025-06-04, from its first moment) or an "
+              "ISO-8601 date-time (2025-06-04T12:00:00Z), as the API's `from`.")
+@click.option("--to", "date_to", metavar="WHEN",
+              help="Only articles published on or before WHEN: a date (to its last moment) or a date-time.")
 def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool, size: int, page: int,
-            source: str | None, language: str | None, date_from: datetime | None, date_to: datetime | None) -> None:
+            source: str | None, language: str | None, date_from: str | None, date_to: str | None) -> None:
     """Find events matching QUERY, best first.
 
     Events are ranked by how well their articles' titles and texts match; each
@@ -35,12 +37,17 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
       newsbeam search "interest rates" --source Reuters --from 2025-06-01 --json
     """
     from newsbeam.connectors.sinks import SearchQuery, open_backend
+    from newsbeam.search.params import InvalidParameter, parse_window
 
-    settings = backend_settings(data_dir, es_url)
+    try:
+        window = parse_window(date_from, date_to)
+    except InvalidParameter as error:
+        raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
+    settings = backend_settings(data_dir, es_url, existing=True)
     backend = open_backend(settings)
     try:
         result = backend.search(SearchQuery(
-            text=query, date_from=_utc(date_from), date_to=_utc(date_to), source=source, language=language,
+            text=query, date_from=window.date_from, date_to=window.date_to, source=source, language=language,
             page=page, size=size,
         ))
     finally:
@@ -55,6 +62,3 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
     for rank, hit in enumerate(result.hits, start=(page - 1) * size + 1):
         echo_hit(rank, hit)
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value

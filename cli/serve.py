@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from newsbeam.cli.options import backend_options, backend_settings
+from newsbeam.cli.options import backend_options, backend_settings, configuration
 
 
 @click.command("serve")
@@ -37,7 +37,8 @@ def command(
 
     \b
     Open http://HOST:PORT/ for the page; the API's OpenAPI document is at
-    /openapi.json. Endpoints: /search?q=…, /events/ID, /articles/ID, /health.
+    /openapi.json. Endpoints: /search?q=…, /events/ID, /articles/ID, /health,
+    and /metrics for Prometheus (summed over all workers).
 
     \b
     Examples:
@@ -47,6 +48,7 @@ def command(
     """
     from newsbeam.search.server import run
 
-    settings = backend_settings(data_dir, es_url)
+    config_path = configuration().path
+    settings = backend_settings(data_dir, es_url, existing=True)
     click.echo(f"Serving the {settings.description} at http://{host}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
-    run(settings, host=host, port=port, workers=workers, cors_origins=cors_origins)
+    run(settings, host=host, port=port, workers=workers, cors_origins=cors_origins, config_path=config_path)

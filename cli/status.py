@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from newsbeam.cli.options import backend_options, backend_settings
+from newsbeam.cli.options import backend_options, backend_settings, configuration
 
 
 @click.command("status")
@@ -21,7 +21,7 @@ def command(data_dir: Path | None, es_url: str | None, as_json: bool) -> None:
     """
     from newsbeam.pipelines.streaming_status import collect
 
-    summary = collect(backend_settings(data_dir, es_url))
+    summary = collect(backend_settings(data_dir, es_url, existing=True), cache=configuration().value("runner.cache_dir"))
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
         return

@@ -9,15 +9,15 @@ window, so the cost per article stays flat as the corpus grows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from newsbeam.connectors.sinks.base import StateChanges
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.dedup import ExactDuplicateIndex, NearDuplicateIndex
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, stemming_language
-from newsbeam.pipelines.hot_window import ExpiryQueue
+from newsbeam.pipelines.hot_window import ExpiringMap
 from newsbeam.pipelines.state_codec import StateCodec
 from newsbeam.schemas import Article, Event
 
@@ -87,15 +87,12 @@ class OnlineAssigner:
         self.exact = ExactDuplicateIndex(horizon)
         self.near = NearDuplicateIndex(config.near_duplicate_threshold, config.features.num_perm, horizon)
         self.clusterer = OnlineClusterer(config.cluster)
-        # Event of every original still within the dedup horizon, for its copies.
-        self._event_of: dict[str, str] = {}
-        self._event_expiry = ExpiryQueue(horizon)
+        #: Event of every original still within the dedup horizon, for its copies.
+        self.event_of: ExpiringMap[str, str] = ExpiringMap(horizon)
         #: This state's decision log (see `LogPosition`): its lineage, and how many
         #: decisions it has taken.
         self.log = uuid.uuid4().hex
         self.position = 0
-        #: Originals whose event link changed since the state was last saved (None until saving starts).
-        self.unsaved_links: set[str] | None = None
         self._codec = StateCodec()
 
     def process(self, article: Article, features: ArticleFeatures) -> Assignment:
@@ -104,22 +101,16 @@ class OnlineAssigner:
         original, kind = self.exact.original_of(article), "exact"
         if original is None:
             original, kind = self.near.original_of(features), "near"
-        if original is not None and original in self._event_of:
-            event_id = self.clusterer.resolve(self._event_of[original])
+        if original is not None and (event_id := self.event_of.get(original)) is not None:
+            event_id = self.clusterer.resolve(event_id)
             self.clusterer.add_duplicate(event_id, article)
             self.exact.add(article, original)
             return Assignment(article.id, event_id, original, kind)
         event_id = self.clusterer.assign(article, features)
         self.exact.add(article)
         self.near.add(features)
-        self._event_of[article.id] = event_id
-        self._event_expiry.touch(article.id, article.published)
-        expired = list(self._event_expiry.expired())
-        for old in expired:
-            self._event_of.pop(old, None)
-        if self.unsaved_links is not None:
-            self.unsaved_links.add(article.id)
-            self.unsaved_links.update(expired)
+        self.event_of.put(article.id, event_id, article.published)
+        self.event_of.expire()
         return Assignment(article.id, event_id, None, None)
 
     def recorded(self, article: Article) -> Assignment | None:
@@ -132,7 +123,7 @@ class OnlineAssigner:
         dedup horizon); a copy, while its original is and the event lists it.
         """
         original = self.exact.original_of(article)
-        if original is None or (event_id := self._event_of.get(original)) is None:
+        if original is None or (event_id := self.event_of.get(original)) is None:
             return None
         event_id = self.clusterer.resolve(event_id)
         if original == article.id:
@@ -171,22 +162,3 @@ class OnlineAssigner:
         format version raises `StateFormatError`.
         """
         return StateCodec.restore(parts, config, cls)
-
-    # -- saved state of the original → event links ------------------------------------------
-
-    @property
-    def event_links_watermark(self) -> datetime | None:
-        return self._event_expiry.watermark
-
-    def event_links(self) -> Iterator[str]:
-        return iter(self._event_of)
-
-    def event_link(self, article_id: str) -> tuple[str, datetime | None] | None:
-        """(event, publication time) of an original still within the dedup horizon."""
-        event_id = self._event_of.get(article_id)
-        return None if event_id is None else (event_id, self._event_expiry.last_touched(article_id))
-
-    def restore_event_links(self, links: Iterable[tuple[str, str, datetime | None]], watermark: datetime | None) -> None:
-        links = list(links)
-        self._event_of = {article_id: event_id for article_id, event_id, _ in links}
-        self._event_expiry.restore(((article_id, when) for article_id, _, when in links if when is not None), watermark)

@@ -38,9 +38,17 @@ from newsbeam.schemas import Article, DeadLetter, Event
 Loader = Callable[[str], OnlineAssigner]
 
 
+_STATE_PREFIX = "assign:"
+
+
 def state_key(key: str) -> str:
     """Where a key's hot state is saved: one name for every path, so each resumes the others."""
-    return f"assign:{key}"
+    return f"{_STATE_PREFIX}{key}"
+
+
+def saved_keys(backend: IndexBackend) -> list[str]:
+    """The keys whose hot state `backend` holds."""
+    return [name.removeprefix(_STATE_PREFIX) for name in backend.state_keys(_STATE_PREFIX)]
 
 
 def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> OnlineAssigner:
@@ -51,12 +59,13 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
     again here, in log order, from the same state: the same decisions, and the
     state is where it would be had the crash not happened. A fresh state is saved
     before anything is written under its log, so a crash in a first run is
-    caught up the same way.
+    caught up the same way. A state restored as it was stored has nothing to save.
     """
     assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
+    if changes := assigner.state_changes():
+        # Fresh, or replacing a state taken under another configuration.
+        backend.save_state(state_key(key), changes)
     behind = backend.logged_articles(assigner.log, assigner.position)
-    if assigner.position == 0 and not behind:
-        backend.save_state(state_key(key), assigner.state_changes())
     for item in behind:
         assigner.process(item.article, featurize(item.article, config.features))
     return assigner

@@ -33,20 +33,19 @@ class RunnerSetupError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    """Where runner engines live: `$NEWSBEAM_CACHE_DIR`, else `~/.cache/newsbeam`."""
-    if env := os.environ.get("NEWSBEAM_CACHE_DIR"):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsbeam"
+    """Where runner engines live when no configuration file says: `$NEWSBEAM_CACHE_DIR`, else `~/.cache/newsbeam`."""
+    from newsbeam.config import Configuration
+
+    return Configuration().value("runner.cache_dir")
 
 
-def prism_binary(install: bool = True) -> Path:
+def prism_binary(install: bool = True, cache: Path | None = None) -> Path:
     """Path to the Prism binary for BEAM_VERSION, building it with `go install` on first use.
 
     The binary is named after its version so an upgrade of the pin builds a new one
     instead of silently running an old engine.
     """
-    target = cache_dir() / "bin" / f"prism-{BEAM_VERSION}"
+    target = (cache or cache_dir()) / "bin" / f"prism-{BEAM_VERSION}"
     if target.is_file() and os.access(target, os.X_OK):
         return target
     if not install:
@@ -67,7 +66,7 @@ def prism_binary(install: bool = True) -> Path:
     return target
 
 
-def flink_job_server_classpath(install: bool = True) -> str:
+def flink_job_server_classpath(install: bool = True, cache: Path | None = None) -> str:
     """Java classpath of Beam's Flink job server with an embedded Flink, resolved by Maven.
 
     Maven Central carries the runner and its dependencies, not always the shaded
@@ -75,7 +74,7 @@ def flink_job_server_classpath(install: bool = True) -> str:
     """
     artifact = os.environ.get("NEWSBEAM_FLINK_RUNNER", FLINK_RUNNER_ARTIFACT)
     group, name, version = artifact.split(":")
-    lib = cache_dir() / "flink" / f"{name}-{version}"
+    lib = (cache or cache_dir()) / "flink" / f"{name}-{version}"
     done = lib / ".complete"
     if done.is_file():
         return str(lib / "*")

@@ -9,20 +9,19 @@ the same installed `newsbeam` as the driver.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from newsbeam.config.schema import RUNNERS
 from newsbeam.pipelines import runner_cache
 
-RUNNERS = ("direct", "prism", "flink", "spark", "dataflow")
 #: Seconds the SDK keeps reading a portable job's state and message streams. Beam uses
 #: its job-server timeout (300 s by default) as their gRPC deadline, so a streaming job
 #: that ran longer died with DEADLINE_EXCEEDED; a stream runs until it is stopped.
@@ -41,6 +40,8 @@ class RunnerSettings:
     spark_master: str = "local[2]"
     #: Passed through verbatim (e.g. `--project`, `--region`, `--temp_location` for Dataflow).
     extra_args: tuple[str, ...] = field(default_factory=tuple)
+    #: Where the local engines are kept (None: `runner_cache.cache_dir()`).
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.runner not in RUNNERS:
@@ -67,13 +68,14 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float, log: Pa
 
 
 @contextlib.contextmanager
-def flink_job_server(flink_master: str = "[local]", startup_timeout: float = 120.0) -> Iterator[str]:
+def flink_job_server(flink_master: str = "[local]", startup_timeout: float = 120.0,
+                     cache: Path | None = None) -> Iterator[str]:
     """Run Beam's Flink job server for the duration of the block; yields its job endpoint.
 
     We start it ourselves rather than through the SDK's FlinkRunner because the SDK
     insists on a single shaded jar, while we run it from a Maven-resolved classpath.
     """
-    classpath = runner_cache.flink_job_server_classpath()
+    classpath = runner_cache.flink_job_server_classpath(cache=cache)
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="newsbeam-flink-") as work:
         log = Path(work) / "job-server.log"
@@ -115,7 +117,7 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
         # FnApiRunner does, for batch. Streaming on a laptop belongs on Prism.
         yield PipelineOptions(["--runner=DirectRunner", *args])
     elif settings.runner == "prism":
-        prism = runner_cache.prism_binary()
+        prism = runner_cache.prism_binary(cache=settings.cache_dir)
         yield PipelineOptions(
             [
                 "--runner=PrismRunner",
@@ -130,7 +132,7 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
             ]
         )
     elif settings.runner == "flink":
-        with flink_job_server(settings.flink_master) as endpoint:
+        with flink_job_server(settings.flink_master, cache=settings.cache_dir) as endpoint:
             yield PipelineOptions(
                 [
                     "--runner=PortableRunner",
@@ -145,12 +147,3 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
         # Dataflow runs the SDK in its own workers: the caller passes --project,
         # --region, --temp_location and a --setup_file or --sdk_container_image.
         yield PipelineOptions(["--runner=DataflowRunner", *args])
-
-
-def runner_args(runner: str, extra: Sequence[str] = ()) -> RunnerSettings:
-    """Settings from CLI-style values; `NEWSBEAM_FLINK_MASTER` points Flink at a cluster."""
-    return RunnerSettings(
-        runner=runner,
-        flink_master=os.environ.get("NEWSBEAM_FLINK_MASTER", "[local]"),
-        extra_args=tuple(extra),
-    )

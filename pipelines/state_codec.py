@@ -40,6 +40,7 @@ import numpy as np
 
 from newsbeam.connectors.sinks.base import StateChanges
 from newsbeam.pipelines.cluster.clusterer import EventState, StateKeys
+from newsbeam.pipelines.hot_window import ExpiringMap
 
 if TYPE_CHECKING:
     from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
@@ -135,9 +136,9 @@ class _Table:
     take_changed: Callable[[OnlineAssigner], set[str]]
 
 
-def _take(holder: Any, attribute: str = "unsaved") -> set[str]:
-    changed = getattr(holder, attribute) or set()
-    setattr(holder, attribute, set())
+def _take(holder: Any) -> set[str]:
+    changed = holder.unsaved or set()
+    holder.unsaved = set()
     return changed
 
 
@@ -153,22 +154,26 @@ def _take_clusterer(kind: str) -> Callable[[OnlineAssigner], set[str]]:
     return take
 
 
-def _exact(assigner: OnlineAssigner, key: str) -> Any:
-    entry = assigner.exact.entry(key)
-    return None if entry is None else [entry[0], _time(entry[1])]
-
-
 def _near(assigner: OnlineAssigner, key: str) -> Any:
-    entry = assigner.near.entry(key)
+    entry = assigner.near.originals.entry(key)
     if entry is None:
         return None
-    order, when, signature = entry
+    (order, signature), when = entry
     return [order, _time(when), base64.b64encode(np.asarray(signature, dtype="<u4").tobytes()).decode("ascii")]
 
 
-def _link(assigner: OnlineAssigner, key: str) -> Any:
-    entry = assigner.event_link(key)
-    return None if entry is None else [entry[0], _time(entry[1])]
+def _expiring(name: str, held: Callable[[OnlineAssigner], ExpiringMap[str, str]]) -> _Table:
+    """A table of an `ExpiringMap` of ids: each entry is [value, last touched]."""
+
+    def encode(assigner: OnlineAssigner, key: str) -> Any:
+        entry = held(assigner).entry(key)
+        return None if entry is None else [entry[0], _time(entry[1])]
+
+    return _Table(name, lambda a: held(a).keys(), encode, lambda a: _take(held(a)))
+
+
+def _restore_expiring(held: ExpiringMap[str, str], entries: dict[str, Any], watermark: str | None) -> None:
+    held.restore(((key, value, _parse_time(when)) for key, (value, when) in entries.items()), _parse_time(watermark))
 
 
 def _event(assigner: OnlineAssigner, key: str) -> Any:
@@ -188,9 +193,9 @@ def _alias(assigner: OnlineAssigner, key: str) -> Any:
 TABLES = {
     table.name: table
     for table in (
-        _Table("exact", lambda a: a.exact.keys(), _exact, lambda a: _take(a.exact)),
-        _Table("near", lambda a: a.near.keys(), _near, lambda a: _take(a.near)),
-        _Table("link", lambda a: a.event_links(), _link, lambda a: _take(a, "unsaved_links")),
+        _expiring("exact", lambda a: a.exact.first),
+        _Table("near", lambda a: a.near.originals.keys(), _near, lambda a: _take(a.near.originals)),
+        _expiring("link", lambda a: a.event_of),
         _Table("event", lambda a: a.clusterer.events.keys(), _event, _take_clusterer("events")),
         _Table("term", lambda a: a.clusterer.terms(), _term, _take_clusterer("terms")),
         _Table("alias", lambda a: a.clusterer.aliases().keys(), _alias, _take_clusterer("aliases")),
@@ -209,9 +214,9 @@ def _header(assigner: OnlineAssigner, sequence: int) -> dict[str, Any]:
         "config": config_data(assigner.config),
         "sequence": sequence,
         "log": {"id": assigner.log, "position": assigner.position},
-        "exact": {"watermark": _time(assigner.exact.watermark)},
-        "near": {"watermark": _time(assigner.near.watermark), "added": assigner.near.added},
-        "link": {"watermark": _time(assigner.event_links_watermark)},
+        "exact": {"watermark": _time(assigner.exact.first.watermark)},
+        "near": {"watermark": _time(assigner.near.originals.watermark), "added": assigner.near.added},
+        "link": {"watermark": _time(assigner.event_of.watermark)},
         "cluster": {
             **counters,
             "df_decayed_at": _time(counters["df_decayed_at"]),
@@ -395,19 +400,13 @@ class StateCodec:
 
 def _load(assigner: OnlineAssigner, header: dict[str, Any], tables: dict[str, dict[str, Any]]) -> None:
     assigner.log, assigner.position = header["log"]["id"], header["log"]["position"]
-    assigner.exact.restore(
-        ((key, original, _parse_time(when)) for key, (original, when) in tables["exact"].items()),
-        _parse_time(header["exact"]["watermark"]),
-    )
+    _restore_expiring(assigner.exact.first, tables["exact"], header["exact"]["watermark"])
     assigner.near.restore(
-        ((key, order, _parse_time(when), _signature(signature)) for key, (order, when, signature) in tables["near"].items()),
+        ((key, (order, _signature(signature)), _parse_time(when)) for key, (order, when, signature) in tables["near"].items()),
         _parse_time(header["near"]["watermark"]),
         header["near"]["added"],
     )
-    assigner.restore_event_links(
-        ((key, event_id, _parse_time(when)) for key, (event_id, when) in tables["link"].items()),
-        _parse_time(header["link"]["watermark"]),
-    )
+    _restore_expiring(assigner.event_of, tables["link"], header["link"]["watermark"])
     counters = dict(header["cluster"])
     counters["df_decayed_at"] = _parse_time(counters["df_decayed_at"])
     counters["watermark"] = _parse_time(counters["watermark"])

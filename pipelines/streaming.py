@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import apache_beam as beam
-from apache_beam.coders import StrUtf8Coder, VarIntCoder
+from apache_beam.coders import StrUtf8Coder
 from apache_beam.runners.runner import PipelineResult, PipelineState
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.timeutil import TimeDomain
@@ -50,8 +50,8 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
-from newsbeam.pipelines.assign import AssignConfig, assignment_key
-from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner
+from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
+from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
@@ -85,6 +85,9 @@ class StreamSettings:
     pages: PageSettings = field(default_factory=PageSettings)
     #: Sources read at once by a worker process (each still one request a second per host).
     concurrent_feeds: int = 8
+    #: Load the saved hot states when a worker starts rather than at its first article. Each
+    #: worker process loads every key's: on a runner with many workers and many languages, off.
+    warm_start: bool = True
 
 
 def poll_state_key(url: str) -> str:
@@ -350,40 +353,74 @@ class _ProcessAssigners:
 
     Two bundles of one key, each deciding from the same saved state, would each
     save a state that lacks the other's decisions. One core per process,
-    committed under one lock, decides each article after the last one.
-    `generations` says, per key, which Beam state generation the core's memory
-    is current for.
+    committed under one lock, decides each article after the last one. `name`
+    tells this process's core from another worker's in the runner's state.
     """
 
     backend: IndexBackend
-    core: AssignmentCore
+    config: AssignConfig
+    core: AssignmentCore = field(init=False)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    generations: dict[str, int] = field(default_factory=dict)
+    name: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: States loaded from the index and not yet counted (`state_loads`; a counter counts in a bundle).
+    loads: int = 0
+    _warming: threading.Thread | None = None
+    _warm_guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False)
 
     @classmethod
     def open(cls, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
         """A core over its own backend, which lives as long as the process."""
-        backend = open_backend(settings)
-        return cls(backend, AssignmentCore(config, lambda key: load_assigner(backend, key, config),
-                                           reject_repeated_ids=False))
+        return cls(open_backend(settings), config)
+
+    def _load(self, key: str) -> OnlineAssigner:
+        self.loads += 1
+        return load_assigner(self.backend, key, self.config)
+
+    def warm(self) -> None:
+        """Load every saved hot state in the background, once: the first bundle would wait for it."""
+        with self._warm_guard:
+            if self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self._warm, name="newsbeam-warm-state", daemon=True)
+        self._warming.start()
+
+    def _warm(self) -> None:
+        started = time.perf_counter()
+        try:
+            with self.lock:
+                keys = saved_keys(self.backend)
+                for key in keys:
+                    self.core.assigner(key)
+        except Exception:  # the first bundle of the key loads it again, and reports what fails
+            _log.exception("loading the saved hot state ahead of the first bundle failed")
+            return
+        _log.info("hot state of %s loaded in %.1f s", ", ".join(keys) or "no key", time.perf_counter() - started)
 
     def close(self) -> None:
-        self.backend.close()
+        with self.lock:  # after a state still loading
+            self.backend.close()
 
 
 class AssignStreamFn(beam.DoFn):
     """Dedup and cluster under a coarse key with the shared assignment core.
 
     The assigners are large object graphs, so they live in the worker's memory
-    between bundles (`_ProcessAssigners`); Beam state holds only a generation
-    number per key that says whether that memory is still current (a key that
-    moved to another worker and back is reloaded from the index). A bundle's
-    articles are featurized as they come and decided at its end, in one commit:
-    articles and events written, then the state of the keys it touched saved.
-    What the index refuses goes to the `dead` output with the index's reason.
+    between bundles (`_ProcessAssigners`). The runner's state of a key says which
+    worker process decided last under it: memory is current unless another
+    process did since, and then the key is reloaded from the index (it moved to
+    another worker and back). Two bundles of one key in one process (Prism runs
+    them at once, each reading the state the last finished bundle left) share
+    the process's memory and never reload for each other. A bundle's articles
+    are featurized as they come and decided at its end, in one commit: articles
+    and events written, then the state of the keys it touched saved. A commit
+    that fails leaves the keys it touched to be reloaded. What the index refuses
+    goes to the `dead` output with the index's reason.
     """
 
-    GENERATION = ReadModifyWriteStateSpec("generation", VarIntCoder())
+    DECIDED_BY = ReadModifyWriteStateSpec("decided_by", StrUtf8Coder())
 
     def __init__(self, config: AssignConfig, backend: BackendSettings, job: str) -> None:
         self._config = config
@@ -395,17 +432,18 @@ class AssignStreamFn(beam.DoFn):
                                          lambda: _ProcessAssigners.open(self._backend_settings, self._config))
 
     def start_bundle(self) -> None:
-        #: Key → the generation this bundle read for it.
-        self._read: dict[str, int] = {}
+        #: The keys of this bundle, each with whether another process decided under it last.
+        self._keys: dict[str, bool] = {}
         self._pending: list[tuple[str, Article, ArticleFeatures]] = []
 
     def process(
-        self, keyed: tuple[str, Article], ts=beam.DoFn.TimestampParam, generation=beam.DoFn.StateParam(GENERATION)
+        self, keyed: tuple[str, Article], ts=beam.DoFn.TimestampParam, decided_by=beam.DoFn.StateParam(DECIDED_BY)
     ):
         key, article = keyed
-        if key not in self._read:
-            self._read[key] = generation.read() or 0
-            generation.write(self._read[key] + 1)
+        if key not in self._keys:
+            last = decided_by.read()
+            self._keys[key] = last is not None and last != self._shared.name
+            decided_by.write(self._shared.name)
         hot_window = timedelta(days=self._config.cluster.hot_window_days)
         fetched = datetime.fromtimestamp(float(ts), tz=timezone.utc)
         if article.published and fetched - article.published > hot_window:
@@ -419,19 +457,25 @@ class AssignStreamFn(beam.DoFn):
         with shared.lock:
             started = time.perf_counter()
             core = shared.core
-            for key, read in self._read.items():
-                if shared.generations.get(key) != read:
+            try:
+                for key, elsewhere in self._keys.items():
+                    if elsewhere:
+                        core.forget(key)
+                    core.assigner(key)
+                loaded = time.perf_counter()
+                articles = [core.offer(key, article, features) for key, article, features in self._pending]
+                events = core.drain_events(self._keys)
+                decided = time.perf_counter()
+                report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._keys})
+            except BaseException:
+                for key in self._keys:  # decided in memory, not (all) saved: the index has the truth
                     core.forget(key)
-                shared.generations[key] = read + 1
-                core.assigner(key)
-            loaded = time.perf_counter()
-            articles = [core.offer(key, article, features) for key, article, features in self._pending]
-            events = core.drain_events(self._read)
-            decided = time.perf_counter()
-            report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._read})
+                raise
             count_all(core.take_counts())
+            counter("state_loads").inc(shared.loads)
+            shared.loads = 0
         _log.debug("bundle of %d articles (keys %s): state ready in %.0f ms, decided in %.0f ms, "
-                   "index written in %.0f ms, state saved in %.0f ms", len(articles), sorted(self._read),
+                   "index written in %.0f ms, state saved in %.0f ms", len(articles), sorted(self._keys),
                    (loaded - started) * 1000, (decided - loaded) * 1000, report.write_seconds * 1000,
                    report.state_seconds * 1000)
         now = Timestamp.now()
@@ -444,6 +488,27 @@ class AssignStreamFn(beam.DoFn):
         counter("commits").inc()
         counter("index_write_ms").inc(round(report.write_seconds * 1000))
         counter("state_save_ms").inc(round(report.state_seconds * 1000))
+
+
+class WarmStateFn(beam.DoFn):
+    """Start loading the saved hot states as the job starts, beside its first poll.
+
+    Runs with the clock, whose stage starts first; the assign step's first bundle
+    then finds the states loaded (or loading) instead of reading seconds of JSON
+    (200k hot articles) while its articles wait.
+    """
+
+    def __init__(self, config: AssignConfig, backend: BackendSettings, job: str) -> None:
+        self._config = config
+        self._backend_settings = backend
+        self._job = job
+
+    def setup(self) -> None:
+        shared_in_process(self._job, "assign",
+                          lambda: _ProcessAssigners.open(self._backend_settings, self._config)).warm()
+
+    def process(self, tick: Any):
+        return ()
 
 
 class StreamIngest(beam.PTransform):
@@ -464,9 +529,12 @@ class StreamIngest(beam.PTransform):
             stop = start + Duration(seconds=max(s.run_for, 0.001))
         feeds = list(s.feeds)
         job = self.job
+        clock = pbegin | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
+                                                    fire_interval=s.poll_interval)
+        if s.warm_start:
+            _ = clock | "WarmState" >> beam.ParDo(WarmStateFn(s.assign, s.backend, job))
         polled = (
-            pbegin
-            | "Clock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop, fire_interval=s.poll_interval)
+            clock
             # Typed keys: stateful steps need a deterministic key coder.
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))

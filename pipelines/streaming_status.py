@@ -26,14 +26,14 @@ def _dead_letters(data_dir: Path) -> tuple[int, int]:
     return len(files), records
 
 
-def _engine(find) -> str:
+def _engine(find, cache: Path | None) -> str:
     try:
-        return str(find(install=False))
+        return str(find(install=False, cache=cache))
     except runner_cache.RunnerSetupError:
         return "not installed"
 
 
-def collect(settings: BackendSettings) -> dict[str, Any]:
+def collect(settings: BackendSettings, cache: Path | None = None) -> dict[str, Any]:
     """A flat summary, in the order a person reads it."""
     backend = open_backend(settings)
     try:
@@ -49,6 +49,6 @@ def collect(settings: BackendSettings) -> dict[str, Any]:
     files, records = _dead_letters(settings.data_dir)
     summary["dead_letter_files"] = files
     summary["dead_letters"] = records
-    summary["prism"] = _engine(runner_cache.prism_binary)
-    summary["flink_job_server"] = _engine(runner_cache.flink_job_server_classpath)
+    summary["prism"] = _engine(runner_cache.prism_binary, cache)
+    summary["flink_job_server"] = _engine(runner_cache.flink_job_server_classpath, cache)
     return summary

@@ -19,7 +19,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
@@ -29,6 +29,7 @@ from newsbeam.connectors.sinks.base import SearchQuery
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 from newsbeam.search import params
 from newsbeam.search.events import event_detail
+from newsbeam.search.metrics import RequestMetrics, ServerMetrics
 from newsbeam.search.models import (
     Article,
     ErrorBody,
@@ -86,6 +87,7 @@ def create_app(
     `threads` caps the worker threads answering requests (default: anyio's 40).
     """
     pool = BackendPool(open_backend_fn)
+    metrics = ServerMetrics(lambda: pool.get().counts())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +109,7 @@ def create_app(
     _install_error_handlers(app)
 
     app.add_middleware(ContainFailures)
+    app.add_middleware(RequestMetrics, metrics=metrics, router=app.router)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS, tags=["search"])
     def search(
@@ -184,6 +187,12 @@ def create_app(
             return JSONResponse(Health(status="unavailable", backend=backend_kind).model_dump(), status_code=503)
         return Health(status="ok", backend=backend_kind, articles=counts.get("articles"), events=counts.get("events"))
 
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        """Request counts and latencies per route, and the index's counts, for Prometheus."""
+        body, content_type = metrics.exposition(request.headers.get("accept"))
+        return Response(body, headers={"Content-Type": content_type})
+
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
@@ -237,10 +246,18 @@ def app_for_settings(settings: BackendSettings, *, cors_origins: Sequence[str] =
 def app_from_env() -> FastAPI:
     """The app for `uvicorn --factory newsbeam.search.app:app_from_env`, e.g. with several workers.
 
-    Settings come from the `NEWSBEAM_*` environment variables, as for every command;
-    `NEWSBEAM_CORS_ORIGINS` is a space-separated list of allowed origins, as for `serve`.
+    Settings come from the `NEWSBEAM_*` environment variables and the configuration file
+    (`NEWSBEAM_CONFIG`, else ./newsbeam.toml), as for every command; `NEWSBEAM_CORS_ORIGINS`
+    is a space-separated list of allowed origins, as for `serve`. Several workers share
+    their metrics only if `PROMETHEUS_MULTIPROC_DIR` names an empty folder before they
+    start (`newsbeam serve --workers` sees to it).
     """
-    return app_for_settings(BackendSettings.from_env(), cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
+    from newsbeam.config import CONFIG_ENV, Configuration
+    from newsbeam.config.build import backend_settings
+
+    path = os.environ.get(CONFIG_ENV)
+    settings = backend_settings(Configuration.load(Path(path) if path else None))
+    return app_for_settings(settings, cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
 
 
 def _error(status: int, code: str, message: str, details: list[ErrorItem] | None = None) -> JSONResponse:

@@ -11,9 +11,11 @@ import pytest
 from support import read_jsonl
 
 from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.connectors.sinks.base import StateChanges
+from newsbeam.connectors.sinks.sqlite import SqliteBackend
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
-from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner
+from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, state_key
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import normalize_record
 from newsbeam.schemas import Article, DeadLetter
@@ -141,5 +143,43 @@ def test_without_the_catch_up_the_state_would_miss_the_crashed_bundle(tmp_path, 
         caught_up = load_assigner(backend, key, CONFIG)
         assert saved.position == 0 < caught_up.position
         assert caught_up.recorded(articles[11]) is not None and saved.recorded(articles[11]) is None
+    finally:
+        backend.close()
+
+
+class _CountedSaves(SqliteBackend):
+    """The embedded index, recording the key of every state save that reaches it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        self.saves: list[str] = []
+
+    def save_state(self, key: str, changes: StateChanges) -> None:
+        self.saves.append(key)
+        super().save_state(key, changes)
+
+
+def test_a_state_is_saved_on_load_only_when_the_index_does_not_hold_it(tmp_path):
+    articles = _articles()
+    key = assignment_key(articles[0], CONFIG)
+    backend = _CountedSaves(tmp_path)
+    try:
+        # A fresh state's log is stored before anything is written under it…
+        fresh = load_assigner(backend, key, CONFIG)
+        assert backend.saves == [state_key(key)]
+        # …once: a restart before the first write finds it stored.
+        assert load_assigner(backend, key, CONFIG).log == fresh.log
+        assert backend.saves == [state_key(key)]
+        core = AssignmentCore(CONFIG, lambda k: load_assigner(backend, k, CONFIG))
+        items = [item for item in _offer_all(core, articles) if isinstance(item, IndexedArticle)]
+        commit(backend, items, core.drain_events(), {k: core.assigner(k) for k in core._assigners})
+        saved = len(backend.saves)
+        restored = load_assigner(backend, key, CONFIG)
+        assert restored.position > 0 and len(backend.saves) == saved
+        # A state taken under another configuration is replaced by a fresh one, once.
+        other = AssignConfig(dedup_horizon_days=1.0)
+        replaced = load_assigner(backend, key, other)
+        assert replaced.position == 0 and backend.saves[saved:] == [state_key(key)]
+        assert load_assigner(backend, key, other).log == replaced.log and len(backend.saves) == saved + 1
     finally:
         backend.close()

@@ -155,3 +155,16 @@ def test_sqlite_saves_atomically_and_loads_every_part(tmp_path, stream):
     assert backend.load_state("assign:en") == before
     assert backend.load_state("poll:x") == {"validators": b"[]"}
     backend.close()
+
+
+def test_sqlite_lists_the_keys_with_saved_state(tmp_path):
+    backend = SqliteBackend(tmp_path)
+    try:
+        for key in ("assign:en", "assign:de", "poll:https://example.org/feed", "assign_x"):
+            backend.save_state(key, StateChanges({"meta": b"v1"}))
+        backend.save_state("assign:fr", StateChanges({"meta": b"v1"}))
+        backend.save_state("assign:fr", StateChanges(deletes=frozenset({"meta"})))
+        assert backend.state_keys("assign:") == ["assign:de", "assign:en"]
+        assert backend.state_keys("poll:") == ["poll:https://example.org/feed"]
+    finally:
+        backend.close()

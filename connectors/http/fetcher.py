@@ -115,7 +115,8 @@ class Fetcher:
         self, settings: FetchSettings = FetchSettings(), *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.settings = settings
-        self._gate = HostGate(min_interval=settings.min_interval, max_per_host=settings.max_per_host)
+        self._gate = HostGate(min_interval=settings.min_interval, max_per_host=settings.max_per_host,
+                              host_intervals=dict(settings.host_intervals))
         self._robots = RobotsCache(
             self._load_robots,
             max_age=settings.robots_max_age,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 
 class _Host:
@@ -25,8 +26,10 @@ class HostGate:
     DoFn threads per worker): politeness is per host, whoever is asking.
     """
 
-    def __init__(self, *, min_interval: float, max_per_host: int) -> None:
+    def __init__(self, *, min_interval: float, max_per_host: int,
+                 host_intervals: Mapping[str, float] | None = None) -> None:
         self._min_interval = min_interval
+        self._host_intervals = {host.lower(): seconds for host, seconds in (host_intervals or {}).items()}
         self._max_per_host = max_per_host
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
@@ -34,8 +37,20 @@ class HostGate:
     def _host(self, host: str) -> _Host:
         with self._lock:
             if host not in self._hosts:
-                self._hosts[host] = _Host(self._max_per_host, self._min_interval)
+                self._hosts[host] = _Host(self._max_per_host, self.interval_of(host))
             return self._hosts[host]
+
+    def interval_of(self, host: str) -> float:
+        """The configured interval of `host` (a URL's netloc): its own override (with or
+        without the port), else its nearest parent domain's, else the default."""
+        if host.lower() in self._host_intervals:
+            return self._host_intervals[host.lower()]
+        name = urlsplit(f"//{host}").hostname or ""
+        while name:
+            if name in self._host_intervals:
+                return self._host_intervals[name]
+            name = name.partition(".")[2]
+        return self._min_interval
 
     def slow_down(self, host: str, interval: float) -> None:
         """Raise a host's interval (robots.txt `Crawl-delay`); never lowers it."""

@@ -26,6 +26,9 @@ class FetchSettings:
     max_body_bytes: int = 5 * 1024 * 1024
     #: Seconds between two requests to the same host; robots.txt `Crawl-delay` may raise it.
     min_interval: float = 1.0
+    #: Per-host `min_interval` overrides, as (host, seconds) pairs; an entry covers the
+    #: host's subdomains too, and the longest matching host wins.
+    host_intervals: tuple[tuple[str, float], ...] = ()
     #: Requests in flight to one host at once.
     max_per_host: int = 2
     #: Upper bound on a robots.txt `Crawl-delay` we accept, so one site cannot stall a run.

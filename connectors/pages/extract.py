@@ -1,24 +1,50 @@
-"""An article page to an input record: main text and metadata by trafilatura, vetted.
+"""An article page to an input record: main text by trafilatura, metadata by evidence, vetted.
 
 This is newsbeam's only HTML extraction path: fetched pages, WARC records and
 local `.html` files all come through `extract_article`.
+
+trafilatura reads the main text. Title, authors, date, outlet and language are
+decided here from everything the page states (`signals`): its JSON-LD article,
+Open Graph and Dublin Core meta tags, `<title>`, `<h1>`, `<time>` — with
+trafilatura's byline and htmldate's date heuristics asked only when the page
+states no author or no date, since both need the page parsed again.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
+from htmldate import find_date
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
+from newsbeam.connectors.pages.authors import choose_authors
 from newsbeam.connectors.pages.dates import choose_published, json_ld_objects, structured_dates
+from newsbeam.connectors.pages.json_state import embedded_text
+from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
 from newsbeam.connectors.pages.tags import scan_tags
-from newsbeam.connectors.pages.walls import PageMarkup, wall_reason
+from newsbeam.connectors.pages.titles import choose_title, title_candidates
+from newsbeam.connectors.pages.walls import SHORT_TEXT_WORDS, PageMarkup, wall_reason
+from newsbeam.connectors.pages.words import count_words
+from newsbeam.pipelines.normalize.language import detect_language
 from newsbeam.schemas import RecordError
+
+
+_MARKUP = re.compile(r"<[^>]+>")
+#: A line that points to another story ("Read more: …", "Les også: …"), in the languages newsbeam meets most.
+_CROSS_LINK = re.compile(
+    r"^[ \t]*(?:read more|read also|also read|see also|more on this|lesen sie auch|mehr zum thema|les også|"
+    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|leia também|"
+    r"czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
+    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также)[ \t]*[:：].*(?:\n|$)",
+    re.I | re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +55,12 @@ class ExtractSettings:
     max_date_skew_days: float = 7.0
     #: Fewer words than this after extraction is no article.
     min_words: int = 5
+    #: trafilatura's `favor_precision`. Off: on real news pages it cut long
+    #: articles short (body recall 0.14 on some sites) for a few points of
+    #: precision (benchmarks/results/page_metadata.md).
+    favor_precision: bool = False
+    #: Characters of text the language is read from (see `detect_language`).
+    language_sample_chars: int = 300
 
 
 def language_code(value: str | None) -> str | None:
@@ -37,15 +69,49 @@ def language_code(value: str | None) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
-def _site_name(name: str | None, url: str | None) -> str:
-    """The outlet's name, or "" when trafilatura only echoed the host name back."""
-    name = (name or "").strip()
-    host = urlsplit(url or "").hostname or ""
-    return "" if name.lower() in (host, host.removeprefix("www."), urlsplit(url or "").netloc) else name
+def _site_name(signals: PageSignals) -> str:
+    """The outlet's name as the page states it (`og:site_name`, `application-name`,
+    JSON-LD publisher), or "": a host name is no name."""
+    hosts = {name.casefold() for name in host_names(signals.url)}
+    return next((name for name in signals.stated_site_names if name.casefold() not in hosts), "")
 
 
-def _markup(html: str, json_ld: list[dict[str, Any]]) -> PageMarkup:
-    return PageMarkup.read(load_html(html), json_ld)
+def _main_text(document: Any, html: str, signals: PageSignals) -> str:
+    """The article's text, from the best statement of it the page makes.
+
+    trafilatura's text carries some of the page's chrome (captions, teasers,
+    "read more" lines). A JSON-LD `articleBody` is the publisher's own
+    statement of the body: when it holds between two thirds of trafilatura's
+    words and all of them, it is that body without the chrome; much shorter,
+    it is a teaser; longer, it often includes what the page shows elsewhere.
+    When trafilatura finds little, a fuller body stated as data (`articleBody`,
+    a script's JSON state) is taken instead.
+    """
+    text = ((document.text if document is not None else "") or "").strip()
+    body = signals.article.get("articleBody")
+    stated = clean_text(_MARKUP.sub(" ", clean_text(body))) if isinstance(body, str) else ""  # some state HTML
+    if stated:  # whole counts only when there is a stated body to weigh
+        words = count_words(text)
+        if 2 * words <= 3 * count_words(stated) <= 3 * words:
+            return stated
+    else:
+        words = count_words(text, SHORT_TEXT_WORDS)
+    if words >= SHORT_TEXT_WORDS:
+        return text
+    for other in (stated, embedded_text(html)):
+        if other and count_words(other) >= 2 * max(words, 1):
+            return other
+    return text
+
+
+def _body(text: str, titles: set[str]) -> str:
+    """`text` without what is no body text: a first line that repeats one of
+    the page's `titles` (the record's title holds it) and lines that point
+    to other stories ("Read more: …")."""
+    first, _, rest = text.partition("\n")
+    if rest.strip() and " ".join(first.split()) in titles:
+        text = rest
+    return _CROSS_LINK.sub("", text).strip() if ":" in text or "：" in text else text.strip()
 
 
 def extract_article(
@@ -54,6 +120,7 @@ def extract_article(
     *,
     reference_date: str | None = None,
     crawled_at: datetime | None = None,
+    outlet: str = "",
     settings: ExtractSettings = ExtractSettings(),
 ) -> dict[str, Any]:
     """The input record (`title`, `text`, `published`, `source`, `language`,
@@ -62,39 +129,47 @@ def extract_article(
     `reference_date` is what the feed or sitemap said about the item's date; it
     is used to reject implausible page dates and as the fallback date.
     `crawled_at` (an archive's capture time; default now) is the latest
-    publication date that can be true.
+    publication date that can be true. `outlet` is the outlet's name as the
+    feed gave it: cut from titles like the names the page states.
     """
     # trafilatura gets the text, not a tree of ours: it would copy a tree (see
     # `tags`), and what newsbeam reads itself is found by a scan.
     tags = scan_tags(html)
     json_ld = list(json_ld_objects(tags.json_ld))
-    candidates = list(structured_dates(tags, json_ld))
+    signals = PageSignals.read(tags, json_ld, url or "", outlet)
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, favor_precision=True
+        html, url=url, with_metadata=False, include_comments=False, favor_precision=settings.favor_precision
     )
-    if document is None and load_html(html) is None:
+    tree: Callable[[], HtmlElement | None] = cache(lambda: load_html(html))
+    if document is None and tree() is None:
         raise RecordError("empty_extraction", "not parseable as HTML")
-    text = ((document.text if document is not None else "") or "").strip()
-    title = (document.title if document is not None else "") or ""
+    titles = title_candidates(signals)
+    title = choose_title(titles)
+    text = _body(_main_text(document, html, signals), {candidate for candidate, _ in titles})
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
-    if wall := wall_reason(url=url or "", html=html, markup=partial(_markup, html, json_ld), title=title, text=text):
+    markup = lambda: PageMarkup.read(tree(), json_ld)  # noqa: E731
+    if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):
         raise RecordError(*wall)
-    if (words := len(text.split(maxsplit=settings.min_words))) < settings.min_words:  # exact below the minimum
-        raise RecordError("empty_extraction", f"trafilatura found {words} words of main text")
-    if document.date:
-        candidates.append((document.date, "htmldate"))
-    published = choose_published(
-        candidates, reference=reference_date, max_skew=timedelta(days=settings.max_date_skew_days), now=crawled_at
-    )
-    authors = [a.strip() for a in (document.author or "").split(";") if a.strip()]
+    if (words := count_words(text, settings.min_words)) < settings.min_words:  # exact below the minimum
+        raise RecordError("empty_extraction", f"found {words} words of main text")
+    now = crawled_at or datetime.now(timezone.utc)
+    skew = timedelta(days=settings.max_date_skew_days)
+    candidates = list(structured_dates(tags, json_ld))
+    published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
+    if published.source in ("none", "feed") and tree() is not None:  # htmldate's heuristics, as the last page reading
+        if found := find_date(tree(), original_date=True, extensive_search=True, url=url,
+                              max_date=now.strftime("%Y-%m-%d")):
+            candidates.append((found, "htmldate"))
+            published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
     record = {
         "title": title,
         "text": text,
         "published": published.value,
-        "source": _site_name(document.sitename, url),
-        "language": document.language or language_code(tags.lang),
-        "authors": authors,
+        "source": _site_name(signals),
+        "language": detect_language("", text, hint=language_code(tags.lang),
+                                    sample_chars=settings.language_sample_chars) or None,
+        "authors": choose_authors(signals, lambda: extract_author(tree()) if tree() is not None else None),
     }
-    if document.url and not url:
-        record["url"] = document.url
+    if signals.url and not url:
+        record["url"] = signals.url
     return record

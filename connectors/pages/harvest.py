@@ -131,7 +131,8 @@ def _article(item: ItemHint, fetched: Response | Harvested, settings: PageSettin
     if isinstance(fetched, Harvested):
         return fetched
     try:
-        page = extract_article(fetched.text(), fetched.url, reference_date=item.published, settings=settings.extract)
+        page = extract_article(fetched.text(), fetched.url, reference_date=item.published, outlet=item.source,
+                               settings=settings.extract)
     except RecordError as error:
         return _failure(item, "extract", error.reason, error.detail, transient=False)
     record = {

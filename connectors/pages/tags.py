@@ -1,7 +1,8 @@
 """The few tags newsbeam reads from a page itself, found by a scan instead of a parse.
 
-Dates and walls need only the `<html lang>`, the `<meta>` and `<time>` tags and
-the JSON-LD scripts, while trafilatura needs the whole page as a tree. Parsing
+Dates, titles, authors and walls need only the `<html lang>`, the `<title>`,
+the first `<h1>`, the `<meta>` and `<time>` tags and the JSON-LD scripts, while
+trafilatura needs the whole page as a tree. Parsing
 the page once with lxml and handing trafilatura that tree costs more than
 letting trafilatura parse the text itself: it copies any tree it is given
 (about a third of a parse, on 100-300 kB pages a few per cent of the whole
@@ -25,13 +26,15 @@ from dataclasses import dataclass
 #: letter pre-checked: `<` stays a literal the search skips ahead to, and the
 #: two thousand other tags of a news page are passed over after one test each
 #: (lowering the whole page instead cost a third of the scan).
-_START = re.compile(rb"<(?=[!sStThHmM])(?:(!--)|((?i:script|style|textarea|title|html|meta|time))(?=[\s/>]))")
+_START = re.compile(rb"<(?=[!sStThHmM])(?:(!--)|((?i:script|style|textarea|title|html|meta|time|h1))(?=[\s/>]))")
 #: The rest of a start tag: its attribute text, quotes respected, then `>`.
 _TAG_REST = re.compile(rb"""((?:[^>"']+|"[^"]*"|'[^']*')*)>""")
 #: Elements whose content is raw text, with the end tag that ends it: the name,
 #: then space, `/`, `>` or the end of the page.
 _RAW_TEXT = {name: re.compile(rb"</(?i:" + name + rb")(?=[\s/>]|\Z)")
              for name in (b"script", b"style", b"textarea", b"title")}
+_H1_END = re.compile(rb"</(?i:h1)\s*>")
+_INNER_TAG = re.compile(r"<[^>]*>")
 _ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
@@ -58,6 +61,9 @@ class PageTags:
     times: tuple[str, ...]
     #: Contents of `<script type="application/ld+json">`, in page order.
     json_ld: tuple[str, ...]
+    #: The text of the page's first `<title>` and first `<h1>`, references resolved.
+    title: str = ""
+    h1: str = ""
 
 
 def scan_tags(page: str) -> PageTags:
@@ -68,6 +74,7 @@ def scan_tags(page: str) -> PageTags:
     metas: list[str] = []
     times: list[str] = []
     json_ld: list[str] = []
+    title = h1 = None
     position = 0
     while start := _START.search(raw, position):
         if start.group(1):
@@ -83,15 +90,24 @@ def scan_tags(page: str) -> PageTags:
             if name == b"script" and b"ld+json" in rest.group(1).lower():
                 if attributes(_text(rest.group(1))).get("type", "").strip().lower() == "application/ld+json":
                     json_ld.append(_text(raw[position:content_end]))
+            elif name == b"title" and title is None:
+                title = _collapsed(html.unescape(_text(raw[position:content_end])))  # raw text: no tags in it
             position = content_end
+        elif name == b"h1":
+            if h1 is None and (closing := _H1_END.search(raw, position)):
+                h1 = _collapsed(html.unescape(_INNER_TAG.sub("", _text(raw[position:closing.start()]))))
         elif name == b"meta":
             metas.append(_text(rest.group(1)))
         elif name == b"time":
             times.append(_text(rest.group(1)))
         elif not seen_html:
             lang, seen_html = attributes(_text(rest.group(1))).get("lang"), True
-    return PageTags(lang, tuple(metas), tuple(times), tuple(json_ld))
+    return PageTags(lang, tuple(metas), tuple(times), tuple(json_ld), title or "", h1 or "")
 
 
 def _text(piece: bytes) -> str:
     return piece.decode("utf-8", "surrogatepass")
+
+
+def _collapsed(text: str) -> str:
+    return " ".join(text.split())

@@ -4,6 +4,12 @@ Each of these would otherwise be indexed as article text ("Just a moment...",
 "We value your privacy", "Subscribe to continue reading"). The signals are
 markers the big vendors put in their pages, not guesses about wording alone:
 wording is only trusted on pages whose extracted text is short.
+
+Paywall markup (`isAccessibleForFree=false`, a `paywall` class) says a site
+has a paywall, not that this page is behind it: nearly every page that
+carries it on news sites is a full article, and a free brief is short. So
+markup alone marks only a teaser (under `TEASER_WORDS`); a short page that
+also asks the reader to subscribe is a wall.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from newsbeam.connectors.pages.words import count_words
 
 #: Bot-protection vendors' challenge pages (Cloudflare, PerimeterX, DataDome, Akamai, Imperva).
 #: Plain lower-case substrings: `in` on a lowered string is far cheaper than a regex scan.
@@ -44,6 +52,9 @@ _ERROR_TITLES = re.compile(r"\b(404|410|page not found|not found|seite nicht gef
 _HEAD_CHARS = 32 * 1024
 #: Below this many words an extracted "article" is as likely a wall's message as a story.
 SHORT_TEXT_WORDS = 150
+#: Below this many words a page with paywall markup shows only a story's
+#: opening paragraph or two: a teaser. A news brief runs 80-150 words.
+TEASER_WORDS = 80
 
 
 def bot_challenge(headers: Mapping[str, str], html: str) -> str | None:
@@ -101,9 +112,9 @@ def wall_reason(
     """
     if _CONSENT_HOSTS.match(url):
         return "blocked_page", f"consent wall at {url}"
-    # Counted only up to the threshold: splitting a whole article into words
+    # Counted only up to the threshold: counting a whole article's words
     # costs ~0.05 ms, and the exact count matters only below it.
-    words = len(text.split(maxsplit=SHORT_TEXT_WORDS))
+    words = count_words(text, SHORT_TEXT_WORDS)
     if words >= SHORT_TEXT_WORDS:  # a full article, whatever its markup says
         return None
     if challenge := bot_challenge({}, html):
@@ -112,7 +123,7 @@ def wall_reason(
         return "blocked_page", f"consent wall ({words} words of text)"
     prompt = _PAYWALL_WORDING.search(text) or _PAYWALL_WORDING.search(title)
     markup = markup()
-    if markup.not_free or prompt or markup.paywall_markup:
+    if prompt or (words < TEASER_WORDS and (markup.not_free or markup.paywall_markup)):
         signal = ("isAccessibleForFree=false" if markup.not_free
                   else f"{prompt.group(0)!r}" if prompt else "paywall markup")
         return "paywalled", f"paywall ({signal}; {words} words of text)"

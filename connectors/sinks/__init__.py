@@ -15,7 +15,7 @@ from newsbeam.connectors.sinks.base import (
     SearchQuery,
     StateChanges,
 )
-from newsbeam.connectors.sinks.select import BackendSettings, open_backend
+from newsbeam.connectors.sinks.select import BackendSettings, MissingExtra, open_backend, require_backend
 
 __all__ = [
     "BackendSettings",
@@ -24,9 +24,11 @@ __all__ = [
     "IndexedArticle",
     "IndexLayoutMismatch",
     "LogPosition",
+    "MissingExtra",
     "SearchHit",
     "SearchPage",
     "SearchQuery",
     "StateChanges",
     "open_backend",
+    "require_backend",
 ]

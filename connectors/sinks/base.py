@@ -173,6 +173,10 @@ class IndexBackend(Protocol):
         middle leaves the parts from before or from after it on the next load."""
         ...
 
+    def state_keys(self, prefix: str) -> list[str]:
+        """The keys that have state saved under them and start with `prefix`, sorted."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Document counts: `articles`, `events`."""
         ...

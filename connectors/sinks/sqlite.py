@@ -7,17 +7,20 @@ news index needs. Events are ranked by their best-matching member articles.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
+import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from newsbeam.connectors.sinks.base import (
+    BackendUnavailable,
     IndexedArticle,
     IndexLayoutMismatch,
     LogPosition,
@@ -59,6 +62,13 @@ CREATE TABLE IF NOT EXISTS state_parts (key TEXT NOT NULL, part TEXT NOT NULL, d
                                         PRIMARY KEY (key, part)) WITHOUT ROWID;
 """
 MMAP_BYTES = 1 << 30
+#: How long a write waits for another connection's write lock before it fails
+#: (`NEWSBEAM_SQLITE_BUSY_SECONDS` overrides it).
+BUSY_SECONDS = 30.0
+#: SQLite result codes of a write the file cannot take now (another writer's lock, a
+#: read-only file or directory, a full disk, an I/O error), which a re-run can finish.
+_UNWRITABLE = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
+                         sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN})
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 #: Best-matching articles grouped into events per query; `total` counts the events among
 #: them. The Elasticsearch backend groups as many, so both stores answer alike.
@@ -90,7 +100,12 @@ class SqliteBackend:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / INDEX_FILE
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        with _unwritable_as_unavailable(self.path):
+            self._open()
+
+    def _open(self) -> None:
+        busy_seconds = float(os.environ.get("NEWSBEAM_SQLITE_BUSY_SECONDS", BUSY_SECONDS))
+        self._db = sqlite3.connect(self.path, timeout=busy_seconds, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         # A commit reaches the write-ahead log before it returns, so it survives a crash of
         # the process; only `save_state` waits for the disk too (see there).
@@ -198,6 +213,11 @@ class SqliteBackend:
     def load_state(self, key: str) -> dict[str, bytes]:
         rows = self._db.execute("SELECT part, data FROM state_parts WHERE key = ?", (key,))
         return {part: bytes(data) for part, data in rows}
+
+    def state_keys(self, prefix: str) -> list[str]:
+        rows = self._db.execute("SELECT DISTINCT key FROM state_parts WHERE substr(key, 1, ?) = ? ORDER BY key",
+                                (len(prefix), prefix))
+        return [key for (key,) in rows]
 
     # -- reads -----------------------------------------------------------------
 
@@ -341,18 +361,28 @@ class SqliteBackend:
     def close(self) -> None:
         self._db.close()
 
-    def _transaction(self):
-        return _Transaction(self._db)
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT, rolled back on error, for a connection in autocommit mode."""
+        with _unwritable_as_unavailable(self.path):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                # SQLite has already rolled back after some errors (a full disk, an I/O error).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
 
 
-class _Transaction:
-    """BEGIN … COMMIT, rolled back on error, for a connection in autocommit mode."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind, error, traceback) -> None:
-        self._db.execute("ROLLBACK" if kind else "COMMIT")
+@contextlib.contextmanager
+def _unwritable_as_unavailable(path: Path) -> Iterator[None]:
+    """Raise a write the file cannot take now as `BackendUnavailable`: the run stops with
+    what a re-run needs, as for an Elasticsearch node that does not answer."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode & 0xFF not in _UNWRITABLE:
+            raise
+        raise BackendUnavailable(f"could not write the embedded index {path}: {error}") from error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -10,7 +10,7 @@ import numpy as np
 from datasketch import MinHashLSH
 
 from newsbeam.pipelines.features import ArticleFeatures
-from newsbeam.pipelines.hot_window import ExpiryQueue
+from newsbeam.pipelines.hot_window import ExpiringMap
 
 
 class NearDuplicateIndex:
@@ -31,19 +31,15 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float, num_perm: int, horizon: timedelta) -> None:
         self.threshold = threshold
         self._bands, self._rows = _banding(threshold, num_perm)
-        self._signatures: dict[str, np.ndarray] = {}
-        self._order: dict[str, int] = {}
-        self._expiry = ExpiryQueue(horizon)
+        #: Each original within the horizon: (its place in the order originals were added, its signature).
+        self.originals: ExpiringMap[str, tuple[int, np.ndarray]] = ExpiringMap(horizon)
         self._added = 0
         self._tables: list[dict[bytes, set[str]]] = [{} for _ in range(self._bands)]
         self._last_signature: np.ndarray | None = None
         self._last_keys: list[bytes] = []
-        #: Originals added or forgotten since the state was last saved (None until
-        #: saving starts: then the whole index is written once).
-        self.unsaved: set[str] | None = None
 
     def __len__(self) -> int:
-        return len(self._signatures)
+        return len(self.originals)
 
     def original_of(self, features: ArticleFeatures) -> str | None:
         """The earliest indexed original whose text this one nearly repeats."""
@@ -51,23 +47,19 @@ class NearDuplicateIndex:
         for table, key in zip(self._tables, self._band_keys(features.signature)):
             if (bucket := table.get(key)) is not None:
                 candidates |= bucket
-        verified = [key for key in candidates if similarity(self._signatures[key], features.signature) >= self.threshold]
-        return min(verified, key=self._order.__getitem__) if verified else None
+        earliest: tuple[int, str] | None = None
+        for key in candidates:
+            order, signature = self.originals.get(key)
+            if similarity(signature, features.signature) >= self.threshold and (earliest is None or order < earliest[0]):
+                earliest = (order, key)
+        return earliest[1] if earliest else None
 
     def add(self, features: ArticleFeatures) -> None:
         key = features.article_id
         self._post(key, features.signature)
-        self._signatures[key] = features.signature
-        self._order[key] = self._added
+        self.originals.put(key, (self._added, features.signature), features.published)
         self._added += 1
-        self._expiry.touch(key, features.published)
-        if self.unsaved is not None:
-            self.unsaved.add(key)
-        for old in self._expiry.expired():
-            if self.unsaved is not None:
-                self.unsaved.add(old)
-            signature = self._signatures.pop(old)
-            del self._order[old]
+        for old, (_, signature) in self.originals.expire():
             for table, band in zip(self._tables, self._band_keys(signature)):
                 bucket = table[band]
                 bucket.discard(old)
@@ -97,33 +89,19 @@ class NearDuplicateIndex:
     # -- saved state -------------------------------------------------------------
 
     @property
-    def watermark(self) -> datetime | None:
-        return self._expiry.watermark
-
-    @property
     def added(self) -> int:
         """Originals ever added: the next one's place in the "earliest original" order."""
         return self._added
 
-    def keys(self) -> Iterator[str]:
-        return iter(self._signatures)
-
-    def entry(self, key: str) -> tuple[int, datetime | None, np.ndarray] | None:
-        """(order, publication time, signature) of a held original, None when not held."""
-        signature = self._signatures.get(key)
-        return None if signature is None else (self._order[key], self._expiry.last_touched(key), signature)
-
-    def restore(self, entries: Iterable[tuple[str, int, datetime | None, np.ndarray]], watermark: datetime | None,
+    def restore(self, entries: Iterable[tuple[str, tuple[int, np.ndarray], datetime | None]], watermark: datetime | None,
                 added: int) -> None:
-        """Hold these (key, order, time, signature) originals, as saved by `entry`; the bands are rebuilt."""
-        entries = sorted(entries, key=lambda entry: entry[1])
-        self._signatures = {key: signature for key, _, _, signature in entries}
-        self._order = {key: order for key, order, _, _ in entries}
-        self._expiry.restore(((key, when) for key, _, when, _ in entries if when is not None), watermark)
+        """Hold these (key, (order, signature), time) originals, as `originals.entry` gave them; the bands are rebuilt."""
+        entries = sorted(entries, key=lambda entry: entry[1][0])
+        self.originals.restore(entries, watermark)
         self._added = added
         self._tables = [{} for _ in range(self._bands)]
         self._last_signature, self._last_keys = None, []
-        for key, _, _, signature in entries:
+        for key, (_, signature), _ in entries:
             self._post(key, signature)
 
 

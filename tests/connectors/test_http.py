@@ -6,6 +6,7 @@ import gzip
 import pickle
 import threading
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -178,6 +179,21 @@ def test_per_host_interval(web, make_fetcher):
     for _ in range(3):
         fetcher.get(url)
     assert time.monotonic() - started >= 0.6
+
+
+def test_a_host_override_sets_that_hosts_interval(web, make_fetcher):
+    url = web.add("/a", PAGE)
+    host = urlsplit(url).hostname
+    slow_here = make_fetcher(min_interval=0.0, host_intervals=((host, 0.3),), respect_robots=False)
+    started = time.monotonic()
+    for _ in range(3):
+        slow_here.get(url)
+    assert time.monotonic() - started >= 0.6
+    fast_here = make_fetcher(min_interval=5.0, host_intervals=((host, 0.0),), respect_robots=False)
+    started = time.monotonic()
+    for _ in range(3):
+        fast_here.get(url)
+    assert time.monotonic() - started < 2.0
 
 
 def test_per_host_concurrency_cap(web, make_fetcher):

@@ -14,7 +14,10 @@ PAGES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
 
 def _parsed(page: str) -> tuple:
     tree = load_html(page)
-    return (tree.get("lang"),
+    h1 = next(tree.iter("h1"), None)
+    return (" ".join((tree.findtext(".//title") or "").split()),
+            " ".join(h1.text_content().split()) if h1 is not None else "",
+            tree.get("lang"),
             [dict(meta.attrib) for meta in tree.iter("meta")],
             [dict(time.attrib) for time in tree.iter("time")],
             [script.text for script in tree.iter("script")
@@ -23,7 +26,7 @@ def _parsed(page: str) -> tuple:
 
 def _scanned(page: str) -> tuple:
     tags = scan_tags(page)
-    return (tags.lang, [attributes(m) for m in tags.metas], [attributes(t) for t in tags.times],
+    return (tags.title, tags.h1, tags.lang, [attributes(m) for m in tags.metas], [attributes(t) for t in tags.times],
             [script for script in tags.json_ld if script])
 
 
@@ -45,6 +48,8 @@ TRICKY = """<!DOCTYPE html><HTML Lang="de-AT"><head>
 <script type="application/ld+json"></script>
 <SCRIPT>var u = '<meta name="date" content="1995-01-01">';</ScRiPt ><STYLE>a::after{content:"<time>"}</style	>
 </head><body><textarea><time itemprop="datePublished" datetime="1997"></time></textarea>
+<!-- <h1>Not the headline</h1> --><h1 class="headline">Harbour <em>reopens</em> &amp; ferries
+ return</h1><h1>A second heading</h1>
 <p>Text <time itemprop="datePublished" datetime="2026-03-01T09:00">1 March</time></p>
 <script type="text/javascript">var s = "</scr" + "ipt>"; var t = '<time datetime="1996">';</script>
 </body></html>"""
@@ -54,6 +59,7 @@ def test_scan_follows_the_tokenizer_where_it_matters():
     assert _scanned(TRICKY) == _parsed(TRICKY)
     tags = scan_tags(TRICKY)
     assert tags.lang == "de-AT"
+    assert (tags.title, tags.h1) == ("A <meta> in a title", "Harbour reopens & ferries return")
     assert [attributes(m).get("content") for m in tags.metas] == [
         "2026-03-01T10:00:00Z", 'a > b, "quoted" & more', "It's here"]
     assert [attributes(t)["datetime"] for t in tags.times] == ["2026-03-01T09:00"]

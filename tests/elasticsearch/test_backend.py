@@ -94,17 +94,6 @@ def test_the_last_version_of_a_document_in_a_call_wins(backend):
     assert backend.counts()["articles"] == 1
 
 
-def test_sent_articles_are_stored_or_refused_once_flushed(backend):
-    batches = [[article(f"s{b}-{i}", f"Sent {b} {i}", "text") for i in range(60)] for b in range(5)]
-    batches[0][3].article.content_hash = "z" * 40_000
-    batches[4][59].article.content_hash = "z" * 40_000
-    dead = [d for batch in batches for d in backend.send_articles(batch)]
-    dead += backend.flush()
-    assert sorted(d.origin for d in dead) == ["https://example.org/s0-3", "https://example.org/s4-59"]
-    assert backend.flush() == []
-    assert backend.counts()["articles"] == 298
-
-
 def test_event_merge_absorbs_the_alias_and_moves_its_articles(backend):
     first = [article("m1", "Quake hits city", "A strong quake hit the city"), article("m2", "City quake", "Buildings fell")]
     second = [article("m3", "Earthquake aftermath", "Rescuers search rubble after the quake")]
@@ -162,6 +151,9 @@ def test_state_parts_round_trip(backend):
     backend.save_state("assign:en", StateChanges({"meta": b"v2", "seg:3": b"three"}, frozenset({"seg:1"})))
     assert backend.load_state("assign:en") == {"meta": b"v2", "seg:2": b"two", "seg:3": b"three"}
     assert backend.load_state("poll:https://example.org/feed") == {"validators": b"[]"}
+    backend.save_state("assign:de", StateChanges({"meta": b"v1"}))
+    assert backend.state_keys("assign:") == ["assign:de", "assign:en"]
+    assert backend.state_keys("poll:") == ["poll:https://example.org/feed"] and backend.state_keys("x") == []
     # Part data is kept as source only: the node cannot search it.
     mapping = backend.client.indices.get_mapping(index=backend.names.state).body
     properties = next(iter(mapping.values()))["mappings"]["properties"]

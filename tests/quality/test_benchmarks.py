@@ -47,7 +47,7 @@ def test_bcubed_from_labels_matches_definition():
 
 
 def test_scale_script_writes_report(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSBEAM_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(scale, "CACHE", tmp_path / "cache" / "bench")
     out = tmp_path / "results"
     assert scale.main(["--sizes", "300", "600", "--workers", "1", "--out", str(out)]) == 0

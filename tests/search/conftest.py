@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,9 @@ def live_server(embedded_reference_settings: BackendSettings) -> Iterator[LiveSe
     """The embedded reference index served on loopback, for the browser."""
     with LiveServer(app_for_settings(embedded_reference_settings)) as server:
         yield server
+
+
+@pytest.fixture()
+def serving() -> Callable[[BackendSettings], LiveServer]:
+    """Serve an index on loopback as `newsbeam serve` would: `with serving(settings) as server: ...`."""
+    return lambda settings: LiveServer(app_for_settings(settings))

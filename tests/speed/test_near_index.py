@@ -39,16 +39,17 @@ def test_candidates_and_originals_match_datasketch_and_survive_a_snapshot():
             hashvalues = features.signature
             def __len__(self):
                 return 128
-        reference = [key for key in lsh.query(Sketch()) if
-                     np.count_nonzero(index._signatures[key] == features.signature) / 128 >= 0.5]
-        assert original == (min(reference, key=index._order.__getitem__) if reference else None)
+        held = {key: index.originals.get(key) for key in lsh.query(Sketch())}
+        reference = [key for key, (_, signature) in held.items() if np.count_nonzero(signature == features.signature) / 128 >= 0.5]
+        assert original == (min(reference, key=lambda key: held[key][0]) if reference else None)
         found.append(original)
         if original is None:
             index.add(features)
             lsh.insert(features.article_id, Sketch())
     assert sum(f is not None for f in found) >= 5  # copies with Jaccard >= 0.5
     restored = NearDuplicateIndex(0.5, 128, timedelta(days=3))
-    restored.restore(((key, *index.entry(key)) for key in index.keys()), index.watermark, index.added)
+    restored.restore(((key, *index.originals.entry(key)) for key in index.originals.keys()), index.originals.watermark,
+                     index.added)
     assert [restored.original_of(f) for f in corpus[40:]] == [index.original_of(f) for f in corpus[40:]]
 
 

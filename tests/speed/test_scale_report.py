@@ -36,7 +36,7 @@ def test_instruction_counts_by_stage(tmp_path, monkeypatch):
     if not callgrind.available():
         pytest.fail("valgrind is not installed: the instruction counts run under callgrind (apt-get install valgrind)")
     # The counting runs are child processes: they find the cache through the environment.
-    monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSBEAM_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(scale, "CACHE", tmp_path / "cache" / "bench")
     counts = scale.count_instructions(seed=7, at=40, articles=5, workers=1)
     # The suite holds that the counting works end to end. How many instructions

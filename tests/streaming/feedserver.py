@@ -71,6 +71,8 @@ class NewsSite:
         self.feed_requests: list[str | None] = []
         #: When each request came (time.monotonic()) and its path, in order.
         self.requests: list[tuple[float, str]] = []
+        #: The User-Agent of every request, in order.
+        self.user_agents: list[str | None] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         site = self
@@ -81,6 +83,7 @@ class NewsSite:
 
             def do_GET(self) -> None:
                 site.requests.append((time.monotonic(), self.path))
+                site.user_agents.append(self.headers.get("User-Agent"))
                 if self.path == "/feed.xml":
                     body = site.feed_xml()
                     etag = '"%s"' % hashlib.sha1(body.encode()).hexdigest()

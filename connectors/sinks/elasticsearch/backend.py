@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -52,15 +51,13 @@ class ElasticsearchBackend:
         self.names = IndexNames(prefix)
         self.retry = retry or RetryPolicy()
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
-        self._sent_articles = self.bulk.requests()
         self.indices = ensure_indices(client, self.names, self.retry)
         self.state = StateStore(client, self.names.state, self.bulk, self.retry)
 
     @classmethod
     def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
-        """The backend for `settings`; `NEWSBEAM_ES_RETRY_SECONDS` sets how long faults are ridden out."""
-        if "retry" not in options and (seconds := os.environ.get("NEWSBEAM_ES_RETRY_SECONDS")):
-            options["retry"] = RetryPolicy(budget_seconds=float(seconds))
+        """The backend for `settings`; `settings.es_retry_seconds` sets how long faults are ridden out."""
+        options.setdefault("retry", RetryPolicy(budget_seconds=settings.es_retry_seconds))
         return cls(connect(settings), prefix=settings.es_index_prefix, **options)
 
     # -- articles -------------------------------------------------------------------
@@ -71,22 +68,6 @@ class ElasticsearchBackend:
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
         """Upsert articles by id; returns the ones the mapping refused, once all are written or refused."""
         return [_article_dead_letter(f) for f in self.bulk.write(self._article_actions(articles), len(articles))]
-
-    def send_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
-        """Start upserting `articles`; returns while their last requests are still on the wire.
-
-        A caller writing batch after batch prepares the next batch while the cluster
-        indexes the last one. Returns the refused articles known so far, of this call
-        or earlier ones; `flush()` waits for the rest. Until `flush` returns, nothing
-        sent is known to be stored: call it before anything that must follow the
-        writes (the pipeline saves its clustering state only after them). One caller
-        thread at a time.
-        """
-        return [_article_dead_letter(f) for f in self._sent_articles.send(self._article_actions(articles), len(articles))]
-
-    def flush(self) -> list[DeadLetter]:
-        """Wait until every article `send_articles` sent is stored or refused; returns the refused ones not returned yet."""
-        return [_article_dead_letter(f) for f in self._sent_articles.flush()]
 
     def _article_actions(self, articles: Iterable[IndexedArticle]) -> Iterator[BulkAction]:
         """Bulk actions built as the writer asks for them, so building the last overlaps with indexing the first."""
@@ -250,6 +231,9 @@ class ElasticsearchBackend:
         """Atomic through a redo log: see `connectors/sinks/elasticsearch/state.py`."""
         self.state.save(key, changes)
 
+    def state_keys(self, prefix: str) -> list[str]:
+        return self.state.keys(prefix)
+
     # -- housekeeping -----------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -265,14 +249,8 @@ class ElasticsearchBackend:
         }
 
     def close(self) -> None:
-        """Finish what `send_articles` sent, refresh, so a search right after a run sees all of it, and release the threads and connections.
-
-        Refusals among articles sent and not flushed can only be logged here: a caller
-        of `send_articles` flushes before closing.
-        """
+        """Refresh, so a search right after a run sees everything written, and release the threads and connections."""
         try:
-            for letter in self.flush():
-                log.error("article refused after the last flush: %s: %s", letter.origin, letter.detail)
             self.refresh()
         finally:
             self.bulk.close()

@@ -7,10 +7,8 @@ caller turns them into dead letters and the run goes on).
 
 A node indexes the items of one bulk request for one shard on one write thread. The
 pipeline writes in calls of at most 500 documents into one-shard indices, so a call sent
-as one request would keep one of the node's cores busy while the others wait: a call
-that finds nothing in flight is spread over `BulkLimits.concurrency` requests, and a
-caller that sends batch after batch (`BulkRequests`) keeps requests in flight between
-its calls.
+as one request would keep one of the node's cores busy while the others wait: a call is
+spread over `BulkLimits.concurrency` requests (`BulkRequests`).
 """
 
 from __future__ import annotations
@@ -89,7 +87,7 @@ class BulkLimits:
 
 
 class BulkRequests:
-    """One caller's bulk requests in flight, across calls: `send` returns while they are on the wire.
+    """The bulk requests of one `BulkWriter.write` call in flight: `send` returns while they are on the wire.
 
     `send` encodes a call's actions lazily while earlier requests are on the wire, so
     building documents (Python) and indexing them (the cluster) overlap instead of
@@ -213,7 +211,7 @@ class BulkWriter:
         return rejected + requests.flush()
 
     def requests(self) -> BulkRequests:
-        """A new set of requests in flight, for a caller that sends several calls before it waits."""
+        """A new set of requests in flight, which `flush` waits for."""
         return BulkRequests(self._pool, self._send, self._limits)
 
     def close(self) -> None:

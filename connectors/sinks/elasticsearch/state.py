@@ -91,6 +91,24 @@ class StateStore:
         )
         return {hit["_source"]["part"]: base64.b64decode(hit["_source"]["data"]) for hit in hits}
 
+    def keys(self, prefix: str) -> list[str]:
+        """Keys with saved parts or a committed save to apply, starting with `prefix`."""
+        self.retry.call("refresh state", lambda: self.client.indices.refresh(index=self.index))
+        query = {"bool": {"filter": [{"prefix": {"key": prefix}}, {"terms": {"kind": ["part", "pending"]}}]}}
+        found: list[str] = []
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {"size": 500, "sources": [{"key": {"terms": {"field": "key"}}}]}
+            if after is not None:
+                composite["after"] = after
+            response = self.retry.call("list state keys", lambda: self.client.search(
+                index=self.index, size=0, query=query, aggs={"keys": {"composite": composite}}))
+            buckets = response["aggregations"]["keys"]["buckets"]
+            found += [bucket["key"]["key"] for bucket in buckets]
+            after = response["aggregations"]["keys"].get("after_key")
+            if not buckets or after is None:
+                return found
+
     def save(self, key: str, changes: StateChanges) -> None:
         if not changes:
             return

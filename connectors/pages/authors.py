@@ -1,0 +1,120 @@
+"""Who wrote a page: people's names as the publisher wrote them.
+
+The JSON-LD article's `author` is the most deliberate statement a page makes
+(objects, strings, `@id` references into its `@graph`); meta tags (`author`,
+`article:author`, Dublin Core, citation tags) come next, and trafilatura's
+reading of the byline last. Within a source, what is not a credit is
+dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
+the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
+a person is named beside them; a news agency beside a reporter is a credit.
+A page credited only to an organisation ("dpa", "ndr.de") keeps that
+credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
+"Last, First" is one person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from newsbeam.connectors.pages.signals import PageSignals, clean_text, is_organisation, name_keys
+
+#: Meta tags that name authors, best first.
+_META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
+                 "parsely-author", "sailthru.author", "byl")
+#: Words that join two authors' names in a byline.
+_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
+                  r"|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
+#: A credit's leading role word ("By", "Von", "Autor:").
+_ROLE = re.compile(r"^(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
+                   r"written by|geschrieben von)\s*:?\s+", re.I)
+_NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
+#: A URL slug: lower-case words joined by hyphens, no spaces.
+_SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
+#: Legal forms that mark a company, not a person; case-sensitive, so that
+#: "Ab Rahman" stays a person.
+_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\.p\.A\.|S\.L\.|B\.V\.|A/S|AB|"
+                         r"Verlag|Verlagsgruppe|Media|Mediengruppe|Group|Corporation|Corp)(?!\w)")
+#: One word of a name ("Brazil", "María"): no digits, no dots but an initial's.
+_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
+
+
+def _split(value: str) -> list[str]:
+    """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
+    value = _ROLE.sub("", clean_text(value))
+    parts = value.split(",")
+    if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
+                               and not p.strip().islower() for p in parts):
+        return [f"{parts[1].strip()} {parts[0].strip()}"]
+    return [_ROLE.sub("", name).strip() for name in _AND.split(value) if name and name.strip()]
+
+
+def _json_ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[tuple[str, bool]]:
+    """(name, is an organisation) for a JSON-LD `author` value."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _json_ld_names(item, by_id)
+    elif isinstance(value, dict):
+        if "name" not in value and isinstance(value.get("@id"), str):
+            value = by_id.get(value["@id"], value)
+        name = value.get("name")
+        if isinstance(name, list):
+            name = " ".join(str(n) for n in name)
+        if not name and (value.get("givenName") or value.get("familyName")):
+            name = f"{value.get('givenName', '')} {value.get('familyName', '')}"
+        if name:
+            organisation = is_organisation(value)
+            for part in _split(str(name)):
+                yield part, organisation
+    elif isinstance(value, str) and value.strip():
+        for part in _split(value):
+            yield part, False
+
+
+def _keep(name: str) -> bool:
+    return bool(name) and not _NOT_A_NAME.search(name) and not _SLUG.match(name)
+
+
+def _names_outlet(name: str, site_keys: frozenset[str]) -> bool:
+    """Whether a credit is the outlet: its name, or its name first ("MDR THÜRINGEN", "NDR.de")."""
+    return bool(name_keys(name) & site_keys) or bool(name_keys(name.split()[0]) & site_keys)
+
+
+def _is_outlet(name: str, site_keys: frozenset[str]) -> bool:
+    return bool(_LEGAL_FORM.search(name)) or bool(name_keys(name) & site_keys)
+
+
+def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> list[str]:
+    """The credits, without the outlet or a company when someone else is
+    credited; when only organisations are named, those.
+
+    An agency typed as an organisation beside a reporter ("Deutsche
+    Presse-Agentur") is a credit and stays; the publisher is not.
+    """
+    names = [(n, org) for n, org in names if _keep(n)]
+    credits = [n for n, org in names if not _is_outlet(n, site_keys)]
+    if not any(not org for n, org in names if n in credits):  # nobody but organisations
+        credits = [n for n, _ in names]
+    chosen = credits
+    unique: dict[str, str] = {}
+    for name in chosen:  # "Emma-Mackenzie" and "Emma Mackenzie" are one person
+        unique.setdefault(min(name_keys(name) or {name}), name)
+    return list(unique.values())
+
+
+def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lambda: "") -> list[str]:
+    """The page's authors (see the module docstring). `byline` reads the
+    page's byline (trafilatura's heuristics, `;`-separated); it is asked only
+    when no structured source names anyone, since it needs the page parsed."""
+    site_keys = signals.site_keys
+    if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
+        return names
+    for source in _META_SOURCES:  # a meta tag naming the outlet itself is the site's default, no credit
+        values = signals.metas.get(source, [])
+        named = [(n, False) for value in values for n in _split(value) if not _names_outlet(n, site_keys)]
+        if names := _people_first(named, site_keys):
+            return names
+    named = [(n, False) for value in (byline() or "").split(";") for n in _split(value)
+             if not _names_outlet(n, site_keys)]
+    return _people_first(named, site_keys)

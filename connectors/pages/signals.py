@@ -1,0 +1,138 @@
+"""What a page states about itself: its JSON-LD article, meta tags, `<title>` and `<h1>`.
+
+Publishers state an article's title, authors, date and outlet several times
+over, for different readers: JSON-LD for search engines, Open Graph for social
+networks, Dublin Core for libraries, `<title>` for the browser tab and `<h1>`
+for people. `PageSignals` gathers them once per page so that each choice
+(`titles`, `authors`, `dates`) can compare what the page says in every place.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from newsbeam.connectors.pages.tags import PageTags, attributes
+
+#: JSON-LD types of an article, lower-cased.
+ARTICLE_TYPES = frozenset({"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+                           "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
+                           "report", "scholarlyarticle", "techarticle", "socialmediaposting", "videoobject"})
+#: Meta names read for titles, outlets and authors (dates read theirs in `dates`).
+_META_NAMES = frozenset({"og:title", "twitter:title", "dc.title", "og:site_name", "application-name",
+                         "author", "article:author", "og:article:author", "dc.creator", "citation_author",
+                         "parsely-author", "sailthru.author", "byl", "og:url"})
+#: Substrings of a raw meta tag that may carry one of those names: most of a
+#: page's meta tags are none of these, and parsing their attributes is the cost.
+_META_HINTS = ("title", "site_name", "application-name", "author", "creator", "byl", "og:url")
+_SPACE = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+#: Letters Germanic hosts spell out (`boersen-zeitung.de` for "Börsen-Zeitung").
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
+
+
+def clean_text(value: Any) -> str:
+    """A stated value as plain text: references resolved (JSON-LD is often
+    escaped twice, `&amp;#8217;`), white space collapsed."""
+    text = str(value or "")
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def name_keys(name: str) -> set[str]:
+    """Spellings of a name that compare equal across case, accents and
+    punctuation: "Börsen-Zeitung" → {"borsenzeitung", "boersenzeitung"}."""
+    lowered = name.casefold()
+    keys = set()
+    for variant in (lowered, lowered.translate(_SPELLED_OUT)):
+        stripped = "".join(c for c in unicodedata.normalize("NFKD", variant) if not unicodedata.combining(c))
+        keys.add(_NOT_ALNUM.sub("", stripped))
+    keys.discard("")
+    return keys
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type", [])
+    return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
+
+
+def is_organisation(node: dict[str, Any]) -> bool:
+    """Whether a JSON-LD node is typed as an organisation (of any kind)."""
+    return any("organization" in kind or kind in ("corporation", "newsmediaorganization") for kind in _types(node))
+
+
+@dataclass(frozen=True, slots=True)
+class PageSignals:
+    """A page's statements about itself (see the module docstring)."""
+
+    url: str
+    #: The JSON-LD article object (`NewsArticle` and kin, `@graph` members
+    #: included), or an empty dict.
+    article: dict[str, Any]
+    #: Every JSON-LD object that has an `@id`, for resolving references.
+    by_id: dict[str, dict[str, Any]]
+    #: Meta tag contents by lower-cased name, in page order.
+    metas: dict[str, list[str]]
+    title: str
+    h1: str
+    #: Names the page gives the outlet: `og:site_name`, `application-name`, JSON-LD publisher.
+    stated_site_names: tuple[str, ...] = ()
+    #: `name_keys` of every name the outlet goes by: those, what the feed
+    #: called it, the host's names.
+    site_keys: frozenset[str] = frozenset()
+
+    @classmethod
+    def read(cls, tags: PageTags, json_ld: Iterable[dict[str, Any]], url: str = "",
+             outlet: str = "") -> PageSignals:
+        """`json_ld`: the page's `dates.json_ld_objects`, parsed once per page."""
+        nodes = list(json_ld)
+        article = next((n for n in nodes if _types(n) & ARTICLE_TYPES), None)
+        if article is None:
+            article = next((n for n in nodes if "webpage" in _types(n) and n.get("headline")), {})
+        by_id = {str(n["@id"]): n for n in nodes if isinstance(n.get("@id"), str)}
+        metas: dict[str, list[str]] = {}
+        for raw in tags.metas:
+            lowered = raw.lower()
+            if not any(hint in lowered for hint in _META_HINTS):
+                continue
+            meta = attributes(raw)
+            name = (meta.get("property") or meta.get("name") or "").strip().lower()
+            if name in _META_NAMES and (content := clean_text(meta.get("content"))):
+                metas.setdefault(name, []).append(content)
+        url = url or next(iter(metas.get("og:url", [])), "")
+        names = [*metas.get("og:site_name", []), *metas.get("application-name", [])]
+        publisher = article.get("publisher")
+        for node in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(node, dict):
+                node = by_id.get(str(node.get("@id")), node) if "name" not in node else node
+                names.append(clean_text(node.get("name")))
+        stated = tuple(dict.fromkeys(n for n in names if n))
+        keys = frozenset(key for name in (*stated, outlet, *host_names(url)) if name for key in name_keys(name))
+        return cls(url, article, by_id, metas, clean_text(tags.title), clean_text(tags.h1), stated, keys)
+
+    def meta(self, name: str) -> str:
+        """The first meta tag of that name, or ""."""
+        return next(iter(self.metas.get(name, [])), "")
+
+
+def host_names(url: str) -> Iterator[str]:
+    """The names a host spells: `www.boersen-zeitung.de` → "boersen-zeitung.de",
+    "boersen-zeitung"; the public suffix and `www` are no names."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    if not host or host.replace(".", "").isdigit() or ":" in host:  # no names in an IP address
+        return
+    yield host
+    labels = host.split(".")
+    # Country hosts like `co.uk` and `com.tr` have a two-label suffix.
+    suffix = 2 if len(labels) > 2 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 1
+    for label in labels[:-suffix]:
+        if len(label) >= 3 and label not in ("www", "www2", "amp", "news", "m", "edition"):
+            yield label

@@ -1,0 +1,112 @@
+"""Which title to believe for a page, without the outlet's name.
+
+A page states its title for social networks (`og:title`), for search engines
+(JSON-LD `headline`), for people (`<h1>`) and for the browser tab (`<title>`).
+The tab's title and often the others carry the outlet's name (" | TechCrunch",
+" - WELT", "：朝日新聞デジタル", " | DW | 28.04.2023") or a byline; those pieces
+are cut when they name the outlet, its host, a date or an author. The
+headline editors write for sharing (`og:title`) is the one readers see
+wherever the story travels, and it is preferred; then JSON-LD's `headline`,
+`<h1>` and the tab's title. On real pages where these disagree, no order is
+right everywhere; this one was right most often, and majority votes less
+(benchmarks/results/page_metadata.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
+
+#: Separators between a headline and the outlet's name, a section or a date.
+_SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
+#: Where a kicker or section ends ("Vierschanzentournee | …", "Infant abandonment: …").
+_KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
+#: A piece that is a byline ("by Cristina Laila").
+_BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
+#: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
+_DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
+#: Typographic quotes and dashes as their plain forms, to compare spellings.
+_PLAIN_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"',
+                                    "»": '"', "–": "-", "—": "-"})
+#: Where the title comes from, most trusted first.
+_SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
+
+
+def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
+    if _BYLINE.match(piece) or _DATE_PIECE.match(piece):
+        return True
+    for key in name_keys(piece):
+        for site in site_keys:
+            if key == site or (len(site) >= 3 and site in key and len(key) <= len(site) + 12):
+                return True
+    return False
+
+
+def strip_site_name(title: str, site_keys: frozenset[str]) -> str:
+    """`title` without the pieces at its end (or start) that name the outlet,
+    its host, a date or a byline. A title that is nothing but such pieces is
+    kept whole."""
+    pieces = _SEPARATOR.split(title)
+    if len(pieces) < 2:
+        return title
+    separators = _SEPARATOR.findall(title)
+    for cut in range(1, len(pieces)):  # the first piece that names the outlet, and all after it
+        if _names_outlet(pieces[cut], site_keys):
+            return _join(pieces[:cut], separators)
+    if _names_outlet(pieces[0], site_keys):  # "Outlet | Headline"
+        return _join(pieces[1:], separators[1:])
+    return title
+
+
+def _join(pieces: list[str], separators: list[str]) -> str:
+    out = pieces[0]
+    for separator, piece in zip(separators, pieces[1:]):
+        out += separator + piece
+    return out.strip()
+
+
+def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
+    """(title, source) for each place the page states one, outlet names cut, best first."""
+    headline = signals.article.get("headline") or signals.article.get("name")
+    raw = {
+        "og:title": signals.meta("og:title"),
+        "json-ld": clean_text(headline[0] if isinstance(headline, list) and headline else headline),
+        "twitter:title": signals.meta("twitter:title"),
+        "h1": signals.h1,
+        "title": signals.title,
+        "dc.title": signals.meta("dc.title"),
+    }
+    site_keys = signals.site_keys
+    # A source that states only the outlet's name (an `og:title` left at the
+    # site's default, a logo in an `<h1>`) states no headline.
+    return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES
+            if raw[source] and not name_keys(raw[source]) & site_keys]
+
+
+def choose_title(candidates: list[tuple[str, str]]) -> str:
+    """The page's headline among its `title_candidates` (see the module docstring), or "".
+
+    Two exceptions to the order. When the first title is another one with a
+    kicker or section beside it ("Ski jumping | Row over the rules"), and two
+    sources state that other one alone, the extra piece is no part of the
+    headline. When sources spell the chosen title with different quotes or
+    dashes (`'` and `’`), the spelling most of them use is the page's.
+    """
+    if not candidates:
+        return ""
+    first = candidates[0][0]
+    stated = Counter(title for title, _ in candidates)
+    first = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
+    plain = first.translate(_PLAIN_PUNCTUATION)
+    spellings = [title for title in stated if title.translate(_PLAIN_PUNCTUATION) == plain]
+    return max(spellings, key=lambda title: (stated[title], title == first))
+
+
+def _is_part_of(title: str, longer: str) -> bool:
+    """Whether `title` is some of `longer`'s pieces (split at separators), not all of them."""
+    pieces = _KICKER_END.split(longer)
+    separators = _KICKER_END.findall(longer)
+    return any(_join(pieces[i:j], separators[i:j - 1]) == title
+               for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1) if (i, j) != (0, len(pieces)))

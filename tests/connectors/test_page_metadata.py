@@ -1,0 +1,226 @@
+"""Title, authors, date, language and text chosen from what invented pages state, one defect each."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsbeam.connectors.pages import extract_article
+from newsbeam.connectors.pages.dates import parse_page_date
+from newsbeam.connectors.pages.words import count_words
+
+URL = "https://www.riverside-gazette.example/news/harbour-reopens"
+STORY = ("The harbour reopened on Monday after three weeks of repairs to the breakwater. Crews replaced forty "
+         "metres of stone and the first ferry left at dawn. Fishermen said the closure had cost them a season. ")
+
+
+def article_page(head: str = "", body: str | None = None, *, lang: str = "en", json_ld: object = None) -> str:
+    """An article page: `head` inside `<head>`, `body` as the article (default: the harbour story)."""
+    if json_ld is not None:
+        head += f'<script type="application/ld+json">{json.dumps(json_ld)}</script>'
+    body = f"<article><h1>Harbour reopens</h1><p>{STORY * 3}</p></article>" if body is None else body
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}</head><body>'
+            f"<nav><a href='/'>Home</a> <a href='/sport'>Sport</a></nav><main>{body}</main>"
+            f"<footer><p>All rights reserved.</p></footer></body></html>")
+
+
+def meta(name: str, content: str, attribute: str = "name") -> str:
+    return f'<meta {attribute}="{name}" content="{content}">'
+
+
+# --------------------------------------------------------------------------- words
+
+def test_cjk_words_are_counted_per_character():
+    japanese = "東京湾の港は三週間の修理を終えて月曜日に再開した。防波堤の石は四十メートルにわたって取り替えられた。" * 9
+    assert count_words(japanese) > 400 and len(japanese.split()) < 10
+    record = extract_article(article_page(body=f"<article><h1>港が再開</h1><p>{japanese}</p></article>", lang="ja"),
+                             URL)
+    assert japanese[:40] in record["text"] and record["language"] == "ja"
+
+
+# --------------------------------------------------------------------------- walls
+
+def test_paywall_marker_on_a_free_brief_is_no_wall():
+    brief = ("The council approved the new cycle lane on Harbour Road on Tuesday evening by seven votes to two. "
+             "Work starts in May and should take six weeks, during which the road will close to cars at night. "
+             "Shopkeepers had asked for the works to wait until after the summer market, but the council said "
+             "the grant that pays for the lane must be spent this year. Residents can see the plans at the "
+             "library until Friday, and a public meeting is planned for the first week of April at the town hall. "
+             "The lane will join the one along the river path.")
+    assert 90 < count_words(brief) < 150
+    page = article_page(body=f"<article><h1>Cycle lane approved</h1><p>{brief}</p><div class='paywall'></div>"
+                             f"</article>", json_ld={"@type": "NewsArticle", "isAccessibleForFree": "False"})
+    assert "cycle lane" in extract_article(page, URL)["text"]
+
+
+# --------------------------------------------------------------------------- dates
+
+def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
+    page = article_page(meta("article:published_time", "2026-03-02T10:30:00+02:00", "property"),
+                        json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02T10:30:00"})
+    assert extract_article(page, URL)["published"] == "2026-03-02T10:30:00+02:00"
+
+
+@pytest.mark.parametrize("stated, expected", [
+    ("Fri Mar 06 19:20:36 CEST 2026", "2026-03-06T19:20:36+02:00"),
+    ("Fri, 06 Mar 2026 19:20:36 JST", "2026-03-06T19:20:36+09:00"),
+    ("2026-03-06 19:20 EST", "2026-03-06T19:20:00-05:00"),
+    ("Fri, 06 Mar 2026 19:20:36 IST", "2026-03-06T19:20:36+05:30"),
+])
+def test_zone_abbreviations_are_their_offsets(stated, expected):
+    assert parse_page_date(stated).isoformat() == expected
+    page = article_page(meta("date", stated))
+    assert extract_article(page, URL)["published"] == expected
+
+
+# --------------------------------------------------------------------------- authors
+
+def test_the_outlet_beside_a_person_is_no_author_an_agency_is():
+    page = article_page(meta("author", "Riverside Gazette Media GmbH"), json_ld={
+        "@type": "NewsArticle", "publisher": {"@type": "Organization", "name": "Riverside Gazette"},
+        "author": [{"@type": "Person", "name": "María R. Calder"},
+                   {"@type": "Organization", "name": "Riverside Gazette"},
+                   {"@type": "Organization", "name": "Harbour Press Agency"}]})
+    assert extract_article(page, URL)["authors"] == ["María R. Calder", "Harbour Press Agency"]
+
+
+def test_a_page_credited_only_to_an_organisation_keeps_the_credit():
+    page = article_page(json_ld={"@type": "NewsArticle", "author": {"@type": "Organization", "name": "dpa"}})
+    assert extract_article(page, URL)["authors"] == ["dpa"]
+
+
+def test_url_slugs_and_addresses_are_no_authors():
+    page = article_page(meta("author", "https://www.riverside-gazette.example/authors/emma-mackenzie/")
+                        + meta("article:author", "emma-mackenzie", "property")
+                        + meta("dc.creator", "Emma Mackenzie"))
+    assert extract_article(page, URL)["authors"] == ["Emma Mackenzie"]
+    page = article_page(json_ld={"@type": "NewsArticle", "author": [{"name": "Emma Mackenzie"},
+                                                                    {"name": "Emma-Mackenzie"}]})
+    assert extract_article(page, URL)["authors"] == ["Emma Mackenzie"]
+
+
+def test_last_first_is_one_person():
+    page = article_page(meta("dc.creator", "Calder, Ines") + meta("dc.creator", "Okafor, Ben"))
+    assert extract_article(page, URL)["authors"] == ["Ines Calder", "Ben Okafor"]
+
+
+def test_a_byline_naming_several_people_and_an_agency():
+    page = article_page(json_ld={"@type": "NewsArticle", "author": {"@type": "Person",
+                                                                    "name": "Ines Calder und Ben Okafor, dpa"}})
+    assert extract_article(page, URL)["authors"] == ["Ines Calder", "Ben Okafor", "dpa"]
+
+
+# --------------------------------------------------------------------------- titles
+
+@pytest.mark.parametrize("tab_title, head", [
+    ("Harbour reopens after repairs | Riverside Gazette", meta("og:site_name", "Riverside Gazette", "property")),
+    ("Harbour reopens after repairs - Riverside-Gazette.example", ""),
+    ("Harbour reopens after repairs | RG | 02.03.2026", meta("application-name", "RG")),
+    ("Harbour reopens after repairs：リバーサイド新聞", meta("og:site_name", "リバーサイド新聞", "property")),
+    ("Harbour reopens after repairs | Riverside Gazette | by Ines Calder", ""),
+])
+def test_the_site_name_is_cut_from_the_title(tab_title, head):
+    page = article_page(f"<title>{tab_title}</title>{head}", body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
+def test_a_title_that_only_names_the_site_in_passing_is_kept():
+    page = article_page("<title>Riverside Gazette wins press award - and readers vote - Riverside Gazette</title>"
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Riverside Gazette wins press award - and readers vote"
+
+
+def test_json_ld_graph_article_and_author_reference():
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "@id": URL, "name": "Harbour reopens | Riverside Gazette"},
+        {"@type": "NewsArticle", "headline": "Harbour reopens after storm repairs",
+         "datePublished": "2026-03-02T08:30:00+01:00", "author": {"@id": "#/schema/person/ic"}},
+        {"@type": "Person", "@id": "#/schema/person/ic", "name": "Ines Calder"}]}
+    record = extract_article(article_page("<title>Harbour | Riverside Gazette</title>", json_ld=graph), URL)
+    assert record["title"] == "Harbour reopens after storm repairs"
+    assert record["authors"] == ["Ines Calder"]
+    assert record["published"] == "2026-03-02T08:30:00+01:00"
+
+
+# --------------------------------------------------------------------------- language and text
+
+SWAHILI = ("Bandari ya mji imefunguliwa tena Jumatatu baada ya wiki tatu za matengenezo ya ukuta wa bahari. "
+           "Wafanyakazi walibadilisha mawe ya mita arobaini na feri ya kwanza iliondoka alfajiri. Wavuvi walisema "
+           "kufungwa kwa bandari kuliwagharimu msimu mzima wa uvuvi na sasa wanatumaini mambo yatakuwa bora. ")
+
+
+def test_language_is_read_from_the_text_with_html_lang_only_a_hint():
+    page = article_page(body=f"<article><h1>Bandari yafunguliwa</h1><p>{SWAHILI * 2}</p></article>", lang="en")
+    assert extract_article(page, URL)["language"] == "sw"
+    assert extract_article(article_page(lang=""), URL)["language"] == "en"
+
+
+def test_text_from_a_script_state_when_the_body_is_empty():
+    state = {"props": {"pageProps": {"article": {
+        "headline": "Harbour reopens",
+        "body": [{"type": "paragraph", "text": sentence.strip() + " The mayor thanked the crews for their work."}
+                 for sentence in STORY.split(". ") if sentence.strip()] * 2}}}}
+    page = article_page(body='<div id="root"></div><script id="__NEXT_DATA__" type="application/json">'
+                             f"{json.dumps(state)}</script>")
+    record = extract_article(page, URL)
+    assert "first ferry left at dawn" in record["text"] and "The mayor thanked" in record["text"]
+
+
+def test_the_body_does_not_repeat_the_headline():
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
+                        body=f"<article><p>Harbour reopens after repairs</p><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["title"] == "Harbour reopens after repairs"
+    assert record["text"].startswith("The harbour reopened on Monday")
+
+
+def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
+    page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+    page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Storm season | Harbour reopens after repairs"
+
+
+@pytest.mark.parametrize("credit, names", [
+    ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
+    ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
+    ("By John A. Smith and Ana Lee", ["John A. Smith", "Ana Lee"]),
+])
+def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
+    page = article_page(meta("author", credit))
+    assert extract_article(page, URL)["authors"] == names
+
+
+def test_the_outlet_name_the_feed_gave_is_cut_from_the_title():
+    page = article_page("<title>Harbour reopens after repairs · The Estuary Courier</title>",
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs · The Estuary Courier"
+    assert extract_article(page, URL, outlet="The Estuary Courier")["title"] == "Harbour reopens after repairs"
+
+
+def test_a_title_that_is_only_the_outlet_name_is_no_headline():
+    page = article_page(meta("og:title", "Riverside Gazette", "property")
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<h1>Riverside Gazette</h1><article><h2>x</h2><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
+def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
+    page = article_page(meta("og:title", "What's right, not what's easy", "property")
+                        + "<title>What’s right, not what’s easy</title>",
+                        body=f"<article><h1>What’s right, not what’s easy</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "What’s right, not what’s easy"
+
+
+def test_lines_pointing_to_other_stories_are_no_body_text():
+    body = (f"<article><p>{STORY}</p><p>Read more: Ferry fares rise again</p><p>{STORY}</p>"
+            f"<p>Les også: Havna åpner igjen</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
+    text = extract_article(article_page(body=body), URL)["text"]
+    assert "Ferry fares" not in text and "Havna" not in text
+    assert "Officials said: the breakwater will hold." in text

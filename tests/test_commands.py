@@ -1,0 +1,86 @@
+"""The commands behave alike: reading commands refuse a folder without an index, a missing
+extra is one line naming its fix, and dates are read as the API reads them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import REFERENCE_EVENT, REFERENCE_QUERY
+
+from newsbeam.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def no_index_settings(monkeypatch, tmp_path):
+    for name in ("NEWSBEAM_CONFIG", "NEWSBEAM_DATA_DIR", "NEWSBEAM_ES_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory) -> Path:
+    """A data folder holding the reference event: three articles of 10-11 February 2026."""
+    data_dir = tmp_path_factory.mktemp("indexed")
+    result = CliRunner().invoke(main, ["ingest", str(REFERENCE_EVENT), "--data-dir", str(data_dir)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return data_dir
+
+
+@pytest.mark.parametrize("command", [["search", "ferry"], ["status"], ["serve", "--port", "1"]])
+def test_a_reading_command_refuses_a_folder_without_an_index(tmp_path, command):
+    mistyped = tmp_path / "nwes"
+    result = CliRunner().invoke(main, [*command, "--data-dir", str(mistyped)])
+    assert result.exit_code == 1
+    assert f"no index in {mistyped} (looked for index.sqlite3 there)" in result.output
+    assert not mistyped.exists()
+
+
+def test_a_missing_elasticsearch_client_is_one_line_naming_the_install(tmp_path):
+    # The client is installed here; a site hook makes its import fail as if it were not.
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text("import sys\nsys.modules['elasticsearch'] = None\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(shim), os.environ.get("PYTHONPATH", "")])}
+    for command in (["search", "ferry"], ["ingest", str(REFERENCE_EVENT)], ["status"]):
+        done = subprocess.run([sys.executable, "-m", "newsbeam", *command, "--es-url", "http://127.0.0.1:9"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == (
+            "Error: --es-url needs the Elasticsearch client: pip install 'newsbeam[es]'"), done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def _events(data_dir: Path, *bounds: str) -> int:
+    result = CliRunner().invoke(main, ["search", REFERENCE_QUERY, "--data-dir", str(data_dir), "--json", *bounds],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return len(json.loads(result.output))
+
+
+def test_search_dates_take_the_forms_the_api_takes(indexed):
+    # The newest article was published at 2026-02-11T07:05:00Z.
+    assert _events(indexed, "--from", "2026-02-11T07:00:00Z") == 1
+    assert _events(indexed, "--from", "2026-02-11T07:10:00Z") == 0
+    assert _events(indexed, "--from", "2026-02-11T08:00:00+01:00") == 1
+    assert _events(indexed, "--from", "2026-02-11T09:00:00+01:00") == 0
+    # A bare date is a whole day: `--to` keeps that day's evening, `--from` starts at its first moment.
+    assert _events(indexed, "--to", "2026-02-10") == 1
+    assert _events(indexed, "--to", "2026-02-09T23:59:59Z") == 0
+    assert _events(indexed, "--from", "2026-02-11", "--to", "2026-02-11") == 1
+
+
+@pytest.mark.parametrize(("bounds", "message"), [
+    (["--from", "10/02/2026"], "Invalid value for --from: must be an ISO-8601 date (2025-06-04) or date-time"),
+    (["--from", "2026-02-12", "--to", "2026-02-10"], "Invalid value for --from: must not be later than `to`"),
+])
+def test_search_refuses_dates_in_the_apis_words(indexed, bounds, message):
+    result = CliRunner().invoke(main, ["search", "x", "--data-dir", str(indexed), *bounds])
+    assert result.exit_code == 2
+    assert message in result.output
