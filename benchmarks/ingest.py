@@ -17,6 +17,10 @@ With `--baseline DIR`, each round also times `ingest` from the `newsbeam` packag
 in DIR (e.g. `git archive COMMIT | tar -x -C DIR/newsbeam`), put first on
 PYTHONPATH: the same command before a change, on the same input and load.
 
+With `--es-url URL`, each round also times `ingest --es-url URL` into fresh
+Elasticsearch indexes (a prefix of their own, deleted after the round), e.g. on
+the project's node: `python deploy/elasticsearch/node.py start --data-dir DIR`.
+
 Each round checks that the index holds the same decisions as `cluster`'s output:
 every article's event (as the index resolves merged events' aliases) and
 original. Results go to benchmarks/results/ingest.md and ingest.json.
@@ -35,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from itertools import islice
@@ -88,10 +93,12 @@ class Run:
         return self.articles / self.seconds
 
 
-def _timed(args: list[str], pythonpath: Path | None = None) -> tuple[float, float, float, float]:
+def _timed(args: list[str], pythonpath: Path | None = None,
+           extra_env: dict[str, str] | None = None) -> tuple[float, float, float, float]:
     """Run `args` (with `pythonpath` first on the path): wall and CPU seconds, 1-minute load average before, after."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))} \
-        if pythonpath else None
+    env = {**os.environ, **(extra_env or {})}
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pythonpath), os.environ.get("PYTHONPATH")]))
     load_before = os.getloadavg()[0]
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
@@ -119,6 +126,29 @@ def run_ingest(source: Path, data_dir: Path, baseline: Path | None = None) -> tu
     seconds, cpu, before, after = _timed([*NEWSBEAM, "ingest", str(source), "--data-dir", str(data_dir)], baseline)
     decisions = indexed_decisions(data_dir / "index.sqlite3")
     return Run("ingest (baseline)" if baseline else "ingest", seconds, cpu, len(decisions), before, after), decisions
+
+
+def run_ingest_es(source: Path, data_dir: Path, es_url: str) -> tuple[Run, Decisions]:
+    """`ingest --es-url` into indexes of a fresh prefix; their decisions; the indexes deleted."""
+    from elasticsearch import Elasticsearch, helpers
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    prefix = f"bench-ingest-{uuid.uuid4().hex[:8]}"
+    seconds, cpu, before, after = _timed(
+        [*NEWSBEAM, "ingest", str(source), "--es-url", es_url, "--data-dir", str(data_dir)],
+        extra_env={"NEWSBEAM_ES_INDEX_PREFIX": prefix})
+    client = Elasticsearch(es_url, request_timeout=120)
+    try:
+        client.indices.refresh(index=f"{prefix}-*")
+        survivors = {alias: hit["_id"] for hit in helpers.scan(client, index=f"{prefix}-events", _source=["aliases"])
+                     for alias in hit["_source"].get("aliases") or []}
+        decisions = {hit["_id"]: (survivors.get(hit["_source"]["event_id"], hit["_source"]["event_id"]),
+                                  hit["_source"].get("duplicate_of"))
+                     for hit in helpers.scan(client, index=f"{prefix}-articles", _source=["event_id", "duplicate_of"])}
+        client.indices.delete(index=f"{prefix}-*", expand_wildcards="all")
+    finally:
+        client.close()
+    return Run("ingest (elasticsearch)", seconds, cpu, len(decisions), before, after), decisions
 
 
 def indexed_decisions(path: Path) -> Decisions:
@@ -153,10 +183,11 @@ def same_decisions(ingested: Decisions, clustered: Decisions) -> tuple[bool, str
     return True, f"same {len(mine)} events, same originals"
 
 
-def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) -> dict:
+def measure(name: str, source: Path, rounds: int, baseline: Path | None = None, es_url: str | None = None) -> dict:
     runs: list[Run] = []
     checks: list[str] = []
-    commands = ("cluster", "ingest", "ingest (baseline)") if baseline else ("cluster", "ingest")
+    commands = ("cluster", "ingest", *(["ingest (baseline)"] if baseline else []),
+                *(["ingest (elasticsearch)"] if es_url else []))
     for round_ in range(rounds):
         # Alternate which command goes first, so none always meets the same load.
         order = commands if round_ % 2 == 0 else commands[::-1]
@@ -164,6 +195,8 @@ def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) 
         for command in order:
             if command == "cluster":
                 results[command] = run_cluster(source, source.with_suffix(".cluster.jsonl"))
+            elif command == "ingest (elasticsearch)":
+                results[command] = run_ingest_es(source, source.with_suffix(".es"), es_url)
             else:
                 results[command] = run_ingest(source, source.with_suffix(".index"),
                                               baseline if command != "ingest" else None)
@@ -187,6 +220,8 @@ def measure(name: str, source: Path, rounds: int, baseline: Path | None = None) 
         "ratio": round(medians["ingest"] / medians["cluster"], 3),
         **({"baseline_ingest_per_s": round(medians["ingest (baseline)"]),
             "baseline_ratio": round(medians["ingest (baseline)"] / medians["cluster"], 3)} if baseline else {}),
+        **({"es_ingest_per_s": round(medians["ingest (elasticsearch)"]),
+            "es_ratio": round(medians["ingest (elasticsearch)"] / medians["cluster"], 3)} if es_url else {}),
         "runs": [{**asdict(r), "per_second": round(r.per_second)} for r in runs],
         "check": checks[-1],
     }
@@ -215,11 +250,15 @@ def report(results: list[dict], argv: list[str], started: datetime, machine: str
         if "baseline_ratio" in r:
             lines.append(f"| {r['input']}, baseline `ingest` | {r['articles']:,} | {r['baseline_ingest_per_s']:,}/s "
                          f"| {r['cluster_per_s']:,}/s | {r['baseline_ratio']:.2f} |")
+        if "es_ratio" in r:
+            lines.append(f"| {r['input']}, `ingest --es-url` (Elasticsearch) | {r['articles']:,} "
+                         f"| {r['es_ingest_per_s']:,}/s | {r['cluster_per_s']:,}/s | {r['es_ratio']:.2f} |")
     lines += [
         "",
         "Medians over the rounds, in articles per second of wall time of the whole command",
         "(interpreter and Beam start-up included): `newsbeam ingest FILE --data-dir NEW_DIR` and",
-        "`newsbeam cluster FILE -o OUT`, alternating. Decisions checked equal in every round:",
+        "`newsbeam cluster FILE -o OUT` (and, with `--es-url`, `newsbeam ingest FILE --es-url URL` into",
+        "indexes of a fresh prefix), alternating. Decisions checked equal in every round:",
         "each article's event (the index's, through the aliases of merged events) and original.",
         "",
         "| input | command | wall s | CPU s | articles/s | load before → after |",
@@ -241,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--baseline", type=Path, help="also time ingest from the newsbeam package in this folder")
     parser.add_argument("--baseline-label", help="what the baseline is, for the report (e.g. a commit)")
+    parser.add_argument("--es-url", help="also time ingest into this Elasticsearch cluster (fresh indexes)")
     parser.add_argument("--out", type=Path, default=RESULTS / "ingest.md")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
@@ -257,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.articles:
             inputs.append(("full text", write_articles(work / "full-text.jsonl", args.articles)))
         for name, _count in inputs:
-            results.append(measure(name, work / f"{name.replace(' ', '-')}.jsonl", args.rounds, args.baseline))
+            results.append(measure(name, work / f"{name.replace(' ', '-')}.jsonl", args.rounds, args.baseline,
+                                   args.es_url))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     label = args.baseline_label or (str(args.baseline) if args.baseline else None)
     args.out.write_text(report(results, argv, started, machine, uptime, label), encoding="utf-8")
