@@ -44,7 +44,6 @@ from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec, TimerSpec, on_timer
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
-from apache_beam.utils.windowed_value import WindowedValue
 
 from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
@@ -56,7 +55,7 @@ from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
-from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, count_all, counter, dead_letter
+from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, count_all, counter, dead_letter, windowed
 from newsbeam.schemas import Article, DeadLetter, RecordError
 
 _log = logging.getLogger(__name__)
@@ -100,12 +99,12 @@ T = TypeVar("T")
 def shared_in_process(job: str, name: str, make: Callable[[], T]) -> T:
     """The object `name` that every DoFn instance of job `job` shares in this worker process.
 
-    A runner may process two bundles of one key at once on two instances of a
-    DoFn (Prism does, in one process), each reading the key's Beam state as the
-    last finished bundle left it. Stateful steps whose work must follow one
-    another per key (a source's polls, a key's assignment) therefore also keep
-    what they know in the process, under a lock, keyed by job so that a second
-    job in the same process starts afresh.
+    A runner may process two bundles at once on two instances of a DoFn (Prism
+    does, in one process), and two bundles of one key each read the key's Beam
+    state as the last finished bundle left it. Work that must follow one another
+    (a source's polls, a key's assignment) therefore keeps what it knows in the
+    process, under a lock, keyed by job so that a second job in the same process
+    starts afresh.
     """
     with _SHARED_GUARD:
         found = _SHARED.get((job, name))
@@ -247,11 +246,10 @@ class PollSourceFn(beam.DoFn):
             if polled.not_modified:
                 counter("polls_not_modified").inc()
             for letter in polled.dead:
-                tagged = dead_letter(letter, False)
-                yield beam.pvalue.TaggedOutput(tagged.tag, WindowedValue(tagged.value, now, (GlobalWindow(),)))
+                yield windowed(dead_letter(letter, False), now, GlobalWindow())
             counter("fetched").inc(len(polled.records))
             for record in polled.records:
-                yield WindowedValue(record, now, (GlobalWindow(),))
+                yield windowed(record, now, GlobalWindow())
 
     def _poll(self, url: str, memory: _SourceMemory) -> _Polled:
         """One poll of `url`, in a pool thread, holding `memory.lock` (released here)."""
@@ -371,9 +369,9 @@ class _ProcessAssigners:
         self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False)
 
     @classmethod
-    def open(cls, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
-        """A core over its own backend, which lives as long as the process."""
-        return cls(open_backend(settings), config)
+    def of(cls, job: str, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
+        """Job `job`'s core in this process, over a backend of its own that lives as long as the job."""
+        return shared_in_process(job, "assign", lambda: cls(open_backend(settings), config))
 
     def _load(self, key: str) -> OnlineAssigner:
         self.loads += 1
@@ -428,8 +426,7 @@ class AssignStreamFn(beam.DoFn):
         self._job = job
 
     def setup(self) -> None:
-        self._shared = shared_in_process(self._job, "assign",
-                                         lambda: _ProcessAssigners.open(self._backend_settings, self._config))
+        self._shared = _ProcessAssigners.of(self._job, self._backend_settings, self._config)
 
     def start_bundle(self) -> None:
         #: The keys of this bundle, each with whether another process decided under it last.
@@ -481,8 +478,7 @@ class AssignStreamFn(beam.DoFn):
         now = Timestamp.now()
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
-            tagged = dead_letter(letter, False)
-            yield beam.pvalue.TaggedOutput(tagged.tag, WindowedValue(tagged.value, now, (GlobalWindow(),)))
+            yield windowed(dead_letter(letter, False), now, GlobalWindow())
         counter("articles_indexed").inc(len(articles) - len(report.refused_articles))
         counter("events_indexed").inc(len(events))
         counter("commits").inc()
@@ -504,8 +500,7 @@ class WarmStateFn(beam.DoFn):
         self._job = job
 
     def setup(self) -> None:
-        shared_in_process(self._job, "assign",
-                          lambda: _ProcessAssigners.open(self._backend_settings, self._config)).warm()
+        _ProcessAssigners.of(self._job, self._backend_settings, self._config).warm()
 
     def process(self, tick: Any):
         return ()
@@ -535,7 +530,6 @@ class StreamIngest(beam.PTransform):
             _ = clock | "WarmState" >> beam.ParDo(WarmStateFn(s.assign, s.backend, job))
         polled = (
             clock
-            # Typed keys: stateful steps need a deterministic key coder.
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))
             .with_outputs(DEAD, main="records")

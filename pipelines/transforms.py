@@ -61,6 +61,17 @@ def dead_letter(letter: DeadLetter, strict: bool = False):
     return beam.pvalue.TaggedOutput(DEAD, letter)
 
 
+def windowed(output: Any, timestamp: Any, window: Any) -> Any:
+    """`output` (a value, or a `TaggedOutput`) placed in `window` at `timestamp`.
+
+    What a DoFn yields outside `process` (from `finish_bundle`, or for elements
+    it held back) must carry its own time and window.
+    """
+    if isinstance(output, beam.pvalue.TaggedOutput):
+        return beam.pvalue.TaggedOutput(output.tag, WindowedValue(output.value, timestamp, (window,)))
+    return WindowedValue(output, timestamp, (window,))
+
+
 class _ReadEach(beam.DoFn):
     def __init__(self, reader: Callable[[str], Iterable[ReadItem]], strict: bool) -> None:
         self._reader = reader
@@ -218,7 +229,7 @@ class SkipIndexedFn(beam.DoFn):
         counter("already_indexed").inc(len(known))
         for article, timestamp in waiting:
             if article.id not in known:
-                yield WindowedValue(article, timestamp, (window,))
+                yield windowed(article, timestamp, window)
 
     def teardown(self) -> None:
         self._backend.close()
@@ -361,9 +372,8 @@ class _WriteBatches(beam.DoFn):
         counter(f"{self._kind}_indexed").inc(size - len(refused))
         timestamp = window.max_timestamp()
         for letter in refused:
-            dead = dead_letter(letter, False)
-            yield beam.pvalue.TaggedOutput(dead.tag, WindowedValue(dead.value, timestamp, (window,)))
-        yield WindowedValue(size - len(refused), timestamp, (window,))
+            yield windowed(dead_letter(letter, False), timestamp, window)
+        yield windowed(size - len(refused), timestamp, window)
 
     def teardown(self) -> None:
         self._writer.shutdown(wait=True)
