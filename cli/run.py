@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -76,7 +75,6 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
         feeds=tuple(urls),
         backend=settings,
         assign=assign,
-        dedup_horizon=timedelta(days=assign.dedup_horizon_days),
         poll_interval=config.value("run.poll_interval", poll_interval),
         run_for=0 if once else run_for,
         metrics_interval=config.value("run.metrics_interval", metrics_interval),

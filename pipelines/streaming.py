@@ -72,8 +72,6 @@ class StreamSettings:
     poll_interval: float = 60.0
     #: Stop polling after this many seconds (None: run until cancelled; 0: poll once).
     run_for: float | None = None
-    #: How long a canonical URL stays in the dedup state after it was last seen.
-    dedup_horizon: timedelta = timedelta(days=3)
     #: Seconds between two metrics lines in the log.
     metrics_interval: float = 30.0
     limits: NormalizeLimits = field(default_factory=NormalizeLimits)
@@ -538,7 +536,7 @@ class StreamIngest(beam.PTransform):
         assigned = (
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
-            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(s.dedup_horizon))
+            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days)))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")
         )

@@ -14,22 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from newsbeam.connectors.feeds import FeedSettings, read_feed
-from newsbeam.connectors.feeds.lists import load_feed_list
 from newsbeam.connectors.http import Fetcher, FetchSettings
 from newsbeam.connectors.pages import ItemHint, PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.state import ListingCheckpoint, Validators
 from newsbeam.schemas import DeadLetter
 
-__all__ = ["FeedPoller", "PollMemory", "PollResult", "Validators", "read_source_list"]
-
-
-def read_source_list(path: Path) -> list[str]:
-    """Feed URLs from a list file (one a line, `#` comments) or an OPML file."""
-    return load_feed_list(path)
+__all__ = ["FeedPoller", "PollMemory", "PollResult", "Validators"]
 
 
 @dataclass(slots=True)

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from newsbeam.connectors.pages.signals import ARTICLE_TYPES
+from newsbeam.connectors.pages.signals import ARTICLE_TYPES, json_ld_types
 from newsbeam.connectors.pages.tags import PageTags, attributes
 
 _ARTICLE_TYPES = ARTICLE_TYPES | {"webpage"}
@@ -84,11 +84,6 @@ def json_ld_objects(scripts: Iterable[str]) -> Iterator[dict[str, Any]]:
             continue
 
 
-def _types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("@type", [])
-    return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
-
-
 def structured_dates(tags: PageTags, json_ld: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
     """(value, source) candidates from JSON-LD article objects, then meta tags,
     then `<time itemprop=datePublished>`.
@@ -97,7 +92,7 @@ def structured_dates(tags: PageTags, json_ld: Iterable[dict[str, Any]]) -> Itera
     and shared with the wall checks.
     """
     for node in json_ld:
-        if _types(node) & _ARTICLE_TYPES and isinstance(node.get("datePublished"), str):
+        if json_ld_types(node) & _ARTICLE_TYPES and isinstance(node.get("datePublished"), str):
             yield node["datePublished"], "json-ld"
     metas = {}
     for raw in tags.metas:

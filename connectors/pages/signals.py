@@ -59,14 +59,15 @@ def name_keys(name: str) -> set[str]:
     return keys
 
 
-def _types(node: dict[str, Any]) -> set[str]:
+def json_ld_types(node: dict[str, Any]) -> set[str]:
+    """A JSON-LD node's `@type`s, lower-cased (one type or a list of them)."""
     kind = node.get("@type", [])
     return {str(k).lower() for k in (kind if isinstance(kind, list) else [kind])}
 
 
 def is_organisation(node: dict[str, Any]) -> bool:
     """Whether a JSON-LD node is typed as an organisation (of any kind)."""
-    return any("organization" in kind or kind in ("corporation", "newsmediaorganization") for kind in _types(node))
+    return any("organization" in kind or kind in ("corporation", "newsmediaorganization") for kind in json_ld_types(node))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,9 @@ class PageSignals:
              outlet: str = "") -> PageSignals:
         """`json_ld`: the page's `dates.json_ld_objects`, parsed once per page."""
         nodes = list(json_ld)
-        article = next((n for n in nodes if _types(n) & ARTICLE_TYPES), None)
+        article = next((n for n in nodes if json_ld_types(n) & ARTICLE_TYPES), None)
         if article is None:
-            article = next((n for n in nodes if "webpage" in _types(n) and n.get("headline")), {})
+            article = next((n for n in nodes if "webpage" in json_ld_types(n) and n.get("headline")), {})
         by_id = {str(n["@id"]): n for n in nodes if isinstance(n.get("@id"), str)}
         metas: dict[str, list[str]] = {}
         for raw in tags.metas:

@@ -11,7 +11,8 @@ from newsbeam.connectors.records import RawRecord
 from newsbeam.pipelines.runners import RunnerSettings
 from feedserver import LOCAL_FETCH
 
-from newsbeam.pipelines.streaming_sources import FeedPoller, Validators, read_source_list
+from newsbeam.connectors.feeds.lists import load_feed_list
+from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
 from newsbeam.schemas import DeadLetter
 
 
@@ -118,7 +119,7 @@ def test_broken_feeds_become_dead_letters(broken_server):
 def test_source_list_skips_comments_and_blanks(tmp_path):
     path = tmp_path / "feeds.txt"
     path.write_text("# outlets\nhttps://a.example/rss\n\n  https://b.example/atom\n")
-    assert read_source_list(path) == ["https://a.example/rss", "https://b.example/atom"]
+    assert load_feed_list(path) == ["https://a.example/rss", "https://b.example/atom"]
 
 
 def test_unknown_runner_is_refused():
