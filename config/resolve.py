@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbeam.config import schema
-from newsbeam.config.file import ConfigFile, Problem, read_config_file
+from newsbeam.config.file import ConfigFile, read_config_file
 
 #: The file read when no --config is given, looked for in the working directory.
 DEFAULT_FILE = "newsbeam.toml"
@@ -105,8 +105,3 @@ class Configuration:
     def all(self) -> list[Resolved]:
         """Every setting, in the order of the schema."""
         return [self.resolve(setting.name) for setting in schema.all_settings()]
-
-
-def check_file(path: Path) -> list[Problem]:
-    """Every problem of the file at `path` (none: it is fine)."""
-    return list(read_config_file(path).problems)
