@@ -183,3 +183,31 @@ def test_a_state_is_saved_on_load_only_when_the_index_does_not_hold_it(tmp_path)
         assert load_assigner(backend, key, other).log == replaced.log and len(backend.saves) == saved + 1
     finally:
         backend.close()
+
+
+def test_a_streaming_worker_loads_every_saved_state_before_its_first_article(tmp_path):
+    """`WarmStateFn` starts this as a job starts; the first bundle then finds the states loaded."""
+    import uuid
+
+    from newsbeam.pipelines.core import saved_keys
+    from newsbeam.pipelines.streaming import _ProcessAssigners, release_shared
+
+    settings, config = BackendSettings(data_dir=tmp_path), AssignConfig()
+    backend = open_backend(settings)
+    for key in ("en", "de"):
+        load_assigner(backend, key, config)  # a fresh state is saved once
+    assert saved_keys(backend) == ["de", "en"]
+    backend.close()
+    job = uuid.uuid4().hex
+    try:
+        shared = _ProcessAssigners.of(job, settings, config)
+        shared.warm()
+        shared.warm()  # once per process, however many DoFn instances ask
+        shared._warming.join(60)
+        assert shared.loads == 2
+        with shared.lock:
+            shared.core.assigner("en")
+            shared.core.assigner("de")
+        assert shared.loads == 2, "the first bundle loaded a state again"
+    finally:
+        release_shared(job)
