@@ -128,6 +128,10 @@ _SHARED: dict[tuple[str, str], Any] = {}
 _SHARED_GUARD = threading.Lock()
 
 
+#: An emitted article: its id, and its version when it is a wire item.
+Emitted = tuple[str, int | None]
+
+
 @dataclass
 class _SourceMemory:
     """What this process's polls of one source know: validators per feed read, and emitted links.
@@ -137,8 +141,8 @@ class _SourceMemory:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     validators: dict[str, Validators] | None = None
-    #: Link → the id of the article this job emitted for it, None once the index has it.
-    emitted: dict[str, str | None] = field(default_factory=dict)
+    #: Link → the article this job emitted for it (id, and version for a wire item), None once the index has it.
+    emitted: dict[str, Emitted | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -271,7 +275,7 @@ class PollSourceFn(beam.DoFn):
         ids = self._ids(records)
         unconfirmed = {link: i for link, i in emitted.items() if i is not None}
         with polling.index_lock:
-            known = polling.backend.known_article_ids([*ids.values(), *unconfirmed.values()])
+            known = indexed(polling.backend, [*ids.values(), *unconfirmed.values()])
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
@@ -299,15 +303,32 @@ class PollSourceFn(beam.DoFn):
         return _Polled(new, dead, result.not_modified)
 
     @staticmethod
-    def _ids(records: Sequence[RawRecord]) -> dict[str, str]:
-        """Link → the article id it will get, for the records that will normalize."""
+    def _ids(records: Sequence[RawRecord]) -> dict[str, Emitted]:
+        """Link → the article it will be (id, wire version), for the records that will normalize."""
         ids = {}
         for record in records:
             try:
-                ids[record.origin] = normalize_record(record.data).id
+                article = normalize_record(record.data)
             except RecordError:
                 continue  # the Normalize step dead-letters it with the reason
+            ids[record.origin] = (article.id, article.version)
         return ids
+
+
+def indexed(backend: IndexBackend, articles: Sequence[Emitted]) -> set[Emitted]:
+    """Which of `articles` the index holds: an article by its id, a wire item at its version or a newer one."""
+    known = backend.known_article_ids(article_id for article_id, _ in articles)
+    wire = [article_id for article_id, version in articles if version is not None and article_id in known]
+    stored = backend.stored_versions(wire) if wire else {}
+    return {(article_id, version) for article_id, version in articles if article_id in known
+            and (version is None or article_id not in stored or stored[article_id].version >= version)}
+
+
+def url_key(article: Article) -> str:
+    """What `DedupByUrlFn` lets through once: a canonical URL, or an id; a wire item's id at each version."""
+    if article.version is not None:
+        return f"{article.id}@{article.version}"
+    return article.canonical_url or article.id
 
 
 class DedupByUrlFn(beam.DoFn):
@@ -364,7 +385,8 @@ class _ProcessAssigners:
     _warm_guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False)
+        self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False,
+                                   stored=self.backend.stored_versions)
 
     @classmethod
     def of(cls, job: str, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
@@ -458,6 +480,7 @@ class AssignStreamFn(beam.DoFn):
                         core.forget(key)
                     core.assigner(key)
                 loaded = time.perf_counter()
+                core.look_up_versions(article for _, article, _ in self._pending)
                 articles = [core.offer(key, article, features) for key, article, features in self._pending]
                 events = core.drain_events(self._keys)
                 decided = time.perf_counter()
@@ -535,7 +558,7 @@ class StreamIngest(beam.PTransform):
         normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
         assigned = (
             normalized.articles
-            | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
+            | "ByUrl" >> beam.Map(lambda a: (url_key(a), a)).with_output_types(tuple[str, Article])
             | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days)))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")

@@ -95,6 +95,6 @@ class Article:
         return self.pubstatus in ("canceled", "withheld")
 
     @property
-    def sort_key(self) -> tuple[str, str]:
-        """Publication order with the id as tie-breaker: the order events are built in."""
-        return (self.published.isoformat() if self.published else "", self.id)
+    def sort_key(self) -> tuple[str, str, int]:
+        """Publication order with the id, then a wire item's version, as tie-breakers: the order events are built in."""
+        return (self.published.isoformat() if self.published else "", self.id, self.version or 0)
