@@ -26,6 +26,40 @@ STORY = {
     "subjects": ["medtop:20000106", "medtop:04000000"],
 }
 
+#: Invented stories: two outlets on one event (the ferry), a correction of the first, and two unrelated ones.
+FERRY = dict(
+    title="Skarvik ferry resumes after harbour wall repair",
+    text=("The Skarvik harbour ferry carried its first passengers in six weeks on Monday after engineers "
+          "finished rebuilding the storm-damaged harbour wall.\n\nThe municipal ferry office said crossings "
+          "would run every forty minutes until the summer timetable begins in June."),
+)
+FERRY_CORRECTED = dict(
+    title="Skarvik ferry resumes after harbour wall repair, runs every thirty minutes",
+    text=("The Skarvik harbour ferry carried its first passengers in six weeks on Monday after engineers "
+          "finished rebuilding the storm-damaged harbour wall.\n\nThe municipal ferry office said crossings "
+          "would run every thirty minutes, not forty as first reported, until the summer timetable begins."),
+)
+FERRY_OTHER_OUTLET = dict(
+    title="Skarvik harbour ferry back in service as wall rebuilt",
+    text=("Passengers boarded the Skarvik harbour ferry on Monday for the first time since the storm, once "
+          "engineers had rebuilt the damaged harbour wall. Ferry office staff said the harbour ferry crossings "
+          "would keep a forty minute timetable until June, when the summer timetable starts."),
+    source="Coastal Daily", author="Per Lunde",
+)
+BRIDGE = dict(
+    title="Lindholm swing bridge closes for three weeks of bearing work",
+    text=("The Lindholm swing bridge will close to road traffic from Tuesday while contractors replace its "
+          "worn bearings, the county roads department said.\n\nDiversions via the ring road add about ten "
+          "minutes to journeys."),
+    subjects=["medtop:20000574"],
+)
+LIBRARY = dict(
+    title="Gull Island library extends weekday opening hours",
+    text=("The Gull Island library will stay open until nine in the evening on weekdays from next month, the "
+          "island council decided on Thursday after a petition signed by four hundred residents."),
+    subjects=["medtop:05000000"], published="2025-06-01T11:00:00Z", updated="2025-06-01T11:00:00Z",
+)
+
 
 def newsitem(guid: str, *, version: int = 1, pubstatus: str = "usable", body: str = "inlineXML",
              story: dict | None = None, **changes) -> str:
