@@ -197,3 +197,20 @@ def test_malformed_wire_items_are_dead_letters(tmp_path, ingest, store):
     assert sorted(letter["reason"] for letter in letters) == [
         "empty_text", "malformed_json", "malformed_xml", "schema_invalid"]
     assert state(store)["counts"] == {"articles": 1, "events": 1}
+
+
+def test_cluster_decides_each_version_once(tmp_path, newsbeam):
+    """`newsbeam cluster` (the same core, no index): a correction keeps its event, a kill is in none."""
+    source = tmp_path / "items.jsonl"
+    source.write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE),
+        ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET), ninjs("urn:nw:ferry", story=FERRY),
+    ))
+    newsbeam("cluster", str(source), "-o", str(tmp_path / "out.jsonl"))
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    ferry, corrected, bridge, killed, other = lines
+    assert ferry["event_id"] == corrected["event_id"] == other["event_id"] and bridge["event_id"] != ferry["event_id"]
+    assert killed == {"id": "urn:nw:bridge", "event_id": None, "duplicate_of": None}
+    letters = (tmp_path / "out.deadletters.jsonl").read_text().splitlines()
+    assert [json.loads(letter)["reason"] for letter in letters] == ["superseded_version"]
