@@ -1,0 +1,61 @@
+"""The Kafka broker for tests: `deploy/kafka/broker.py`, started once per session.
+
+`NEWSBEAM_TEST_KAFKA` points the tests at a broker that is already running
+(`.ci/run` starts one); otherwise the session starts its own in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / "broker.py"
+
+
+def load_broker_script():
+    spec = importlib.util.spec_from_file_location("newsbeam_kafka_broker", SCRIPT)
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port_pair() -> int:
+    """A port whose next one is free too (the broker's controller listens there)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise RuntimeError("no two free adjacent ports")
+
+
+@pytest.fixture(scope="session")
+def kafka_brokers() -> Iterator[str]:
+    if running := os.environ.get("NEWSBEAM_TEST_KAFKA"):
+        yield running
+        return
+    script = load_broker_script()
+    data_dir = Path(tempfile.mkdtemp(prefix="newsbeam-kafka-"))
+    try:
+        info = script.start(data_dir, free_port_pair())
+    except script.BrokerError as error:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        pytest.fail(f"could not start the test Kafka broker: {error}")
+    try:
+        yield info["bootstrap"]
+    finally:
+        script.stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
