@@ -54,6 +54,7 @@ from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved
 from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
+from newsbeam.pipelines.streaming_kafka import LEDGER, KafkaReader, KafkaSource, PollKafkaFn
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
 from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, count_all, counter, dead_letter, windowed
 from newsbeam.schemas import Article, DeadLetter, RecordError
@@ -85,6 +86,8 @@ class StreamSettings:
     #: Load the saved hot states when a worker starts rather than at its first article. Each
     #: worker process loads every key's: on a runner with many workers and many languages, off.
     warm_start: bool = True
+    #: A Kafka topic to read beside (or instead of) the feeds (`pipelines/streaming_kafka.py`).
+    kafka: KafkaSource | None = None
 
 
 def poll_state_key(url: str) -> str:
@@ -111,6 +114,14 @@ def shared_in_process(job: str, name: str, make: Callable[[], T]) -> T:
         return found
 
 
+def settle_consumed(job: str, article_ids: Sequence[str], one_each: bool = False) -> None:
+    """Tell job `job`'s Kafka ledger in this process that these articles need nothing more (no ledger: no Kafka)."""
+    with _SHARED_GUARD:
+        ledger = _SHARED.get((job, LEDGER))
+    if ledger is not None:
+        ledger.settle(article_ids, one_each)
+
+
 def release_shared(job: str) -> None:
     """Drop what job `job` shared in this process, closing what holds a connection.
 
@@ -120,7 +131,7 @@ def release_shared(job: str) -> None:
     with _SHARED_GUARD:
         released = [_SHARED.pop(key) for key in [key for key in _SHARED if key[0] == job]]
     for shared in released:
-        if isinstance(shared, (_ProcessAssigners, _Polling)):
+        if isinstance(shared, (_ProcessAssigners, _Polling, KafkaReader)):
             shared.close()
 
 
@@ -341,8 +352,9 @@ class DedupByUrlFn(beam.DoFn):
     FIRST = ReadModifyWriteStateSpec("first", StrUtf8Coder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    def __init__(self, horizon: timedelta) -> None:
+    def __init__(self, horizon: timedelta, job: str = "") -> None:
         self._horizon = Duration(seconds=horizon.total_seconds())
+        self._job = job
 
     def process(
         self,
@@ -355,6 +367,7 @@ class DedupByUrlFn(beam.DoFn):
         expiry.set(ts + self._horizon)
         if first.read() is not None:
             counter("duplicates_url").inc()
+            settle_consumed(self._job, [article.id], one_each=True)
             return
         first.write(article.id)
         yield article
@@ -481,7 +494,11 @@ class AssignStreamFn(beam.DoFn):
                     core.assigner(key)
                 loaded = time.perf_counter()
                 core.look_up_versions(article for _, article, _ in self._pending)
-                articles = [core.offer(key, article, features) for key, article, features in self._pending]
+                outcomes = [core.offer(key, article, features)
+                            for key, article, features in versions_in_order(self._pending)]
+                # A wire item older than the version taken is refused, not indexed.
+                articles = [outcome for outcome in outcomes if not isinstance(outcome, DeadLetter)]
+                refused = [outcome for outcome in outcomes if isinstance(outcome, DeadLetter)]
                 events = core.drain_events(self._keys)
                 decided = time.perf_counter()
                 report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._keys})
@@ -489,6 +506,7 @@ class AssignStreamFn(beam.DoFn):
                 for key in self._keys:  # decided in memory, not (all) saved: the index has the truth
                     core.forget(key)
                 raise
+            settle_consumed(self._job, [article.id for _, article, _ in self._pending])
             count_all(core.take_counts())
             counter("state_loads").inc(shared.loads)
             shared.loads = 0
@@ -500,11 +518,30 @@ class AssignStreamFn(beam.DoFn):
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
             yield windowed(dead_letter(letter, False), now, GlobalWindow())
+        for letter in refused:
+            yield windowed(dead_letter(letter, False), now, GlobalWindow())
         counter("articles_indexed").inc(len(articles) - len(report.refused_articles))
         counter("events_indexed").inc(len(events))
         counter("commits").inc()
         counter("index_write_ms").inc(round(report.write_seconds * 1000))
         counter("state_save_ms").inc(round(report.state_seconds * 1000))
+
+
+def versions_in_order(pending: list[tuple[str, Article, ArticleFeatures]]) -> list[tuple[str, Article, ArticleFeatures]]:
+    """A bundle's articles in arrival order, except that versions of one wire item come oldest first.
+
+    A correction may reach a bundle before the story it corrects; taken in
+    that order, the story would be refused as older than its correction.
+    """
+    places: dict[str, list[int]] = {}
+    for place, (_, article, _) in enumerate(pending):
+        if article.version is not None:
+            places.setdefault(article.id, []).append(place)
+    ordered = list(pending)
+    for taken in places.values():
+        for place, entry in zip(taken, sorted((pending[p] for p in taken), key=lambda e: e[1].version)):
+            ordered[place] = entry
+    return ordered
 
 
 class WarmStateFn(beam.DoFn):
@@ -555,17 +592,27 @@ class StreamIngest(beam.PTransform):
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))
             .with_outputs(DEAD, main="records")
         )
-        normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
+        records, dead = polled.records, [polled[DEAD]]
+        if s.kafka is not None:
+            consumed = (
+                pbegin
+                | "KafkaClock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
+                                                  fire_interval=s.kafka.poll_seconds)
+                | "PollKafka" >> beam.ParDo(PollKafkaFn(s.kafka, job)).with_outputs(DEAD, main="records")
+            )
+            records = (records, consumed.records) | "AllRecords" >> beam.Flatten()
+            dead.append(consumed[DEAD])
+        normalized = records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
         assigned = (
             normalized.articles
             | "ByUrl" >> beam.Map(lambda a: (url_key(a), a)).with_output_types(tuple[str, Article])
-            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days)))
+            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days), job))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")
         )
         if s.dead_letter_path is not None:
             (
-                (polled[DEAD], normalized[DEAD], assigned[DEAD])
+                (*dead, normalized[DEAD], assigned[DEAD])
                 | "AllDead" >> beam.Flatten()
                 | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
             )
