@@ -110,6 +110,8 @@ class KafkaReader:
         self.consumer = Consumer({
             "bootstrap.servers": source.brokers, "group.id": source.group, "enable.auto.commit": False,
             "auto.offset.reset": "earliest", "enable.partition.eof": False,
+            # A consumer that died holds its partitions until this runs out: its successor waits that long.
+            "session.timeout.ms": 10_000,
         })
         self.consumer.subscribe([source.topic])
         self._committed: dict[int, int] = {}

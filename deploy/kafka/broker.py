@@ -157,9 +157,13 @@ def start(data_dir: Path, port: int = 9092, heap: str = DEFAULT_HEAP) -> dict:
                       encoding="utf-8")
     classpath = f"{libs}/*"
     if not (data_dir / "logs" / "meta.properties").exists():
+        # Kafka's cluster ids are 16 random bytes in URL-safe base64 (`-t=` keeps a leading "-" an id).
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        subprocess.run([str(java), "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                        "-c", str(config), "--standalone"], check=True, capture_output=True)
+        formatted = subprocess.run([str(java), "-cp", classpath, "kafka.tools.StorageTool", "format",
+                                    f"--cluster-id={cluster_id}", "-c", str(config), "--standalone"],
+                                   capture_output=True, text=True)
+        if formatted.returncode != 0:
+            raise BrokerError(f"could not format the broker's storage:\n{formatted.stdout[-2000:]}{formatted.stderr[-2000:]}")
     log(f"starting Apache Kafka {KAFKA_VERSION} (Java at {java}) on 127.0.0.1:{port}, data in {data_dir}")
     with open(data_dir / LOG_FILE, "ab") as output:
         process = subprocess.Popen(
