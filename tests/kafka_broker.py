@@ -27,19 +27,10 @@ def load_broker_script():
     return module
 
 
-def free_port_pair() -> int:
-    """A port whose next one is free too (the broker's controller listens there)."""
-    for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no two free adjacent ports")
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +41,7 @@ def kafka_brokers() -> Iterator[str]:
     script = load_broker_script()
     data_dir = Path(tempfile.mkdtemp(prefix="newsbeam-kafka-"))
     try:
-        info = script.start(data_dir, free_port_pair())
+        info = script.start(data_dir, free_port())
     except script.BrokerError as error:
         shutil.rmtree(data_dir, ignore_errors=True)
         pytest.fail(f"could not start the test Kafka broker: {error}")

@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from kafka_broker import free_port_pair, load_broker_script
+from kafka_broker import free_port, load_broker_script
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ def test_broker_starts_keeps_records_across_a_restart_and_stops(tmp_path):
 
     script = load_broker_script()
     data_dir = tmp_path / "broker"
-    port = free_port_pair()
+    port = free_port()
     brokers = script.start(data_dir, port)["bootstrap"]
     try:
         assert brokers == f"127.0.0.1:{port}"

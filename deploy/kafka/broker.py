@@ -9,8 +9,8 @@ The broker is Apache Kafka's own server (`org.apache.kafka:kafka_2.13`) and its
 dependencies, fetched from Maven Central by Maven (`mvn dependency:copy-dependencies`
 on a generated pom, so the dependency list is Kafka's own) into
 `~/.cache/newsbeam/kafka/<version>/libs` once. It runs in KRaft mode, one process
-being broker and controller, on 127.0.0.1 only: the client port `--port` and the
-controller port one above it. Everything it writes (config, the log directories,
+being broker and controller, on 127.0.0.1 only: the client port `--port`, and a
+controller port picked free on first start and kept (the storage names it). Everything it writes (config, the log directories,
 its own log, the pid file) stays under `--data-dir`. The JDK is found as for the
 Elasticsearch node (`deploy/elasticsearch/node.py`); Kafka 4 needs Java 17 or later.
 
@@ -142,6 +142,17 @@ def _accepts(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _controller_port(config: Path) -> int:
+    """The controller port of an existing config (its storage was formatted with it), else a free one."""
+    if config.exists():
+        for line in config.read_text(encoding="utf-8").splitlines():
+            if line.startswith("controller.quorum.bootstrap.servers="):
+                return int(line.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start(data_dir: Path, port: int = 9092, heap: str = DEFAULT_HEAP) -> dict:
     """Start the broker (formatting its storage on first use); returns its info once it takes connections."""
     data_dir = data_dir.resolve()
@@ -153,8 +164,8 @@ def start(data_dir: Path, port: int = 9092, heap: str = DEFAULT_HEAP) -> dict:
     libs = fetch_jars()
     java = find_java()
     config = data_dir / "server.properties"
-    config.write_text(SERVER_PROPERTIES.format(port=port, controller=port + 1, logs=data_dir / "logs"),
-                      encoding="utf-8")
+    config.write_text(SERVER_PROPERTIES.format(port=port, controller=_controller_port(config),
+                                               logs=data_dir / "logs"), encoding="utf-8")
     classpath = f"{libs}/*"
     if not (data_dir / "logs" / "meta.properties").exists():
         # Kafka's cluster ids are 16 random bytes in URL-safe base64 (`-t=` keeps a leading "-" an id).
@@ -206,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("start", "status", "stop", "fetch"))
     parser.add_argument("--data-dir", type=Path, help="where the broker's config, data and log live")
-    parser.add_argument("--port", type=int, default=9092, help="client port; the controller listens one above")
+    parser.add_argument("--port", type=int, default=9092, help="client port")
     args = parser.parse_args(argv)
     try:
         if args.action == "fetch":
