@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-from es_node import fresh_prefix
 from wire_items import (
     BRIDGE,
     FERRY,
@@ -27,25 +26,12 @@ from wire_items import (
     ninjs_lines,
 )
 
-from newsbeam.connectors.sinks import BackendSettings, SearchQuery, open_backend
-
-@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)])
-def index(request, tmp_path):
-    """Where the runs write: an embedded index, or fresh indices on the test node."""
-    data_dir = tmp_path / "data"
-    if request.param == "embedded":
-        yield BackendSettings(data_dir=data_dir)
-        return
-    es_url = request.getfixturevalue("es_url")
-    with fresh_prefix(es_url) as prefix:
-        yield BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=prefix)
-
+from newsbeam.connectors.sinks import SearchQuery, open_backend
 
 @pytest.fixture
-def cli(index, monkeypatch):
-    """The arguments of a `newsbeam` command on `index`."""
-    if index.es_url:
-        monkeypatch.setenv("NEWSBEAM_ES_INDEX_PREFIX", index.es_index_prefix)
+def cli(wire_index):
+    """The arguments of a `newsbeam` command on `wire_index`."""
+    index = wire_index
 
     def args(*words: str) -> list[str]:
         return [*words, "--data-dir", str(index.data_dir), *(["--es-url", index.es_url] if index.es_url else [])]
@@ -54,8 +40,9 @@ def cli(index, monkeypatch):
 
 
 @pytest.fixture
-def ingest(newsbeam, index, cli):
-    """`newsbeam ingest PATHS…` into `index`; returns its dead letters."""
+def ingest(newsbeam, wire_index, cli):
+    """`newsbeam ingest PATHS…` into `wire_index`; returns its dead letters."""
+    index = wire_index
 
     def run(*paths: Path) -> list[dict]:
         newsbeam(*cli("ingest", *map(str, paths)))
@@ -66,9 +53,9 @@ def ingest(newsbeam, index, cli):
 
 
 @pytest.fixture
-def store(index):
+def store(wire_index):
     def opened():
-        return open_backend(index)
+        return open_backend(wire_index)
     return opened
 
 

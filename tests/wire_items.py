@@ -10,6 +10,11 @@ from __future__ import annotations
 import json
 from html import escape
 
+import pytest
+from es_node import fresh_prefix
+
+from newsbeam.connectors.sinks import BackendSettings
+
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 
 STORY = {
@@ -126,3 +131,16 @@ def ninjs(uri: str, *, spec: str = "2.0", version: int = 1, pubstatus: str = "us
 
 def ninjs_lines(*items: dict) -> str:
     return "".join(json.dumps(item) + "\n" for item in items)
+
+
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.integration)])
+def wire_index(request, tmp_path, monkeypatch):
+    """Where a test's runs write: an embedded index, or fresh indices on the test node (named to the CLI)."""
+    data_dir = tmp_path / "data"
+    if request.param == "embedded":
+        yield BackendSettings(data_dir=data_dir)
+        return
+    es_url = request.getfixturevalue("es_url")
+    with fresh_prefix(es_url) as prefix:
+        monkeypatch.setenv("NEWSBEAM_ES_INDEX_PREFIX", prefix)
+        yield BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=prefix)

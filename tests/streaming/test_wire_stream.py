@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from es_node import fresh_prefix  # noqa: E402
 from wire_items import BRIDGE, FERRY, FERRY_CORRECTED, FERRY_OTHER_OUTLET, ninjs  # noqa: E402
 
 from newsbeam.cli.main import main  # noqa: E402
@@ -65,18 +64,6 @@ def endpoint():
     served.close()
 
 
-@pytest.fixture(params=["embedded", "elasticsearch"])
-def index(request, tmp_path, monkeypatch):
-    data_dir = tmp_path / "data"
-    if request.param == "embedded":
-        yield BackendSettings(data_dir=data_dir)
-        return
-    es_url = request.getfixturevalue("es_url")
-    with fresh_prefix(es_url) as prefix:
-        monkeypatch.setenv("NEWSBEAM_ES_INDEX_PREFIX", prefix)
-        yield BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=prefix)
-
-
 def run_once(index: BackendSettings, url: str, config: Path) -> None:
     result = CliRunner().invoke(main, [
         "--config", str(config), "run", "--feeds", url, "--data-dir", str(index.data_dir), "--once",
@@ -85,7 +72,8 @@ def run_once(index: BackendSettings, url: str, config: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def test_run_applies_corrections_and_kills(prism_binary, endpoint, index, tmp_path, monkeypatch):
+def test_run_applies_corrections_and_kills(prism_binary, endpoint, wire_index, tmp_path, monkeypatch):
+    index = wire_index
     monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
     config = tmp_path / "newsbeam.toml"
     config.write_text('[fetch]\nmin_interval = 0\n\n[runner]\nname = "prism"\n')
