@@ -56,7 +56,14 @@ class Configuration:
 
     @classmethod
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Configuration:
-        """The configuration of `path`, else of ./newsbeam.toml when there is one, else of no file."""
+        """The configuration of `path`, else of `$NEWSBEAM_CONFIG`, else of ./newsbeam.toml when there is one.
+
+        The one place the file is chosen: the commands (`--config`), the search server's
+        worker processes and the runner cache all come here.
+        """
+        named = (os.environ if environ is None else environ).get(CONFIG_ENV)
+        if path is None and named:
+            path = Path(named)
         if path is None:
             candidate = Path(DEFAULT_FILE)
             if not candidate.is_file():
