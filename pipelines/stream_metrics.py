@@ -132,8 +132,7 @@ def job_counters(answer: Mapping[str, list]) -> dict[str, int]:
 def _ours(items: Iterable, value: Callable) -> dict[str, Any]:
     """Name → value of the job's own metrics, summed over the steps that report one.
 
-    A runner that commits metrics reports `committed`; one that cannot (Prism while
-    the job runs) only `attempted`.
+    `committed` where the runner reports it (Prism does, as each bundle finishes), else `attempted`.
     """
     totals: dict[str, Any] = defaultdict(int)
     for item in items:
