@@ -97,7 +97,12 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
                f"into the {settings.description} …", err=True)
     if stream.metrics_port is not None:
         click.echo(f"Metrics at http://{stream.metrics_host}:{stream.metrics_port}/metrics", err=True)
-    counters = run(stream, runner_options)
+    from newsbeam.pipelines.stream_metrics import MetricsEndpointError
+
+    try:
+        counters = run(stream, runner_options)
+    except MetricsEndpointError as error:
+        raise click.ClickException(f"{error} (choose another --metrics-port)") from None
     fields = ("fetched", "rejected", "duplicates_url", "duplicates_exact", "duplicates_near", "articles_indexed",
               "events_new", "events_updated")
     click.echo(" ".join(f"{name}={counters.get(name, 0)}" for name in fields))

@@ -192,9 +192,19 @@ def _gauge_families(gauges: Mapping[str, float]) -> Iterator[Metric]:
     yield from families.values()
 
 
+class MetricsEndpointError(RuntimeError):
+    """The metrics endpoint could not listen where it was asked to (a port in use, an unknown address)."""
+
+
 def serve_metrics(port: int, host: str, collectors: Iterable[Collector]) -> tuple[WSGIServer, threading.Thread]:
-    """Serve `/metrics` for `collectors` on host:port from a daemon thread; shut the server down to stop."""
+    """Serve `/metrics` for `collectors` on host:port from a daemon thread; shut the server down to stop.
+
+    Started before the job, so a port in use stops the command before any engine starts.
+    """
     registry = CollectorRegistry()
     for collector in collectors:
         registry.register(collector)
-    return start_http_server(port, addr=host, registry=registry)
+    try:
+        return start_http_server(port, addr=host, registry=registry)
+    except OSError as error:
+        raise MetricsEndpointError(f"cannot serve metrics on {host}:{port}: {error.strerror or error}") from None

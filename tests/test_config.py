@@ -237,3 +237,17 @@ def test_log_lines_are_json_objects_when_asked(tmp_path, capsys, given):
         assert cli("config", "show").exit_code == 0  # text again for the tests that follow
     logging.getLogger("newsbeam.test").warning("plain")
     assert "WARNING newsbeam.test: plain" in capsys.readouterr().err
+
+
+def test_a_metrics_port_in_use_stops_run_with_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["run", "--feeds", "https://example.org/rss", "--data-dir",
+                                           str(tmp_path / "data"), "--metrics-port", str(port)])
+    assert result.exit_code == 1
+    assert f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use (choose another --metrics-port)" \
+        in result.output
