@@ -51,7 +51,7 @@ _NAMED_COUNTERS = {
     "articles_indexed": ("newsbeam_articles_indexed", "Articles written to the index."),
     "events_indexed": ("newsbeam_events_written", "Event documents written to the index (new and updated)."),
     "index_write_errors": ("newsbeam_index_write_errors",
-                           "Articles or events the index refused, and commits that failed."),
+                           "Articles or events the index refused (each also a dead letter)."),
 }
 _DUPLICATE_KINDS = {"duplicates_url": "url", "duplicates_exact": "exact", "duplicates_near": "near"}
 _REJECTED = "rejected_"

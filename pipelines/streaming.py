@@ -19,6 +19,10 @@ exist (the poller skips them), the feeds' validators, and the assigners' hot
 state, saved after the writes it covers
 (`pipelines/core.py`, `commit`). An article that comes again anyway is answered
 from the state with its recorded decision, never decided twice.
+
+Operators: each source's health (`pipelines/feed_health.py`) is saved beside its
+validators for `newsbeam status`; the DoFns count with Beam metrics, which `run`
+serves to Prometheus from what the runner reports (`pipelines/stream_metrics.py`).
 """
 
 from __future__ import annotations
@@ -60,9 +64,9 @@ from newsbeam.pipelines.feed_health import (
     worth_saving,
 )
 from newsbeam.pipelines.features import ArticleFeatures, featurize
+from newsbeam.pipelines.index_counts import IndexCounts
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
-from newsbeam.pipelines.index_counts import IndexCounts
 from newsbeam.pipelines.stream_metrics import (
     JobMetrics,
     job_counters,
@@ -501,7 +505,6 @@ class AssignStreamFn(beam.DoFn):
                 decided = time.perf_counter()
                 report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._keys})
             except BaseException:
-                counter("index_write_errors").inc()
                 for key in self._keys:  # decided in memory, not (all) saved: the index has the truth
                     core.forget(key)
                 raise
