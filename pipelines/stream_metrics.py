@@ -29,6 +29,7 @@ from apache_beam.metrics import Metrics
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from newsbeam.pipelines.feed_health import FeedHealth
 from newsbeam.pipelines.transforms import NAMESPACE, counter
@@ -160,7 +161,7 @@ def _counter_families(counts: Mapping[str, float]) -> Iterator[Metric]:
     cumulative, buckets = 0.0, []
     for index, bound in enumerate(LATENCY_BUCKETS):
         cumulative += counts.get(f"{_LATENCY}_bucket_{index}", 0)
-        buckets.append(("+Inf" if math.isinf(bound) else f"{bound:g}", cumulative))
+        buckets.append((floatToGoString(bound), cumulative))
     yield HistogramMetricFamily("newsbeam_publish_to_index_seconds",
                                 "Seconds from an article's publication date to its write to the index.",
                                 buckets=buckets, sum_value=counts.get(f"{_LATENCY}_ms_sum", 0) / 1000)
