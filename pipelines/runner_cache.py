@@ -197,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     if args not in (["prism"], ["flink"]):
         print("usage: python -m newsbeam.pipelines.runner_cache prism|flink", file=sys.stderr)
         return 2
+    from newsbeam.config import Configuration
+
     try:
-        print(prism_binary() if args[0] == "prism" else flink_job_server_classpath())
+        release = Configuration.load().value("runner.prism_release_url")
+        print(prism_binary(release_url=release) if args[0] == "prism" else flink_job_server_classpath())
     except RunnerSetupError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
