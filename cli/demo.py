@@ -33,12 +33,15 @@ def command(data_dir: Path | None, query: str) -> None:
     article, and unrelated stories. Offline, no server; running it again changes
     nothing, since every article is already indexed.
     """
+    from newsbeam.config.build import assign_config
     from newsbeam.connectors.sinks import SearchQuery, open_backend
 
+    config = configuration()
     if data_dir is None:
-        data_dir = configuration().value("index.data_dir") / "demo"
+        data_dir = config.value("index.data_dir") / "demo"
         _forget_older_demo(data_dir)
-    run_ingest([str(sample_path())], BackendSettings(data_dir=data_dir), strict=False, what="Ingested the sample corpus")
+    run_ingest([str(sample_path())], BackendSettings(data_dir=data_dir), strict=False, config=assign_config(config),
+               what="Ingested the sample corpus")
     backend = open_backend(BackendSettings(data_dir=data_dir))
     try:
         click.echo(f"\nSearch {query!r}:\n")

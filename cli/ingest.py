@@ -24,11 +24,10 @@ def dead_letter_file(data_dir: Path, run: str) -> Path:
 
 
 def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, what: str,
-               web: WebOptions | None = None, config: AssignConfig | None = None) -> None:
-    """Run the batch pipeline and report; shared by `ingest` and `demo` (`config`: the tested clustering)."""
+               config: AssignConfig, web: WebOptions | None = None) -> None:
+    """Run the batch pipeline and report; shared by `ingest` and `demo`, with the configuration's clustering."""
     from newsbeam.connectors.files import read_path
     from newsbeam.connectors.sinks import BackendUnavailable, open_backend
-    from newsbeam.pipelines.assign import AssignConfig
     from newsbeam.pipelines.batch import ingest
     from newsbeam.pipelines.transforms import RejectedRecord
 
@@ -39,7 +38,7 @@ def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, w
         reader = web.reader(settings.data_dir)
     click.echo(f"Ingesting {len(sources)} source(s) into the {settings.description} …", err=True)
     try:
-        summary = ingest(sources, reader, settings, dead_path, config=config or AssignConfig(), strict=strict,
+        summary = ingest(sources, reader, settings, dead_path, config=config, strict=strict,
                          progress=sys.stderr.isatty())
     except Exception as error:  # Beam wraps the DoFn's exception; find ours in the chain.
         if rejected := _find(error, RejectedRecord):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import pkgutil
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -12,17 +15,63 @@ import click
 import newsbeam
 from newsbeam import cli as cli_package
 from newsbeam.cli.options import CONFIG_PATH_KEY
-from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
+from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError, Configuration
+from newsbeam.config.schema import LOG_FORMATS
 from newsbeam.connectors.sinks.select import MissingExtra
 
 _NOT_COMMANDS = {"main", "options", "output"}
 
 
-def _configure_logging(verbose: int) -> None:
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object a line (time, level, logger, message, and the traceback if any), for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time (a test runner swaps it per command)."""
+
+    newsbeam = True  # marks the handler `_configure_logging` installed
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _log_format(config_path: Path | None, flag: str | None) -> str:
+    """The `log.format` setting; a file that cannot be read leaves it to the command to say why."""
+    try:
+        return Configuration.load(config_path).value("log.format", flag)
+    except ConfigError:
+        return flag or "text"
+
+
+def _configure_logging(verbose: int, log_format: str) -> None:
     # Beam and its optional GCP imports are chatty at WARNING; a user wants our
     # own messages, and theirs only when asking for detail with -v.
     level = logging.WARNING if verbose else logging.ERROR
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(level)
+    # One handler of ours, replaced when a process runs several commands (tests); others' stay.
+    for old in [h for h in root.handlers if getattr(h, "newsbeam", False)]:
+        root.removeHandler(old)
+    handler = _StderrHandler()
+    handler.setFormatter(JsonLogFormatter() if log_format == "json"
+                         else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
     logging.getLogger("newsbeam").setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     # Beam logs the traceback of every failing step before it raises the failure; the
     # command reports it itself (what to do about an unavailable index, or the traceback
@@ -43,10 +92,13 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(newsbeam.__version__, prog_name="newsbeam")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV,
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help=f"Configuration file [env {CONFIG_ENV}; default ./{DEFAULT_FILE} when there is one].")
+@click.option("--log-format", type=click.Choice(LOG_FORMATS),
+              help="Log lines as text, or as one JSON object each [env NEWSBEAM_LOG_FORMAT; file log.format; "
+              "default text].")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, config_path: Path | None) -> None:
+def main(ctx: click.Context, verbose: int, config_path: Path | None, log_format: str | None) -> None:
     """newsbeam pulls news stories, drops duplicates, groups the rest into events
     (one real-world happening covered by many outlets) and searches those events.
 
@@ -63,7 +115,7 @@ def main(ctx: click.Context, verbose: int, config_path: Path | None) -> None:
     (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
     lists them. Run `newsbeam COMMAND --help` for each command's options.
     """
-    _configure_logging(verbose)
+    _configure_logging(verbose, _log_format(config_path, log_format))
     ctx.meta[CONFIG_PATH_KEY] = config_path
 
 

@@ -40,20 +40,29 @@ from newsbeam.config.schema import RUNNERS
 @click.option("--metrics-interval", type=click.FloatRange(1), metavar="SECONDS",
               help="Seconds between two metrics lines in the log [env NEWSBEAM_METRICS_INTERVAL; "
               "file run.metrics_interval; default 30].")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), metavar="PORT",
+              help="Serve Prometheus metrics of the job at http://HOST:PORT/metrics [env NEWSBEAM_METRICS_PORT; "
+              "file run.metrics_port; default: no endpoint].")
+@click.option("--metrics-host", metavar="HOST",
+              help="Address the metrics endpoint listens on [env NEWSBEAM_METRICS_HOST; file run.metrics_host; "
+              "default 127.0.0.1].")
 @click.option("--concurrent-feeds", type=click.IntRange(1), metavar="N",
               help="Feeds a worker reads at once, each site still one request a second "
               "[env NEWSBEAM_CONCURRENT_FEEDS; file run.concurrent_feeds; default 8].")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, user_agent: str | None,
-            kafka_brokers: str | None, topic: str | None, kafka_group: str, runner: str | None, poll_interval: float | None, run_for: float | None, once: bool,
-            metrics_interval: float | None, concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
+            kafka_brokers: str | None, topic: str | None, kafka_group: str, runner: str | None,
+            poll_interval: float | None, run_for: float | None, once: bool,
+            metrics_interval: float | None, metrics_port: int | None, metrics_host: str | None,
+            concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
     """Poll feeds continuously and index new articles as they appear.
 
     Each poll fetches the feeds (conditional GET), the pages of new items, and
     extracts their text; articles are deduplicated and clustered into events
     with the same algorithm as `ingest`, and written to the index as they come.
     Counters (fetched, duplicates, events, dead letters) are logged every
-    --metrics-interval seconds. Stopping and restarting loses and doubles
+    --metrics-interval seconds, and served to Prometheus with --metrics-port
+    (docs/runners.md lists the metrics); `newsbeam status` shows each feed's health. Stopping and restarting loses and doubles
     nothing: the index says what is already done. The feeds come from --feeds,
     else from the configuration file's sources.feeds.
 
@@ -62,6 +71,7 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
       newsbeam run --feeds feeds.txt                       on Prism, until Ctrl-C
       newsbeam run --feeds feeds.txt --once                one incremental pass
       newsbeam run --kafka 127.0.0.1:9092 --topic wire     a Kafka topic of wire items
+      newsbeam run --feeds feeds.txt --metrics-port 9464   with /metrics for Prometheus
       newsbeam --config newsbeam.toml run                  feeds and settings from a file
       newsbeam run --feeds feeds.txt --runner flink        embedded Flink
       NEWSBEAM_FLINK_MASTER=host:8081 newsbeam run --feeds feeds.txt --runner flink
@@ -69,7 +79,6 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     """
     from newsbeam.config.build import assign_config, runner_settings
     from newsbeam.pipelines.streaming import StreamSettings, run
-
     from newsbeam.pipelines.streaming_kafka import KafkaSource
 
     config = configuration()
@@ -94,6 +103,8 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
         poll_interval=config.value("run.poll_interval", poll_interval),
         run_for=0 if once else run_for,
         metrics_interval=config.value("run.metrics_interval", metrics_interval),
+        metrics_port=config.value("run.metrics_port", metrics_port),
+        metrics_host=config.value("run.metrics_host", metrics_host),
         concurrent_feeds=config.value("run.concurrent_feeds", concurrent_feeds),
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
         fetch=fetch_settings(user_agent),
@@ -103,7 +114,14 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     if kafka:
         reading = " and ".join(filter(None, [reading, f"Kafka topic {kafka.topic} at {kafka.brokers}"]))
     click.echo(f"Polling {reading} on {runner_options.runner} into the {settings.description} …", err=True)
-    counters = run(stream, runner_options)
+    if stream.metrics_port is not None:
+        click.echo(f"Metrics at http://{stream.metrics_host}:{stream.metrics_port}/metrics", err=True)
+    from newsbeam.pipelines.stream_metrics import MetricsEndpointError
+
+    try:
+        counters = run(stream, runner_options)
+    except MetricsEndpointError as error:
+        raise click.ClickException(f"{error} (choose another --metrics-port)") from None
     fields = ("fetched", "rejected", "duplicates_url", "duplicates_exact", "duplicates_near", "articles_indexed",
               "events_new", "events_updated")
     click.echo(" ".join(f"{name}={counters.get(name, 0)}" for name in fields))

@@ -53,14 +53,10 @@ def assign_config(config: Configuration) -> AssignConfig:
     from newsbeam.pipelines.assign import AssignConfig
 
     values: dict[str, dict[str, object]] = {"": {}, "cluster": {}, "features": {}}
-    cluster_fields = {f for f in AssignConfig().cluster.__dataclass_fields__}
     for name, setting in clustering_settings().items():
         resolved = config.resolve(name)
-        if resolved.origin == "default":
-            continue
-        key = name.rpartition(".")[2]
-        part = "features" if setting.section.endswith(".features") else "cluster" if key in cluster_fields else ""
-        values[part][key] = resolved.value
+        if resolved.origin != "default":
+            values[setting.owner][name.rpartition(".")[2]] = resolved.value
     base = AssignConfig()
     return replace(base, cluster=replace(base.cluster, **values["cluster"]),
                    features=replace(base.features, **values["features"]), **values[""])
@@ -75,6 +71,7 @@ def runner_settings(config: Configuration, runner: str | None = None, options: t
         spark_master=config.value("runner.spark_master"),
         extra_args=tuple(config.value("runner.options", options or None)),
         cache_dir=config.value("runner.cache_dir"),
+        prism_release_url=config.value("runner.prism_release_url"),
     )
 
 

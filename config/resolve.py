@@ -44,6 +44,20 @@ class Resolved:
         return MASK if self.setting.secret else self.setting.kind.show(self.value)
 
 
+def chosen_file(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The configuration file: `path` (--config), else `$NEWSBEAM_CONFIG`, else ./newsbeam.toml when there is one.
+
+    The one place the file is chosen: the commands, `config check`, the search server's
+    worker processes and the runner cache all come here.
+    """
+    if path is not None:
+        return path
+    if named := (os.environ if environ is None else environ).get(CONFIG_ENV):
+        return Path(named)
+    candidate = Path(DEFAULT_FILE)
+    return candidate if candidate.is_file() else None
+
+
 class Configuration:
     """Settings from one configuration file (or none) and an environment."""
 
@@ -56,13 +70,11 @@ class Configuration:
 
     @classmethod
     def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Configuration:
-        """The configuration of `path`, else of ./newsbeam.toml when there is one, else of no file."""
+        """The configuration of the file `chosen_file` picks, or of no file."""
+        path = chosen_file(path, environ)
         if path is None:
-            candidate = Path(DEFAULT_FILE)
-            if not candidate.is_file():
-                return cls(None, environ)
-            path = candidate
-        elif not path.is_file():
+            return cls(None, environ)
+        if not path.is_file():
             raise ConfigError(f"{path}: no such configuration file")
         return cls(read_config_file(path.absolute()), environ)
 

@@ -33,6 +33,7 @@ from newsbeam.config.kinds import (
 )
 
 RUNNERS = ("prism", "flink", "direct", "spark", "dataflow")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class Setting:
     secret: bool = False
     #: Older names of `env`, still read, with a warning.
     deprecated_env: tuple[str, ...] = ()
+    #: A clustering setting's place in `AssignConfig`: "" (its own field), "cluster" or "features".
+    owner: str = ""
 
     @property
     def section(self) -> str:
@@ -118,6 +121,13 @@ _OPERATIONAL_LIST = [
             default=8, env="NEWSBEAM_CONCURRENT_FEEDS", flag="--concurrent-feeds"),
     Setting("run.metrics_interval", Number(minimum=1), "Seconds between two metrics lines in the log (`run`).",
             default=30.0, env="NEWSBEAM_METRICS_INTERVAL", flag="--metrics-interval"),
+    Setting("run.metrics_port", Number(minimum=1, integer=True),
+            "Serve Prometheus metrics of the job on this port at /metrics (`run`; unset: no endpoint).",
+            env="NEWSBEAM_METRICS_PORT", flag="--metrics-port"),
+    Setting("run.metrics_host", Text(), "The address the metrics endpoint listens on (`run`).",
+            default="127.0.0.1", env="NEWSBEAM_METRICS_HOST", flag="--metrics-host"),
+    Setting("log.format", Choice(LOG_FORMATS), "Log lines as text, or as one JSON object each (for a log shipper).",
+            default="text", env="NEWSBEAM_LOG_FORMAT", flag="--log-format"),
     Setting("runner.name", Choice(RUNNERS), "Beam runner of `run`.", default="prism", env="NEWSBEAM_RUNNER",
             flag="--runner"),
     Setting("runner.flink_master", Text(), "Flink: [local] for an embedded Flink, or a cluster's host:port.",
@@ -128,6 +138,10 @@ _OPERATIONAL_LIST = [
             default=(), flag="-- OPTIONS"),
     Setting("runner.cache_dir", Folder(), "Where runner engines (Prism, Flink's job server) are kept.",
             default=default_cache_dir, env="NEWSBEAM_CACHE_DIR", deprecated_env=("NEWSBEAM_CACHE",)),
+    Setting("runner.prism_release_url", Url(),
+            "The zip of Prism's released binary, fetched on first use (default: Beam's GitHub release for "
+            "this machine); when it cannot be fetched, Prism is built with Go.",
+            env="NEWSBEAM_PRISM_RELEASE_URL"),
 ]
 
 
@@ -139,12 +153,12 @@ def _field_kind(kind: type) -> Kind:
     return Text()
 
 
-def _fields_of(cls: type, section: str, what: str, skip: tuple[str, ...] = ()) -> list[Setting]:
+def _fields_of(cls: type, section: str, what: str, owner: str, skip: tuple[str, ...] = ()) -> list[Setting]:
     hints = typing.get_type_hints(cls)
     defaults = cls()
     return [
         Setting(f"{section}.{field.name}", _field_kind(hints[field.name]), f"{what} `{field.name}`.",
-                default=getattr(defaults, field.name))
+                default=getattr(defaults, field.name), owner=owner)
         for field in dataclasses.fields(cls) if field.name not in skip
     ]
 
@@ -161,9 +175,9 @@ def clustering_settings() -> dict[str, Setting]:
     from newsbeam.pipelines.features import FeatureConfig
 
     found = [
-        *_fields_of(AssignConfig, CLUSTERING_SECTION, "AssignConfig", skip=("features", "cluster")),
-        *_fields_of(ClusterConfig, CLUSTERING_SECTION, "ClusterConfig"),
-        *_fields_of(FeatureConfig, f"{CLUSTERING_SECTION}.features", "FeatureConfig"),
+        *_fields_of(AssignConfig, CLUSTERING_SECTION, "AssignConfig", "", skip=("features", "cluster")),
+        *_fields_of(ClusterConfig, CLUSTERING_SECTION, "ClusterConfig", "cluster"),
+        *_fields_of(FeatureConfig, f"{CLUSTERING_SECTION}.features", "FeatureConfig", "features"),
     ]
     return {setting.name: setting for setting in found}
 

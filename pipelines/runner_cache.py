@@ -1,19 +1,23 @@
-"""Fetch and cache the engines the portable runners need, from package registries only.
+"""Fetch and cache the engines the portable runners need, once, into the cache folder.
 
-The Beam Python SDK downloads Prism and the Flink job server from release pages
-that many networks (CI sandboxes, corporate proxies) cannot reach. We build Prism
-from the Go module proxy and resolve the Flink job server's classpath from Maven
-Central instead, once, into `~/.cache/newsbeam` (or `$NEWSBEAM_CACHE_DIR`). A
-second call finds the cached copy and returns at once.
+Prism comes from Beam's GitHub release, as the Beam Python SDK fetches it, where
+that is reachable; many networks (CI sandboxes, corporate proxies) reach only
+package registries, so the fallback builds it from the Go module proxy. The
+Flink job server's classpath is resolved from Maven Central. Both land in
+`runner.cache_dir` (`~/.cache/newsbeam`, or `$NEWSBEAM_CACHE_DIR`); a second call
+finds the cached copy and returns at once.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
+import zipfile
 from pathlib import Path
 
 #: The Beam release the project pins (pyproject: apache-beam 2.77.x); Prism must match.
@@ -33,37 +37,91 @@ class RunnerSetupError(RuntimeError):
 
 
 def cache_dir() -> Path:
-    """Where runner engines live when no configuration file says: `$NEWSBEAM_CACHE_DIR`, else `~/.cache/newsbeam`."""
+    """Where runner engines live when the caller names no folder: the setting `runner.cache_dir`.
+
+    Read from the environment and the configuration file `Configuration.load` finds
+    (`$NEWSBEAM_CONFIG`, else ./newsbeam.toml); a command given `--config` passes its folder.
+    """
     from newsbeam.config import Configuration
 
-    return Configuration().value("runner.cache_dir")
+    return Configuration.load().value("runner.cache_dir")
 
 
-def prism_binary(install: bool = True, cache: Path | None = None) -> Path:
-    """Path to the Prism binary for BEAM_VERSION, building it with `go install` on first use.
+def prism_release_url() -> str:
+    """Beam's released Prism for BEAM_VERSION on this machine, as apache_beam's Prism runner names it."""
+    from apache_beam.runners.portability.prism_runner import PrismJobServer
 
-    The binary is named after its version so an upgrade of the pin builds a new one
-    instead of silently running an old engine.
+    tag = f"v{BEAM_VERSION}"
+    return PrismJobServer._construct_download_url(tag, tag, platform.system(), platform.machine())
+
+
+def prism_binary(install: bool = True, cache: Path | None = None, release_url: str | None = None) -> Path:
+    """Path to the Prism binary for BEAM_VERSION, fetched or built on first use.
+
+    Beam's released binary (`release_url`, default `prism_release_url()`) when it can
+    be reached, else a build with `go install` from the Go module proxy; either way
+    a line on stderr says which, and why. The binary is named after its version, so
+    an upgrade of the pin fetches a new one instead of silently running an old engine.
     """
     target = (cache or cache_dir()) / "bin" / f"prism-{BEAM_VERSION}"
     if target.is_file() and os.access(target, os.X_OK):
         return target
     if not install:
         raise RunnerSetupError(f"Prism {BEAM_VERSION} is not installed; run deploy/runners/install-prism.sh")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = release_url or prism_release_url()
+    unreachable = _fetch_prism_release(url, target)
+    if unreachable is None:
+        _say(f"Prism {BEAM_VERSION}: Beam's released binary from {url}")
+        return target
     # Go's official tarball installs to /usr/local/go, often not on a service's PATH.
     go = shutil.which("go") or shutil.which("go", path="/usr/local/go/bin")
     if go is None:
         raise RunnerSetupError(
-            "Prism needs Go (https://go.dev/dl/) to build once: "
-            f"GOBIN=... go install {PRISM_MODULE}@v{BEAM_VERSION}"
+            f"Prism's released binary could not be fetched from {url} ({unreachable}), and building it needs Go "
+            f"(https://go.dev/dl/): GOBIN=... go install {PRISM_MODULE}@v{BEAM_VERSION}, or set "
+            "runner.prism_release_url to a reachable copy of the release zip"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _say(f"Prism {BEAM_VERSION}: the released binary could not be fetched from {url} ({unreachable}); "
+         "building it with Go instead")
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".prism-build-") as gobin:
         env = {**os.environ, "GOBIN": gobin, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
         _run([go, "install", f"{PRISM_MODULE}@v{BEAM_VERSION}"], env=env, cwd=gobin, what="go install prism")
         # Rename into place last, so an interrupted build never leaves a half binary.
         os.replace(Path(gobin) / "prism", target)
     return target
+
+
+#: Seconds to wait for the release host before building instead.
+RELEASE_TIMEOUT = 15.0
+
+
+def _fetch_prism_release(url: str, target: Path) -> str | None:
+    """Put the released binary at `url` (a zip) at `target`; None on success, else why it could not.
+
+    The download and unzipping are Beam's own (`PrismJobServer.local_bin`); a short
+    request first, with a timeout, so an unreachable host costs seconds, not the
+    socket's default wait.
+    """
+    from apache_beam.runners.portability.prism_runner import PrismJobServer
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=RELEASE_TIMEOUT):
+            pass
+    except (OSError, ValueError) as error:  # URLError and HTTPError are OSErrors
+        return str(getattr(error, "reason", None) or error)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".prism-release-") as work:
+        try:
+            binary = PrismJobServer.local_bin(url, bin_cache=work, ignore_cache=True)
+        except (OSError, RuntimeError, KeyError, zipfile.BadZipFile) as error:
+            return f"{type(error).__name__}: {error}"
+        os.chmod(binary, 0o755)
+        os.replace(binary, target)
+    return None
+
+
+def _say(message: str) -> None:
+    print(f"newsbeam: {message}", file=sys.stderr, flush=True)
 
 
 def flink_job_server_classpath(install: bool = True, cache: Path | None = None) -> str:
@@ -109,7 +167,7 @@ def java_binary() -> str:
 
 
 def _run(cmd: list[str], *, env: dict[str, str], cwd: str, what: str) -> None:
-    print(f"newsbeam: {what} (first use only) ...", file=sys.stderr, flush=True)
+    _say(f"{what} (first use only) ...")
     result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
         tail = (result.stdout + result.stderr)[-3000:]
@@ -139,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     if args not in (["prism"], ["flink"]):
         print("usage: python -m newsbeam.pipelines.runner_cache prism|flink", file=sys.stderr)
         return 2
+    from newsbeam.config import Configuration
+
     try:
-        print(prism_binary() if args[0] == "prism" else flink_job_server_classpath())
+        release = Configuration.load().value("runner.prism_release_url")
+        print(prism_binary(release_url=release) if args[0] == "prism" else flink_job_server_classpath())
     except RunnerSetupError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

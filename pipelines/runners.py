@@ -42,6 +42,8 @@ class RunnerSettings:
     extra_args: tuple[str, ...] = field(default_factory=tuple)
     #: Where the local engines are kept (None: `runner_cache.cache_dir()`).
     cache_dir: Path | None = None
+    #: Prism's release zip (None: Beam's GitHub release); see `runner_cache.prism_binary`.
+    prism_release_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.runner not in RUNNERS:
@@ -117,7 +119,7 @@ def runner_session(settings: RunnerSettings) -> Iterator[PipelineOptions]:
         # FnApiRunner does, for batch. Streaming on a laptop belongs on Prism.
         yield PipelineOptions(["--runner=DirectRunner", *args])
     elif settings.runner == "prism":
-        prism = runner_cache.prism_binary(cache=settings.cache_dir)
+        prism = runner_cache.prism_binary(cache=settings.cache_dir, release_url=settings.prism_release_url)
         yield PipelineOptions(
             [
                 "--runner=PrismRunner",

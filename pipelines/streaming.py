@@ -19,6 +19,10 @@ exist (the poller skips them), the feeds' validators, and the assigners' hot
 state, saved after the writes it covers
 (`pipelines/core.py`, `commit`). An article that comes again anyway is answered
 from the state with its recorded decision, never decided twice.
+
+Operators: each source's health (`pipelines/feed_health.py`) is saved beside its
+validators for `newsbeam status`; the DoFns count with Beam metrics, which `run`
+serves to Prometheus from what the runner reports (`pipelines/stream_metrics.py`).
 """
 
 from __future__ import annotations
@@ -51,12 +55,29 @@ from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
+from newsbeam.pipelines.feed_health import (
+    HEALTH_PART,
+    FeedHealth,
+    after_poll,
+    decode_health,
+    encode_health,
+    worth_saving,
+)
 from newsbeam.pipelines.features import ArticleFeatures, featurize
+from newsbeam.pipelines.index_counts import IndexCounts
 from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
+from newsbeam.pipelines.stream_metrics import (
+    JobMetrics,
+    job_counters,
+    observe_publish_latency,
+    report_feed_health,
+    report_hot_state,
+    serve_metrics,
+)
 from newsbeam.pipelines.streaming_kafka import LEDGER, KafkaReader, KafkaSource, PollKafkaFn
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
-from newsbeam.pipelines.transforms import DEAD, NAMESPACE, NormalizeFn, count_all, counter, dead_letter, windowed
+from newsbeam.pipelines.transforms import DEAD, NormalizeFn, count_all, counter, dead_letter, windowed
 from newsbeam.schemas import Article, DeadLetter, RecordError
 
 _log = logging.getLogger(__name__)
@@ -75,6 +96,10 @@ class StreamSettings:
     run_for: float | None = None
     #: Seconds between two metrics lines in the log.
     metrics_interval: float = 30.0
+    #: Serve Prometheus metrics on this port while the job runs (None: no endpoint).
+    metrics_port: int | None = None
+    #: The address the metrics endpoint listens on (0.0.0.0 in a container a scraper reaches from outside).
+    metrics_host: str = "127.0.0.1"
     limits: NormalizeLimits = field(default_factory=NormalizeLimits)
     #: Where rejected records go, as JSON Lines appended while the job runs.
     dead_letter_path: Path | None = None
@@ -152,6 +177,9 @@ class _SourceMemory:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     validators: dict[str, Validators] | None = None
+    #: The source's health as the last poll left it, and as last saved in the index.
+    health: FeedHealth = field(default_factory=FeedHealth)
+    saved_health: FeedHealth = field(default_factory=FeedHealth)
     #: Link → the article this job emitted for it (id, and version for a wire item), None once the index has it.
     emitted: dict[str, Emitted | None] = field(default_factory=dict)
 
@@ -160,9 +188,11 @@ class _SourceMemory:
 class _Polled:
     """One finished poll, handed from a pool thread back to the DoFn (which alone may count and emit)."""
 
+    url: str
     records: list[RawRecord]
     dead: list[DeadLetter]
     not_modified: bool
+    health: FeedHealth
 
 
 def encode_feed_validators(validators: dict[str, Validators]) -> bytes:
@@ -258,6 +288,9 @@ class PollSourceFn(beam.DoFn):
             counter("polls").inc()
             if polled.not_modified:
                 counter("polls_not_modified").inc()
+            if polled.health.failing:
+                counter("polls_failed").inc()
+            report_feed_health(polled.url, polled.health)
             for letter in polled.dead:
                 yield windowed(dead_letter(letter, False), now, GlobalWindow())
             counter("fetched").inc(len(polled.records))
@@ -275,11 +308,16 @@ class PollSourceFn(beam.DoFn):
         polling = self._polling
         if memory.validators is None:
             with polling.index_lock:
-                saved = polling.backend.load_state(poll_state_key(url)).get("feeds")
-            memory.validators = decode_feed_validators(saved)
+                saved = polling.backend.load_state(poll_state_key(url))
+            memory.validators = decode_feed_validators(saved.get("feeds"))
+            memory.health = memory.saved_health = decode_health(saved.get(HEALTH_PART))
         emitted = memory.emitted
         started = time.perf_counter()
-        result = polling.poller.poll(url, memory.validators, skip=emitted)
+        try:
+            result = polling.poller.poll(url, memory.validators, skip=emitted)
+        except Exception as error:  # the bundle fails and is retried; the source's health says why
+            memory.health = after_poll(memory.health, time.time(), f"{type(error).__name__}: {error}", 0)
+            raise
         read_seconds = time.perf_counter() - started
         memory.validators = result.validators
         records = [item for item in result.items if isinstance(item, RawRecord)]
@@ -297,21 +335,25 @@ class PollSourceFn(beam.DoFn):
             if article not in known:
                 new.append(record)
         settled = not new and all(i is None for i in emitted.values())
+        parts: dict[str, bytes] = {}
+        deletes: frozenset[str] = frozenset()
         if settled and not result.not_modified:
-            changes = StateChanges({"feeds": encode_feed_validators(result.validators)})
+            parts["feeds"] = encode_feed_validators(result.validators)
         elif not settled:
-            changes = StateChanges(deletes=frozenset({"feeds"}))
-        else:
-            changes = None
-        if changes is not None:
+            deletes = frozenset({"feeds"})
+        memory.health = after_poll(memory.health, time.time(), result.error, len(new))
+        if worth_saving(memory.saved_health, memory.health):
+            parts[HEALTH_PART] = encode_health(memory.health)
+        if parts or deletes:
             with polling.index_lock:
-                polling.backend.save_state(poll_state_key(url), changes)
+                polling.backend.save_state(poll_state_key(url), StateChanges(parts, deletes=deletes))
+            memory.saved_health = memory.health
         while len(emitted) > self.MAX_EMITTED:
             emitted.pop(next(iter(emitted)))
         dead = [item for item in result.items if isinstance(item, DeadLetter)]
         _log.debug("polled %s in %.1f s: %d new, %d dead letters%s", url, read_seconds, len(new), len(dead),
                    " (not modified)" if result.not_modified else "")
-        return _Polled(new, dead, result.not_modified)
+        return _Polled(url, new, dead, result.not_modified, memory.health)
 
     @staticmethod
     def _ids(records: Sequence[RawRecord]) -> dict[str, Emitted]:
@@ -498,7 +540,7 @@ class AssignStreamFn(beam.DoFn):
                             for key, article, features in versions_in_order(self._pending)]
                 # A wire item older than the version taken is refused, not indexed.
                 articles = [outcome for outcome in outcomes if not isinstance(outcome, DeadLetter)]
-                refused = [outcome for outcome in outcomes if isinstance(outcome, DeadLetter)]
+                superseded = [outcome for outcome in outcomes if isinstance(outcome, DeadLetter)]
                 events = core.drain_events(self._keys)
                 decided = time.perf_counter()
                 report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._keys})
@@ -508,6 +550,8 @@ class AssignStreamFn(beam.DoFn):
                 raise
             settle_consumed(self._job, [article.id for _, article, _ in self._pending])
             count_all(core.take_counts())
+            for key in self._keys:
+                report_hot_state(key, len(core.assigner(key).near))
             counter("state_loads").inc(shared.loads)
             shared.loads = 0
         _log.debug("bundle of %d articles (keys %s): state ready in %.0f ms, decided in %.0f ms, "
@@ -518,8 +562,13 @@ class AssignStreamFn(beam.DoFn):
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
             yield windowed(dead_letter(letter, False), now, GlobalWindow())
-        for letter in refused:
+        for letter in superseded:
             yield windowed(dead_letter(letter, False), now, GlobalWindow())
+        counter("index_write_errors").inc(len(report.refused))
+        written = time.time()
+        refused = {letter.origin for letter in report.refused_articles}
+        observe_publish_latency(written - indexed.article.published.timestamp() for indexed in articles
+                                if indexed.article.published and (indexed.article.url or indexed.article.id) not in refused)
         counter("articles_indexed").inc(len(articles) - len(report.refused_articles))
         counter("events_indexed").inc(len(events))
         counter("commits").inc()
@@ -620,7 +669,7 @@ class StreamIngest(beam.PTransform):
 
 
 class AppendJsonLinesFn(beam.DoFn):
-    """Append each dead letter to a JSON Lines file as it comes: a stream has no end to wait for."""
+    """Append each dead letter, with the time, to a JSON Lines file as it comes: a stream has no end to wait for."""
 
     _lock = threading.Lock()
 
@@ -628,54 +677,83 @@ class AppendJsonLinesFn(beam.DoFn):
         self._path = path
 
     def process(self, letter: DeadLetter):
-        line = json.dumps(letter.to_json(), ensure_ascii=False) + "\n"
+        # The time it was written: `newsbeam status` counts a stream's dead letters of the last day.
+        stamped = {**letter.to_json(), "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        line = json.dumps(stamped, ensure_ascii=False) + "\n"
         with self._lock:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             with self._path.open("a", encoding="utf-8") as out:
                 out.write(line)
 
 
-def _live_metrics(result: PipelineResult) -> dict[str, int]:
-    """Counter totals of a running job (the SDK caches the first answer; we want each)."""
-    if hasattr(result, "_metrics"):
-        result._metrics = None
+class _JobQuery:
+    """Asks the runner for a running job's metrics, for the log and for `/metrics` (one at a time)."""
+
+    def __init__(self) -> None:
+        self.result: PipelineResult | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dict[str, list] | None:
+        """Beam's `MetricResults.query()` answer, fresh, or None before the job starts."""
+        if self.result is None:
+            return None
+        with self._lock:
+            if hasattr(self.result, "_metrics"):
+                self.result._metrics = None  # the SDK caches the first answer; we want each
+            return self.result.metrics().query()
+
+    def totals(self) -> dict[str, int]:
+        """Counter totals of the job's own (`newsbeam`) counters; empty on a runner without live metrics."""
+        try:
+            return job_counters(self() or {})
+        except Exception:  # the log just stays quiet
+            return {}
+
+
+def _index_counts(settings: BackendSettings) -> dict[str, int]:
+    backend = open_backend(settings)
     try:
-        counters = result.metrics().query()["counters"]
-    except Exception:  # a runner without live metrics: the log just stays quiet
-        return {}
-    totals: dict[str, int] = {}
-    for item in counters:
-        if item.key.metric.namespace == NAMESPACE:
-            value = item.committed if item.committed is not None else item.attempted
-            totals[item.key.metric.name] = totals.get(item.key.metric.name, 0) + (value or 0)
-    return totals
+        return backend.counts()
+    finally:
+        backend.close()
 
 
 def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
     """Run the streaming pipeline until it stops (run_for) or is cancelled; return the counters."""
     runner = dataclasses.replace(runner, streaming=True)
-    with runner_session(runner) as options:
-        pipeline = beam.Pipeline(options=options)
-        stream = StreamIngest(settings)
-        _ = pipeline | "Stream" >> stream
-        result = pipeline.run()
-        stop = threading.Event()
+    query = _JobQuery()
+    server = None
+    if settings.metrics_port is not None:
+        server, _ = serve_metrics(settings.metrics_port, settings.metrics_host,
+                                  [JobMetrics(query), IndexCounts(lambda: _index_counts(settings.backend))])
+        _log.info("metrics on http://%s:%d/metrics", settings.metrics_host, server.server_port)
+    try:
+        with runner_session(runner) as options:
+            pipeline = beam.Pipeline(options=options)
+            stream = StreamIngest(settings)
+            _ = pipeline | "Stream" >> stream
+            query.result = result = pipeline.run()
+            stop = threading.Event()
 
-        def log_metrics() -> None:
-            while not stop.wait(settings.metrics_interval):
-                if totals := _live_metrics(result):
-                    _log.info("newsbeam metrics: %s", " ".join(f"{k}={v}" for k, v in sorted(totals.items())))
+            def log_metrics() -> None:
+                while not stop.wait(settings.metrics_interval):
+                    if totals := query.totals():
+                        _log.info("newsbeam metrics: %s", " ".join(f"{k}={v}" for k, v in sorted(totals.items())))
 
-        logger = threading.Thread(target=log_metrics, name="newsbeam-metrics", daemon=True)
-        logger.start()
-        try:
-            state = result.wait_until_finish()
-        except KeyboardInterrupt:
-            result.cancel()
-            state = PipelineState.CANCELLED
-        finally:
-            stop.set()
-            release_shared(stream.job)
-        totals = _live_metrics(result)
-        _log.info("newsbeam stream ended (%s): %s", state, totals)
-        return totals
+            logger = threading.Thread(target=log_metrics, name="newsbeam-metrics", daemon=True)
+            logger.start()
+            try:
+                state = result.wait_until_finish()
+            except KeyboardInterrupt:
+                result.cancel()
+                state = PipelineState.CANCELLED
+            finally:
+                stop.set()
+                release_shared(stream.job)
+            totals = query.totals()
+            _log.info("newsbeam stream ended (%s): %s", state, totals)
+            return totals
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()

@@ -33,6 +33,8 @@ class PollResult:
     #: The polled URL answered 304.
     not_modified: bool = False
     items: list[RawRecord | DeadLetter] = field(default_factory=list)
+    #: Why no feed could be read under the polled URL (its dead letter's reason and detail); None when one was.
+    error: str | None = None
 
 
 class PollMemory:
@@ -85,12 +87,18 @@ class FeedPoller:
         """
         result = PollResult(dict(validators or {}))
         memory = PollMemory(result.validators.copy(), skip)
+        read = False
         for item in read_feed(url, fetcher=self._fetcher, memory=memory, settings=self._settings):
             if not isinstance(item, ListingCheckpoint):
                 result.items.append(item)
                 continue
+            read = True
             if item.url == url:
                 result.not_modified = item.unchanged
             if item.validators is not None:
                 result.validators[item.url] = item.validators
+        if not read:
+            # Every feed read ends with its checkpoint: none means the source itself failed.
+            failures = [item for item in result.items if isinstance(item, DeadLetter)]
+            result.error = f"{failures[0].reason}: {failures[0].detail}" if failures else "no feed was read"
         return result

@@ -260,11 +260,10 @@ def app_from_env() -> FastAPI:
     their metrics only if `PROMETHEUS_MULTIPROC_DIR` names an empty folder before they
     start (`newsbeam serve --workers` sees to it).
     """
-    from newsbeam.config import CONFIG_ENV, Configuration
+    from newsbeam.config import Configuration
     from newsbeam.config.build import backend_settings
 
-    path = os.environ.get(CONFIG_ENV)
-    settings = backend_settings(Configuration.load(Path(path) if path else None))
+    settings = backend_settings(Configuration.load())
     return app_for_settings(settings, cors_origins=os.environ.get("NEWSBEAM_CORS_ORIGINS", "").split())
 
 

@@ -2,8 +2,8 @@
 
 Requests are counted and timed by `RequestMetrics`, an ASGI middleware, under the
 template of the route that answered (`/events/{event_id}`), so every id shares one series.
-The index's size is never recorded: `IndexCounts` asks the backend when Prometheus
-scrapes, so the gauges are the index's own counts, whatever wrote to it since.
+The index's size is never recorded: `IndexCounts` (shared with `newsbeam run`) asks the
+backend when Prometheus scrapes, so the gauges are the index's own counts.
 
 Several worker processes (`newsbeam serve --workers N`) share one port, and a scrape
 reaches whichever of them accepts it. In prometheus-client's multiprocess mode, chosen
@@ -17,15 +17,15 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from newsbeam.pipelines.index_counts import IndexCounts
 
 log = logging.getLogger("newsbeam.search")
 
@@ -33,26 +33,6 @@ log = logging.getLogger("newsbeam.search")
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: The `route` label of a request no route matched: raw paths would make a series per typo.
 UNMATCHED_ROUTE = "unmatched"
-
-
-class IndexCounts(Collector):
-    """`newsbeam_index_articles` and `newsbeam_index_events`, read from the backend at each scrape.
-
-    An index that does not answer leaves both gauges out of the scrape rather than failing
-    it, so the request metrics still arrive while the index is down.
-    """
-
-    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
-        self._counts = counts
-
-    def collect(self) -> Iterator[Metric]:
-        try:
-            counts = self._counts()
-        except Exception:
-            log.exception("metrics: the index did not answer with its counts")
-            return
-        yield GaugeMetricFamily("newsbeam_index_articles", "Articles stored in the index.", value=counts["articles"])
-        yield GaugeMetricFamily("newsbeam_index_events", "Events stored in the index.", value=counts["events"])
 
 
 class ServerMetrics:

@@ -201,3 +201,53 @@ def test_sources_on_the_command_line_replace_the_files(tmp_path):
     assert runner.invoke(specs, []).output.split() == ["feed:https://a.example/rss", "sitemap:https://a.example/sitemap.xml"]
     assert runner.invoke(specs, ["--feeds", "https://b.example/rss"]).output.split() == ["feed:https://b.example/rss"]
     assert runner.invoke(specs, ["--named"]).output.split() == []
+
+
+def test_the_file_is_chosen_in_one_place_config_flag_then_environment_then_working_folder(tmp_path, monkeypatch):
+    from newsbeam.pipelines import runner_cache
+
+    write(tmp_path / "newsbeam.toml", f'[runner]\ncache_dir = "{tmp_path / "from-working-folder"}"\n')
+    named = write(tmp_path / "named.toml", f'[runner]\ncache_dir = "{tmp_path / "from-variable"}"\n')
+    flagged = write(tmp_path / "flagged.toml", f'[runner]\ncache_dir = "{tmp_path / "from-flag"}"\n')
+    assert runner_cache.cache_dir() == tmp_path / "from-working-folder"
+    monkeypatch.setenv("NEWSBEAM_CONFIG", str(named))
+    # The runner cache, the search server's workers (Configuration.load()) and the commands agree.
+    assert runner_cache.cache_dir() == tmp_path / "from-variable"
+    assert Configuration.load().path == named
+    assert f"configuration file: {named}\n" in cli("config", "show").output
+    assert f"{named}: no problems" in cli("config", "check").output
+    assert f"configuration file: {flagged}\n" in cli("--config", str(flagged), "config", "show").output
+
+
+@pytest.mark.parametrize("given", ["flag", "environment", "file"])
+def test_log_lines_are_json_objects_when_asked(tmp_path, capsys, given):
+    import logging
+
+    config = write(tmp_path / "logs.toml", '[log]\nformat = "json"\n')
+    args = {"flag": ["--log-format", "json"], "environment": [], "file": ["--config", str(config)]}[given]
+    env = {"NEWSBEAM_LOG_FORMAT": "json"} if given == "environment" else None
+    assert cli(*args, "config", "show", env=env).exit_code == 0
+    try:
+        logging.getLogger("newsbeam.test").warning("feed %s failed", "https://example.org/rss")
+        [line] = [line for line in capsys.readouterr().err.splitlines() if "feed " in line]
+        entry = json.loads(line)
+        assert entry["level"] == "WARNING" and entry["logger"] == "newsbeam.test"
+        assert entry["message"] == "feed https://example.org/rss failed" and entry["time"].endswith("+00:00")
+    finally:
+        assert cli("config", "show").exit_code == 0  # text again for the tests that follow
+    logging.getLogger("newsbeam.test").warning("plain")
+    assert "WARNING newsbeam.test: plain" in capsys.readouterr().err
+
+
+def test_a_metrics_port_in_use_stops_run_with_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["run", "--feeds", "https://example.org/rss", "--data-dir",
+                                           str(tmp_path / "data"), "--metrics-port", str(port)])
+    assert result.exit_code == 1
+    assert f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use (choose another --metrics-port)" \
+        in result.output

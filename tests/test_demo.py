@@ -61,3 +61,18 @@ def test_demo_never_removes_an_index_the_user_named(newsbeam, tmp_path):
     with pytest.raises(IndexLayoutMismatch):
         newsbeam("demo", "--data-dir", str(named))
     assert (named / "index.sqlite3").exists()
+
+
+def test_demo_clusters_with_the_files_clustering_settings(newsbeam, tmp_path):
+    """The configuration's `[clustering]` reaches the demo as it reaches `ingest` and `cluster`."""
+    import re
+
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[clustering]\nthreshold = 10.0\nmerge_threshold = 10.0\n", encoding="utf-8")
+
+    def events(*config: str) -> int:
+        output = newsbeam(*config, "demo", "--data-dir", str(tmp_path / f"demo{len(config)}")).output
+        return int(re.search(r"now holds 34 articles in (\d+) events", output).group(1))
+
+    # Nothing is similar enough at an unreachable threshold: one event per article that is not a copy.
+    assert events("--config", str(strict)) == 34 - len(SYNDICATED) - len(AMP_COPY) > events()
