@@ -9,13 +9,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from es_node import _free_port as free_port
 
 SCRIPT = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / "broker.py"
 
@@ -25,12 +25,6 @@ def load_broker_script():
     module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

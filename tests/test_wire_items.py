@@ -109,7 +109,7 @@ def test_versions_and_kills_end_as_the_newest_state(tmp_path, ingest, store, new
     assert search(store, "bridge bearings") == [["urn:nw:bridge"]]
     assert search(store, "library", subject="medtop:05000000") == [["urn:nj:library"]]
     assert search(store, "library", subject="medtop:20000574") == []
-    found = json.loads(newsbeam(*cli("search", "library", "--subject", "medtop:05000000", "--json")).output)
+    found = json.loads(newsbeam(*cli("search", "library", "--subject", "medtop:05000000", "--json")).stdout)
     assert [hit["article_ids"] for hit in found] == [["urn:nj:library"]]
 
     second = tmp_path / "second"
