@@ -33,6 +33,8 @@ from newsbeam.schemas import DeadLetter, RecordError
 
 _log = logging.getLogger(__name__)
 
+#: Seconds a poll waits for records to arrive (a small part of the tick interval).
+_WAIT = 0.1
 #: The name under which a job's ledger is shared in a worker process (`shared_in_process`).
 LEDGER = "kafka-ledger"
 
@@ -125,11 +127,17 @@ class KafkaReader:
             self._committed.update({tp.partition: tp.offset for tp in changed})
 
     def take(self) -> list:
-        """The records waiting, up to `max_records`; the first call waits for the partitions."""
+        """The records waiting, up to `max_records`; the first call waits for the partitions.
+
+        A later call waits at most `_WAIT` seconds for records: the clock's ticks
+        are handled one after another in one bundle while they fall due, and a
+        poll that takes as long as the tick interval would keep that bundle, and
+        the records it took, from ever ending.
+        """
         deadline = time.monotonic() + self.source.join_seconds
-        messages = self.consumer.consume(self.source.max_records, timeout=1.0)
+        messages = self.consumer.consume(self.source.max_records, timeout=_WAIT)
         while not messages and not self.consumer.assignment() and time.monotonic() < deadline:
-            messages = self.consumer.consume(self.source.max_records, timeout=1.0)
+            messages = self.consumer.consume(self.source.max_records, timeout=_WAIT)
         return messages
 
     def close(self) -> None:
