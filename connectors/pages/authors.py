@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from newsbeam.connectors.pages.signals import PageSignals, clean_text, is_organisation, name_keys
+from newsbeam.connectors.pages.signals import PageSignals, clean_text, collapse_space, is_organisation, name_keys
 
 #: Meta tags that name authors, best first.
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
@@ -42,7 +42,7 @@ _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
 def _split(value: str) -> list[str]:
     """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
-    value = _ROLE.sub("", clean_text(value))
+    value = _ROLE.sub("", collapse_space(value))
     parts = value.split(",")
     if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
                                and not p.strip().islower() for p in parts):
@@ -65,10 +65,10 @@ def _json_ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[tup
             name = f"{value.get('givenName', '')} {value.get('familyName', '')}"
         if name:
             organisation = is_organisation(value)
-            for part in _split(str(name)):
+            for part in _split(clean_text(name)):
                 yield part, organisation
     elif isinstance(value, str) and value.strip():
-        for part in _split(value):
+        for part in _split(clean_text(value)):
             yield part, False
 
 

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
+from newsbeam.pipelines.normalize.text import plain_punctuation
 
 #: Separators between a headline and the outlet's name, a section or a date.
 _SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
@@ -27,9 +28,6 @@ _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
 #: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
 _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
-#: Typographic quotes and dashes as their plain forms, to compare spellings.
-_PLAIN_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"',
-                                    "»": '"', "–": "-", "—": "-"})
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
@@ -99,8 +97,8 @@ def choose_title(candidates: list[tuple[str, str]]) -> str:
     first = candidates[0][0]
     stated = Counter(title for title, _ in candidates)
     first = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
-    plain = first.translate(_PLAIN_PUNCTUATION)
-    spellings = [title for title in stated if title.translate(_PLAIN_PUNCTUATION) == plain]
+    plain = plain_punctuation(first)
+    spellings = [title for title in stated if plain_punctuation(title) == plain]
     return max(spellings, key=lambda title: (stated[title], title == first))
 
 

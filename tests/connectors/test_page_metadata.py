@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newsbeam.connectors.pages import extract_article
-from newsbeam.connectors.pages.dates import parse_page_date
+from newsbeam.pipelines.normalize.dates import parse_published, parse_stated
 from newsbeam.connectors.pages.words import count_words
 
 URL = "https://www.riverside-gazette.example/news/harbour-reopens"
@@ -69,7 +69,8 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     ("Fri, 06 Mar 2026 19:20:36 IST", "2026-03-06T19:20:36+05:30"),
 ])
 def test_zone_abbreviations_are_their_offsets(stated, expected):
-    assert parse_page_date(stated).isoformat() == expected
+    assert parse_stated(stated).isoformat() == expected
+    assert parse_published(stated) == parse_stated(stated)
     page = article_page(meta("date", stated))
     assert extract_article(page, URL)["published"] == expected
 
@@ -168,6 +169,16 @@ def test_text_from_a_script_state_when_the_body_is_empty():
     assert "first ferry left at dawn" in record["text"] and "The mayor thanked" in record["text"]
 
 
+def test_text_from_a_state_a_script_assigns_to_a_global():
+    paragraphs = [sentence.strip() + ". The mayor thanked the crews for their work."
+                  for sentence in STORY.split(". ") if sentence.strip()] * 2
+    state = {"article": {"id": 7, "content": {"blocks": [{"html": f"<p>{p}</p>"} for p in paragraphs]}}}
+    page = article_page(body='<div id="app"></div><script>window.__INITIAL_STATE__ = '
+                             f"{json.dumps(state)};</script><script>var other = 1;</script>")
+    record = extract_article(page, URL)
+    assert "first ferry left at dawn" in record["text"] and "<p>" not in record["text"]
+
+
 def test_the_body_does_not_repeat_the_headline():
     page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
                         body=f"<article><p>Harbour reopens after repairs</p><p>{STORY * 3}</p></article>")
@@ -209,6 +220,20 @@ def test_a_title_that_is_only_the_outlet_name_is_no_headline():
                         body=f"<h1>Riverside Gazette</h1><article><h2>x</h2><p>{STORY * 3}</p></article>",
                         json_ld={"@type": "NewsArticle", "headline": "Harbour reopens after repairs"})
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
+def test_titles_are_unescaped_once_as_html_says_json_ld_as_often_as_it_was_escaped():
+    # The page's own text says "&lt;blink&gt;": one unescape by the HTML rules, no second.
+    page = article_page("<title>Why the &amp;lt;blink&amp;gt; tag died | Riverside Gazette</title>"
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Why the &lt;blink&gt; tag died"
+    page = article_page(meta("og:title", "Why the &amp;lt;blink&amp;gt; tag died", "property"))
+    assert extract_article(page, URL)["title"] == "Why the &lt;blink&gt; tag died"
+    # JSON-LD is script text that publishers escape themselves, often twice.
+    page = article_page(json_ld={"@type": "NewsArticle", "headline": "The harbour&amp;#8217;s reopening"},
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "The harbour’s reopening"
 
 
 def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
