@@ -86,17 +86,23 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
 def choose_title(candidates: list[tuple[str, str]]) -> str:
     """The page's headline among its `title_candidates` (see the module docstring), or "".
 
-    Two exceptions to the order. When the first title is another one with a
-    kicker or section beside it ("Ski jumping | Row over the rules"), and two
-    sources state that other one alone, the extra piece is no part of the
-    headline. When sources spell the chosen title with different quotes or
-    dashes (`'` and `’`), the spelling most of them use is the page's.
+    Three exceptions to the order. Whether a kicker or section beside the
+    headline ("Ski jumping | Row over the rules") is part of it is decided
+    by the sources: when the first title is another one with such a piece,
+    and two sources state that other one alone, the piece is no part of the
+    headline; else, when the first title lacks a piece that more sources
+    state with it, the piece is part of it. When sources spell the chosen title
+    with different quotes or dashes (`'` and `’`), the spelling most of
+    them use is the page's.
     """
     if not candidates:
         return ""
     first = candidates[0][0]
     stated = Counter(title for title, _ in candidates)
-    first = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
+    shorter = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), None)
+    longer = next((title for title, count in stated.items() if count > stated[first] and _is_part_of(first, title)),
+                  None)
+    first = shorter or longer or first
     plain = plain_punctuation(first)
     spellings = [title for title in stated if plain_punctuation(title) == plain]
     return max(spellings, key=lambda title: (stated[title], title == first))

@@ -197,6 +197,18 @@ def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     assert extract_article(page, URL)["title"] == "Storm season | Harbour reopens after repairs"
 
 
+def test_a_kicker_most_sources_state_with_the_headline_is_part_of_it():
+    kicker = "After the storm: Harbour reopens after repairs"
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property") + f"<title>{kicker}</title>",
+                        body=f"<article><h1>{kicker}</h1><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": kicker})
+    assert extract_article(page, URL)["title"] == kicker
+    # One other source stating it is no majority: the order decides.
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>{kicker}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
 @pytest.mark.parametrize("credit, names", [
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
     ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
