@@ -22,7 +22,6 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 from newsbeam.connectors.pages.authors import choose_authors
@@ -166,7 +165,7 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hint=language_code(tags.lang),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, lambda: extract_author(tree()) if tree() is not None else None),
+        "authors": choose_authors(signals, tree),
     }
     if signals.url and not url:
         record["url"] = signals.url

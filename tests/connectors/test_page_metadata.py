@@ -101,6 +101,17 @@ def test_url_slugs_and_addresses_are_no_authors():
     assert extract_article(page, URL)["authors"] == ["Emma Mackenzie"]
 
 
+def test_microdata_credits_the_article_not_its_images():
+    body = ('<article itemscope itemtype="https://schema.org/NewsArticle"><h1>Harbour reopens</h1>'
+            '<figure itemprop="image" itemscope itemtype="https://schema.org/ImageObject"><img src="/h.jpg">'
+            '<figcaption itemprop="author">Photo: Harbour Press Agency</figcaption></figure>'
+            f'<p>{STORY * 3}</p><p class="reference">Radio Riverside, 2 March; '
+            '<span itemprop="author">rg/icd;bok</span></p>'
+            '<div itemprop="author" itemscope itemtype="https://schema.org/Person">'
+            '<span itemprop="name">Ana Lee</span> <span itemprop="jobTitle">Editor</span></div></article>')
+    assert extract_article(article_page(body=body), URL)["authors"] == ["rg/icd", "bok", "Ana Lee"]
+
+
 def test_last_first_is_one_person():
     page = article_page(meta("dc.creator", "Calder, Ines") + meta("dc.creator", "Okafor, Ben"))
     assert extract_article(page, URL)["authors"] == ["Ines Calder", "Ben Okafor"]
