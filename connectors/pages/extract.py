@@ -44,6 +44,13 @@ _CROSS_LINK = re.compile(
     r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также)[ \t]*[:：].*(?:\n|$)",
     re.I | re.M)
 
+#: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
+#: embed codes mark them: another author's words the story quotes, like a reader's comment,
+#: not the story's text. Looked for by a substring first: most pages embed none.
+_EMBED_MARKERS = ("twitter-tweet", "instagram-media", "tiktok-embed", "bluesky-embed", "fb-post")
+_EMBEDDED_POSTS = "|".join(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {marker} ')]"
+                           for marker in _EMBED_MARKERS)
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractSettings:
@@ -134,8 +141,10 @@ def extract_article(
     # `tags`), and what newsbeam reads itself is found by a scan.
     tags = scan_tags(html)
     signals = PageSignals.read(tags, url or "", outlet)
+    embeds = _EMBEDDED_POSTS if any(marker in html for marker in _EMBED_MARKERS) else None
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=False, include_comments=False, favor_precision=settings.favor_precision
+        html, url=url, with_metadata=False, include_comments=False, favor_precision=settings.favor_precision,
+        prune_xpath=embeds,
     )
     tree: Callable[[], HtmlElement | None] = cache(lambda: load_html(html))
     if document is None and tree() is None:

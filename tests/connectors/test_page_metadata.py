@@ -190,6 +190,15 @@ def test_text_from_a_state_a_script_assigns_to_a_global():
     assert "first ferry left at dawn" in record["text"] and "<p>" not in record["text"]
 
 
+def test_embedded_social_posts_are_no_body_text():
+    tweet = ('<blockquote class="twitter-tweet"><p lang="en">Queues at the ferry terminal since five this '
+             'morning, nobody told us the timetable changed, absolutely shambolic</p>&mdash; Disgruntled Commuter '
+             '(@commuter) <a href="https://x.example/status/1">March 2, 2026</a></blockquote>')
+    body = f"<article><h1>Harbour reopens</h1><p>{STORY * 2}</p>{tweet}<p>{STORY}</p></article>"
+    text = extract_article(article_page(body=body), URL)["text"]
+    assert "first ferry left at dawn" in text and "shambolic" not in text and "@commuter" not in text
+
+
 def test_the_body_does_not_repeat_the_headline():
     page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
                         body=f"<article><p>Harbour reopens after repairs</p><p>{STORY * 3}</p></article>")
