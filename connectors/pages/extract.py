@@ -39,9 +39,10 @@ from newsbeam.schemas import RecordError
 #: A line that points to another story ("Read more: …", "Les også: …"), in the languages newsbeam meets most.
 _CROSS_LINK = re.compile(
     r"^[ \t]*(?:read more|read also|also read|see also|more on this|lesen sie auch|mehr zum thema|les også|"
-    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|leia também|"
-    r"czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
-    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также)[ \t]*[:：].*(?:\n|$)",
+    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|lee también|leia também|"
+    r"veja também|czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
+    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также|اقرأ أيضا[ًّ]?|"
+    r"soma (?:pia|zaidi)|funda (?:olunye udaba|nalokhu)(?: lapha)?)[ \t]*[:：|].*(?:\n|$)",
     re.I | re.M)
 
 #: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
@@ -116,7 +117,7 @@ def _body(text: str, titles: set[str]) -> str:
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
         text = rest
-    return _CROSS_LINK.sub("", text).strip() if ":" in text or "：" in text else text.strip()
+    return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
 
 
 def extract_article(

@@ -277,7 +277,8 @@ def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
 
 def test_lines_pointing_to_other_stories_are_no_body_text():
     body = (f"<article><p>{STORY}</p><p>Read more: Ferry fares rise again</p><p>{STORY}</p>"
-            f"<p>Les også: Havna åpner igjen</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
+            f"<p>Les også: Havna åpner igjen</p><p>FUNDA OLUNYE UDABA LAPHA | Itheku livula itheku</p>"
+            f"<p>Soma pia: Bandari yafunguliwa</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
     text = extract_article(article_page(body=body), URL)["text"]
-    assert "Ferry fares" not in text and "Havna" not in text
+    assert "Ferry fares" not in text and "Havna" not in text and "Itheku" not in text and "Bandari" not in text
     assert "Officials said: the breakwater will hold." in text
