@@ -118,6 +118,19 @@ def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> l
     return list(unique.values())
 
 
+def is_byline(line: str, authors: list[str]) -> bool:
+    """Whether `line` is a byline crediting `authors`: their names, joined as
+    bylines join them, after a role word ("Von"), with at most a place after
+    a comma ("Von Anna Sleegers, Frankfurt"). A sentence that begins with a
+    name ("Anna Sleegers sagte, …") is no byline."""
+    keys = {key for name in authors for key in name_keys(name)}
+    parts = [part for part in _AND.split(_ROLE.sub("", collapse_space(line))) if part.strip()]
+    if not keys or not parts or len(line) > 120 or not name_keys(parts[0]) & keys:
+        return False
+    named = [bool(name_keys(part) & keys) for part in parts]
+    return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+
+
 def microdata_credits(tree: HtmlElement) -> list[str]:
     """The credits the page's microdata gives its article: `itemprop="author"`
     elements whose item is an article (an image's or a teaser's author is

@@ -24,7 +24,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from newsbeam.connectors.pages.authors import choose_authors
+from newsbeam.connectors.pages.authors import choose_authors, is_byline
 from newsbeam.connectors.pages.dates import choose_published, structured_dates
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
@@ -45,6 +45,8 @@ _CROSS_LINK = re.compile(
     r"soma (?:pia|zaidi)|funda (?:olunye udaba|nalokhu)(?: lapha)?)[ \t]*[:：|].*(?:\n|$)",
     re.I | re.M)
 
+#: Lines at each end of the main text where trafilatura keeps a byline.
+_EDGE_LINES = 3
 #: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
 #: embed codes mark them: another author's words the story quotes, like a reader's comment,
 #: not the story's text. Every such code quotes the post in a `<blockquote>`: most pages
@@ -121,6 +123,16 @@ def _body(text: str, titles: set[str]) -> str:
     return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
 
 
+def _without_bylines(text: str, authors: list[str]) -> str:
+    """`text` without the byline lines trafilatura keeps among its first and
+    last lines ("Von Anna Sleegers, Frankfurt"): the record's authors hold them."""
+    lines = text.split("\n")
+    edges = {*range(min(_EDGE_LINES, len(lines))), *range(max(0, len(lines) - _EDGE_LINES), len(lines))}
+    if not authors or not any(is_byline(lines[i], authors) for i in edges):
+        return text
+    return "\n".join(line for i, line in enumerate(lines) if i not in edges or not is_byline(line, authors)).strip()
+
+
 def extract_article(
     html: str,
     url: str | None = None,
@@ -179,6 +191,7 @@ def extract_article(
                                     sample_chars=settings.language_sample_chars) or None,
         "authors": choose_authors(signals, tree),
     }
+    record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:
         record["url"] = signals.url
     return record

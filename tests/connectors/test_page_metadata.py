@@ -190,6 +190,19 @@ def test_text_from_a_state_a_script_assigns_to_a_global():
     assert "first ferry left at dawn" in record["text"] and "<p>" not in record["text"]
 
 
+def test_a_byline_line_is_no_body_text_a_sentence_naming_the_author_is():
+    body = (f"<article><h1>Harbour reopens</h1><p>Von Ines Calder und Ben Okafor, Riverside</p><p>{STORY * 2}</p>"
+            f"<p>Ines Calder said the breakwater will hold, and Ben Okafor agreed.</p><p>{STORY}</p>"
+            "<p>Ines Calder</p></article>")
+    page = article_page(json_ld={"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ines Calder"},
+                                                                    {"@type": "Person", "name": "Ben Okafor"}]},
+                        body=body)
+    record = extract_article(page, URL)
+    assert record["authors"] == ["Ines Calder", "Ben Okafor"]
+    assert record["text"].startswith("The harbour reopened") and record["text"].endswith("cost them a season.")
+    assert "Ines Calder said the breakwater will hold" in record["text"]
+
+
 def test_embedded_social_posts_are_no_body_text():
     tweet = ('<blockquote class="twitter-tweet"><p lang="en">Queues at the ferry terminal since five this '
              'morning, nobody told us the timetable changed, absolutely shambolic</p>&mdash; Disgruntled Commuter '
