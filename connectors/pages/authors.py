@@ -118,17 +118,30 @@ def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> l
     return list(unique.values())
 
 
-def is_byline(line: str, authors: list[str]) -> bool:
-    """Whether `line` is a byline crediting `authors`: their names, joined as
+#: A byline is a short line; longer ones are sentences, passed over without reading them.
+_BYLINE_CHARS = 120
+
+
+def byline_test(authors: list[str]) -> Callable[[str], bool]:
+    """Whether a line is a byline crediting `authors`: their names, joined as
     bylines join them, after a role word ("Von"), with at most a place after
     a comma ("Von Anna Sleegers, Frankfurt"). A sentence that begins with a
     name ("Anna Sleegers sagte, …") is no byline."""
-    keys = {key for name in authors for key in name_keys(name)}
-    parts = [part for part in _AND.split(_ROLE.sub("", collapse_space(line))) if part.strip()]
-    if not keys or not parts or len(line) > 120 or not name_keys(parts[0]) & keys:
-        return False
-    named = [bool(name_keys(part) & keys) for part in parts]
-    return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+    keys: frozenset[str] | None = None  # the authors' name keys, worked out at the first short line
+
+    def is_byline(line: str) -> bool:
+        nonlocal keys
+        if len(line) > _BYLINE_CHARS or not line.strip():
+            return False
+        if keys is None:
+            keys = frozenset(key for name in authors for key in name_keys(name))
+        parts = [part for part in _AND.split(_ROLE.sub("", collapse_space(line))) if part.strip()]
+        if not parts or not name_keys(parts[0]) & keys:
+            return False
+        named = [bool(name_keys(part) & keys) for part in parts]
+        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+
+    return is_byline
 
 
 def microdata_credits(tree: HtmlElement) -> list[str]:

@@ -24,7 +24,7 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
-from newsbeam.connectors.pages.authors import choose_authors, is_byline
+from newsbeam.connectors.pages.authors import byline_test, choose_authors
 from newsbeam.connectors.pages.dates import choose_published, structured_dates
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
@@ -126,11 +126,13 @@ def _body(text: str, titles: set[str]) -> str:
 def _without_bylines(text: str, authors: list[str]) -> str:
     """`text` without the byline lines trafilatura keeps among its first and
     last lines ("Von Anna Sleegers, Frankfurt"): the record's authors hold them."""
-    lines = text.split("\n")
-    edges = {*range(min(_EDGE_LINES, len(lines))), *range(max(0, len(lines) - _EDGE_LINES), len(lines))}
-    if not authors or not any(is_byline(lines[i], authors) for i in edges):
+    if not authors:
         return text
-    return "\n".join(line for i, line in enumerate(lines) if i not in edges or not is_byline(line, authors)).strip()
+    lines = text.split("\n")
+    is_byline = byline_test(authors)
+    bylines = {i for i in {*range(min(_EDGE_LINES, len(lines))), *range(max(0, len(lines) - _EDGE_LINES), len(lines))}
+               if is_byline(lines[i])}
+    return "\n".join(line for i, line in enumerate(lines) if i not in bylines).strip() if bylines else text
 
 
 def extract_article(
