@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
+from itertools import compress
 
 from newsbeam.pipelines.features import has_stemmer, snowball_stemmer
 from newsbeam.pipelines.memo import Memo
@@ -48,6 +49,7 @@ _MARKS = (r"\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0
           r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u3099\u309a")
 #: A word: letters, digits and those marks (the underscore is a separator, replaced first).
 _WORD = re.compile(rf"[\w{_MARKS}]+")
+_WORD_CHAR = re.compile(rf"[\w{_MARKS}]")
 #: ASCII characters that separate words: a translation table that makes them spaces.
 _ASCII_SEPARATORS = {code: " " for code in range(128) if not chr(code).isalnum()}
 #: Marks folded away: accents on Latin, Greek and Cyrillic letters, Arabic vowel marks
@@ -167,12 +169,22 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
 
 
 def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each place in `text` where one of the query's words occurs."""
+    """(start, end) of each place in `text` where one of the query's words occurs.
+
+    The text's words are looked up in bulk (no Python step per word), and only the
+    forms that match are then searched for with their positions.
+    """
     wanted = set().union(*(word.terms for word in words)) if words else set()
-    terms_of = _terms_of_written(language or "")
-    for match in _WORD.finditer(text):  # "a_b" is one word here, two in the index: not marked
-        if terms_of[match.group()] in wanted:  # a CJK run's terms are several: matched below
-            yield match.span()
+    tokens = _WORD.findall(text)
+    # A CJK run's terms are several, so it never equals one wanted term: runs are matched below.
+    matching = set(compress(tokens, map(wanted.__contains__, map(_terms_of_written(language or "").__getitem__, tokens))))
+    for form in matching:
+        start = text.find(form)
+        while start >= 0:
+            end = start + len(form)
+            if not (_WORD_CHAR.match(text, start - 1) if start else None) and not _WORD_CHAR.match(text, end):
+                yield start, end
+            start = text.find(form, end)
     for word in words:
         if len(word.alternatives) == 1 and _HAS_CJK.search(word.alternatives[0][0]):
             alternative = word.alternatives[0]
