@@ -33,7 +33,8 @@ from itertools import compress
 from newsbeam.pipelines.features import has_stemmer, snowball_stemmer
 from newsbeam.pipelines.memo import Memo
 
-#: Bumped whenever the terms made for a text change: an index written with other terms is rebuilt.
+#: Bumped whenever the terms made for a text change, with the embedded index's
+#: `LAYOUT_VERSION`: an index written with other terms has them made again.
 ANALYSIS_VERSION = 1
 #: Between a stemmed term's language and its stem.
 LANGUAGE_MARK = ":"

@@ -38,12 +38,20 @@ from newsbeam.schemas import Article, DeadLetter, Event
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "index.sqlite3"
-#: Stored in `PRAGMA user_version`; an index of another layout is migrated (`TEXT_LAYOUT_VERSION`) or refused, never misread.
+#: Stored in `PRAGMA user_version`; an index of another layout is re-indexed
+#: (`REINDEXED_LAYOUTS`) or refused, never misread. It goes up with `analysis.ANALYSIS_VERSION`:
+#: the terms table keeps no text, so a row is deleted by making its terms again, which
+#: must give what was indexed.
 LAYOUT_VERSION = 3
-#: The layout before analysed terms (FTS5's own tokenizer on the text), migrated on open.
-TEXT_LAYOUT_VERSION = 2
+#: Layouts whose search terms are made again from the stored articles on open: 2 indexed
+#: the raw text with FTS5's own tokenizer.
+REINDEXED_LAYOUTS = frozenset({2})
+#: The search terms of each article (rowid = the article's rowid), split on spaces only.
+#: Contentless: the terms are not stored twice, which makes the index a fifth smaller and
+#: its writes cheaper; BM25 needs only the index.
 _TERMS_TABLES = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, tokenize = "ascii tokenchars ':'")""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, content = '',"""
+    """ tokenize = "ascii tokenchars ':'")""",
     "CREATE TABLE IF NOT EXISTS languages (language TEXT PRIMARY KEY) WITHOUT ROWID",
 )
 _SCHEMA = """
@@ -126,9 +134,9 @@ class SqliteBackend:
         self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
-        if not fresh and version == TEXT_LAYOUT_VERSION:
+        if not fresh and version in REINDEXED_LAYOUTS:
             with _unwritable_as_unavailable(self.path):
-                self._migrate_text_layout()
+                self._reindex_terms()
             version = LAYOUT_VERSION
         if not fresh and version != LAYOUT_VERSION:
             self._db.close()
@@ -137,16 +145,17 @@ class SqliteBackend:
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
-    def _migrate_text_layout(self) -> None:
-        """Re-index an index of layout 2 (FTS5 over the raw text) as analysed terms, in place.
+    def _reindex_terms(self) -> None:
+        """Make the search terms of an index of an earlier layout again, in place.
 
         One transaction: a crash leaves the old layout, which the next open migrates again.
         """
         log.warning("re-indexing %s for per-language search (once)", self.path)
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            if self._db.execute("PRAGMA user_version").fetchone()[0] == TEXT_LAYOUT_VERSION:
+            if self._db.execute("PRAGMA user_version").fetchone()[0] in REINDEXED_LAYOUTS:
                 self._db.execute("DROP TABLE IF EXISTS article_text")
+                self._db.execute("DROP TABLE IF EXISTS article_terms")
                 for statement in _TERMS_TABLES:
                     self._db.execute(statement)
                 last = 0
@@ -181,6 +190,8 @@ class SqliteBackend:
 
         An upsert keeps the article's rowid, and its full-text row shares that
         rowid, so replacing one is keyed writes however large the index grows.
+        The terms table keeps no text, so the terms of an article written before
+        are deleted by making them again from its stored title and text.
         The full-text rows are written after all of the batch's articles, not
         one beside each: FTS5 then adds the batch to its in-memory terms in one
         run, which halves the cost of a write against alternating the tables.
@@ -190,6 +201,7 @@ class SqliteBackend:
                   index_terms(item.article.text, item.article.language)) for item in articles]
         terms_of: dict[int, tuple[str, str]] = {}
         with self._transaction():
+            indexed = self._indexed_terms([item.article.id for item in articles])
             self._db.executemany("INSERT OR IGNORE INTO languages VALUES (?)",
                                  ((language,) for language in {item.article.language for item in articles}))
             for item, article_terms in zip(articles, terms):
@@ -206,10 +218,23 @@ class SqliteBackend:
                      a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False), log, seq),
                 ).fetchone()[0]
                 terms_of[rowid] = article_terms  # an id written twice in a batch keeps its last text
-            self._db.executemany("DELETE FROM article_terms WHERE rowid = ?", ((rowid,) for rowid in terms_of))
+            self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                                 indexed)
             self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
                                  ((rowid, title, text) for rowid, (title, text) in terms_of.items()))
         return []  # SQLite has no mapping to refuse a document
+
+    def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str]]:
+        """(rowid, title terms, text terms) indexed for those of `ids` already stored."""
+        found = []
+        ids = list(dict.fromkeys(ids))  # an id twice in a batch has one row to delete
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.extend(self._db.execute(
+                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return [(rowid, index_terms(title or "", language), index_terms(text or "", language))
+                for rowid, language, title, text in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
         """Upsert events merged with what is stored (`merge_event`), as Elasticsearch does."""
