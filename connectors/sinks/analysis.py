@@ -11,7 +11,8 @@ only ever compared with stems of the same language: the Spanish stem of an Engli
 word cannot match an unrelated English word. Words of languages without a stemmer
 are stored as they are. Chinese, Japanese and Korean runs have no spaces between
 words, so they are stored as overlapping character pairs (bigrams, as Elasticsearch's
-`cjk` analyzer does), which a two-to-four character query matches as a phrase.
+`cjk` analyzer does), which a two-to-four character query matches as a phrase; so are
+Thai, Lao, Myanmar and Khmer, also written without spaces.
 Everything is NFKC-normalised and case-folded, and accents and Arabic vowel marks are
 folded away after stemming, so a query typed without them still matches.
 
@@ -39,8 +40,9 @@ ANALYSIS_VERSION = 1
 #: Between a stemmed term's language and its stem.
 LANGUAGE_MARK = ":"
 
-#: Scripts written without spaces between words: Han, kana, Hangul (and their compatibility forms).
-_CJK = ("\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf"
+#: Scripts written without spaces between words: Han, kana, Hangul (and their compatibility
+#: forms), and Thai, Lao, Myanmar and Khmer, whose words are found the same way.
+_CJK = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf"
         "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
 _CJK_RUN = re.compile(f"([{_CJK}]+)")
 _HAS_CJK = re.compile(f"[{_CJK}]")

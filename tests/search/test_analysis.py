@@ -23,6 +23,7 @@ def test_cjk_runs_become_overlapping_pairs_and_other_parts_words() -> None:
     assert index_terms("iPhone15を発表", "ja") == "iphone15 を発 発表"
     assert index_terms("서울", "ko") == "서울"
     assert index_terms("東", "zh") == "東"
+    assert "ไท" in index_terms("ประเทศไทย", "th").split()  # Thai has no spaces between words either
 
 
 def test_marks_of_indic_scripts_stay_part_of_their_word() -> None:
