@@ -124,9 +124,12 @@ def main() -> None:
         print(f"{settings.description}: {backend.counts()['articles']} of {len(rows)} pages indexed")
         measure(backend, rows, random.Random(7))
     finally:
-        if args.es_url:
-            backend.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
         backend.close()
+    if args.es_url:
+        from elasticsearch import Elasticsearch
+
+        with Elasticsearch(args.es_url, request_timeout=30) as client:
+            client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True, allow_no_indices=True)
 
 
 if __name__ == "__main__":
