@@ -134,6 +134,11 @@ def index_terms(text: str, language: str) -> str:
     return " ".join(map(_terms_of(language or "").__getitem__, split_words(normalise(text))))
 
 
+def article_terms(title: str | None, text: str | None, language: str | None) -> tuple[str, str]:
+    """The terms of an article's title and of its text, as both backends index them."""
+    return index_terms(title or "", language or ""), index_terms(text or "", language or "")
+
+
 @dataclass(frozen=True, slots=True)
 class QueryWord:
     """One word of a query: a document matches it by any one of `alternatives`.

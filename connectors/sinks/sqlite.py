@@ -31,7 +31,7 @@ from newsbeam.connectors.sinks.base import (
     SearchQuery,
     StateChanges,
 )
-from newsbeam.connectors.sinks.analysis import QueryWord, index_terms, query_words, snippet
+from newsbeam.connectors.sinks.analysis import QueryWord, article_terms, query_words, snippet
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.schemas import Article, DeadLetter, Event
 
@@ -47,7 +47,7 @@ LAYOUT_VERSION = 3
 #: the raw text with FTS5's own tokenizer.
 REINDEXED_LAYOUTS = frozenset({2})
 #: The search terms of each article (rowid = the article's rowid), split on spaces only.
-#: Contentless: the terms are not stored twice, which makes the index a fifth smaller and
+#: Contentless: the terms are not stored twice, which makes the index a third smaller and
 #: its writes cheaper; BM25 needs only the index.
 _TERMS_TABLES = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, content = '',"""
@@ -91,7 +91,7 @@ MAX_MATCHES = 1000
 #: Matching articles scored per query (see `SqliteBackend._best_matches`): BM25 costs about
 #: two microseconds per match, so this keeps the slowest query near 30 ms of CPU on any index.
 SCORE_BUDGET = 10_000
-#: Articles re-analysed per transaction when an index of the text layout is migrated.
+#: Articles read at a time when the terms of an index of an earlier layout are made again.
 MIGRATION_BATCH = 2_000
 
 
@@ -135,8 +135,7 @@ class SqliteBackend:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
         if not fresh and version in REINDEXED_LAYOUTS:
-            with _unwritable_as_unavailable(self.path):
-                self._reindex_terms()
+            self._reindex_terms()
             version = LAYOUT_VERSION
         if not fresh and version != LAYOUT_VERSION:
             self._db.close()
@@ -151,28 +150,23 @@ class SqliteBackend:
         One transaction: a crash leaves the old layout, which the next open migrates again.
         """
         log.warning("re-indexing %s for per-language search (once)", self.path)
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            if self._db.execute("PRAGMA user_version").fetchone()[0] in REINDEXED_LAYOUTS:
-                self._db.execute("DROP TABLE IF EXISTS article_text")
-                self._db.execute("DROP TABLE IF EXISTS article_terms")
-                for statement in _TERMS_TABLES:
-                    self._db.execute(statement)
-                last = 0
-                while rows := self._db.execute(
-                    "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
-                    " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall():
-                    self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
-                                         ((rowid, index_terms(title or "", language), index_terms(text or "", language))
-                                          for rowid, language, title, text in rows))
-                    last = rows[-1][0]
-                self._db.execute("INSERT OR IGNORE INTO languages SELECT DISTINCT language FROM articles")
-                self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
+        with self._transaction():
+            if self._db.execute("PRAGMA user_version").fetchone()[0] not in REINDEXED_LAYOUTS:
+                return  # another process re-indexed it meanwhile
+            self._db.execute("DROP TABLE IF EXISTS article_text")
+            self._db.execute("DROP TABLE IF EXISTS article_terms")
+            for statement in _TERMS_TABLES:
+                self._db.execute(statement)
+            last = 0
+            while rows := self._db.execute(
+                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
+                " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall():
+                self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
+                                     ((rowid, *article_terms(title, text, language))
+                                      for rowid, language, title, text in rows))
+                last = rows[-1][0]
+            self._db.execute("INSERT OR IGNORE INTO languages SELECT DISTINCT language FROM articles")
+            self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     # -- writes ----------------------------------------------------------------
 
@@ -197,14 +191,13 @@ class SqliteBackend:
         run, which halves the cost of a write against alternating the tables.
         """
         # Analysed before the write lock is taken: it is most of the work of a write.
-        terms = [(index_terms(item.article.title, item.article.language),
-                  index_terms(item.article.text, item.article.language)) for item in articles]
+        terms = [article_terms(item.article.title, item.article.text, item.article.language) for item in articles]
         terms_of: dict[int, tuple[str, str]] = {}
         with self._transaction():
             indexed = self._indexed_terms([item.article.id for item in articles])
             self._db.executemany("INSERT OR IGNORE INTO languages VALUES (?)",
                                  ((language,) for language in {item.article.language for item in articles}))
-            for item, article_terms in zip(articles, terms):
+            for item, terms_of_item in zip(articles, terms):
                 a = item.article
                 # A decision answered from the state has no position: the state covers it.
                 log, seq = (item.position.log, item.position.seq) if item.position else (None, None)
@@ -217,7 +210,7 @@ class SqliteBackend:
                     (a.id, item.event_id, item.duplicate_of, a.published.isoformat() if a.published else None,
                      a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False), log, seq),
                 ).fetchone()[0]
-                terms_of[rowid] = article_terms  # an id written twice in a batch keeps its last text
+                terms_of[rowid] = terms_of_item  # an id written twice in a batch keeps its last text
             self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                                  indexed)
             self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
@@ -233,8 +226,7 @@ class SqliteBackend:
             found.extend(self._db.execute(
                 "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
                 f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return [(rowid, index_terms(title or "", language), index_terms(text or "", language))
-                for rowid, language, title, text in found]
+        return [(rowid, *article_terms(title, text, language)) for rowid, language, title, text in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
         """Upsert events merged with what is stored (`merge_event`), as Elasticsearch does."""

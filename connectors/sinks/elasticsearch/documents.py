@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbeam.connectors.sinks.analysis import index_terms
+from newsbeam.connectors.sinks.analysis import article_terms
 from newsbeam.connectors.sinks.elasticsearch.bulk import ItemFailure
 from newsbeam.schemas import DeadLetter
 
@@ -38,7 +38,5 @@ def with_terms(doc: dict[str, Any]) -> dict[str, Any]:
     matches as the embedded index does; an index copied for a new mapping gets them
     made again by this function, so they follow the analysis of the version that copies.
     """
-    language = doc.get("language") or ""
-    doc["title_terms"] = index_terms(doc.get("title") or "", language)
-    doc["text_terms"] = index_terms(doc.get("text") or "", language)
+    doc["title_terms"], doc["text_terms"] = article_terms(doc.get("title"), doc.get("text"), doc.get("language"))
     return doc
