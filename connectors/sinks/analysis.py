@@ -18,7 +18,10 @@ folded away after stemming, so a query typed without them still matches.
 
 A query's language is unknown (three words seldom tell it), so each of its words is
 stemmed in every language the index holds, and matches a document by any of those
-stems; a document holds terms of one language only, so it matches one of them.
+stems; a document holds terms of one language only, so it matches one of them. A
+query's function words ("for", "a", "die") are left out when it has other words: BM25
+weighs a term by its rarity in the whole index, so the Norwegian "for" in the few
+Norwegian articles of a mostly English index would outweigh the words that matter.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import compress
+
+from wordfreq import available_languages, get_frequency_list
 
 from newsbeam.pipelines.features import has_stemmer, snowball_stemmer
 from newsbeam.pipelines.memo import Memo
@@ -59,6 +64,10 @@ _ASCII_SEPARATORS = {code: " " for code in range(128) if not chr(code).isalnum()
 #: and the tatweel (a stretching stroke). Marks that are letters' vowels in Indic
 #: scripts, and the kana voicing marks, stay.
 _FOLDED_MARKS = re.compile("[\u0300-\u036f\u064b-\u065f\u0670\u0640]")
+#: A language's this many most frequent words are its function words.
+FUNCTION_WORDS = 100
+#: Language codes wordfreq knows under another name.
+_WORDFREQ_CODES = {"no": "nb"}
 #: How many characters of an article's text a snippet is looked for in.
 SNIPPET_SCAN = 20_000
 SNIPPET_CHARS = 200
@@ -139,6 +148,23 @@ def article_terms(title: str | None, text: str | None, language: str | None) -> 
     return index_terms(title or "", language or ""), index_terms(text or "", language or "")
 
 
+@cache
+def function_words(language: str) -> frozenset[str]:
+    """The `FUNCTION_WORDS` most frequent words of a language (wordfreq's small list), normalised.
+
+    Read past wordfreq's cache: it would keep each language's whole list (megabytes)
+    in the server for the sake of a hundred words.
+    """
+    code = _WORDFREQ_CODES.get(language, language)
+    if code not in _SMALL_LISTS:
+        return frozenset()
+    ranked = [word for bucket in get_frequency_list.__wrapped__(code, "small") for word in bucket if word.isalpha()]
+    return frozenset(normalise(word) for word in ranked[:FUNCTION_WORDS])
+
+
+_SMALL_LISTS = frozenset(available_languages("small"))
+
+
 @dataclass(frozen=True, slots=True)
 class QueryWord:
     """One word of a query: a document matches it by any one of `alternatives`.
@@ -161,19 +187,23 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
     languages = list(languages)
     stemmed = sorted({language for language in languages if has_stemmer(language)})
     unstemmed = any(not has_stemmer(language) for language in languages) or not stemmed
-    words: dict[QueryWord, None] = {}
+    words: dict[QueryWord, bool] = {}  # word -> whether it is a function word
     for token in split_words(normalise(text)):
         for i, part in enumerate(_CJK_RUN.split(token)):
             if not part:
                 continue
             if i % 2:  # a CJK run
-                words[QueryWord(((*cjk_terms(part),),), prefix=len(part) == 1)] = None
+                words[QueryWord(((*cjk_terms(part),),), prefix=len(part) == 1)] = False
                 continue
             alternatives = {(_stemmed(language, part),) for language in stemmed}
             if unstemmed:
                 alternatives.add((fold(part),))
-            words[QueryWord(tuple(sorted(alternatives)))] = None
-    return list(words)
+            # A lone letter ("s" of "what's", "l" of "l'État") is one too.
+            words[QueryWord(tuple(sorted(alternatives)))] = (
+                (len(part) == 1 and part.isalpha()) or any(part in function_words(language) for language in languages))
+    if all(words.values()):
+        return list(words)
+    return [word for word, function in words.items() if not function]
 
 
 def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:

@@ -49,3 +49,10 @@ def test_snippets_mark_the_forms_that_match_and_escape_the_rest() -> None:
     assert snippet("Elections held", "No match here", "en", words, "x") == "<mark>Elections</mark> held"
     assert snippet("T", "No match", "en", words, "<event>") == "&lt;event&gt;"
     assert "<mark>知事選</mark>" in snippet("", "東京都知事選挙", "ja", query_words("知事選", ["ja"]), "")
+
+
+def test_function_words_are_left_out_of_a_query_with_other_words() -> None:
+    # "for" is a function word in English and Norwegian: in the few Norwegian articles of
+    # a mostly English index, BM25 would weigh it above the word that matters.
+    assert query_words("What's next for", ["en", "no"]) == query_words("next", ["en", "no"])
+    assert len(query_words("The Who", ["en"])) == 2  # nothing but function words: all kept
