@@ -206,23 +206,46 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
     return [word for word, function in words.items() if not function]
 
 
+@cache
+def _stem_starts(stems: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern for where a word of the stems may start in text as written."""
+    if not stems:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(stems, key=len, reverse=True))), re.IGNORECASE)
+
+
 def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:
     """(start, end) of each place in `text` where one of the query's words occurs.
 
-    The text's words are looked up in bulk (no Python step per word), and only the
-    forms that match are then searched for with their positions.
+    A word mostly starts with its stem ("elections", "elect"), so the words that begin
+    like a stem are checked first, with no Python step for the others; when none of
+    them matches (a stem that accents or case folding changed), every word of the text
+    is looked up, in bulk.
     """
     wanted = set().union(*(word.terms for word in words)) if words else set()
-    tokens = _WORD.findall(text)
-    # A CJK run's terms are several, so it never equals one wanted term: runs are matched below.
-    matching = set(compress(tokens, map(wanted.__contains__, map(_terms_of_written(language or "").__getitem__, tokens))))
-    for form in matching:
-        start = text.find(form)
-        while start >= 0:
-            end = start + len(form)
-            if not (_WORD_CHAR.match(text, start - 1) if start else None) and not _WORD_CHAR.match(text, end):
-                yield start, end
-            start = text.find(form, end)
+    terms_of = _terms_of_written(language or "")
+    found = False
+    stems = frozenset(t.rpartition(LANGUAGE_MARK)[2] for t in wanted if not _HAS_CJK.search(t))
+    if starts := _stem_starts(stems):
+        for match in starts.finditer(text):
+            start = match.start()
+            if start and _WORD_CHAR.match(text, start - 1):
+                continue  # inside a word
+            word = _WORD.match(text, start)
+            if word and terms_of[word.group()] in wanted:
+                found = True
+                yield word.span()
+    if not found:
+        tokens = _WORD.findall(text)
+        # A CJK run's terms are several, so it never equals one wanted term: runs are matched below.
+        matching = set(compress(tokens, map(wanted.__contains__, map(terms_of.__getitem__, tokens))))
+        for form in matching:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if not (_WORD_CHAR.match(text, start - 1) if start else None) and not _WORD_CHAR.match(text, end):
+                    yield start, end
+                start = text.find(form, end)
     for word in words:
         if len(word.alternatives) == 1 and _HAS_CJK.search(word.alternatives[0][0]):
             alternative = word.alternatives[0]
