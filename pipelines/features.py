@@ -100,7 +100,8 @@ def has_stemmer(language: str) -> bool:
 
 
 @cache
-def _stemmer(language: str):
+def snowball_stemmer(language: str):
+    """The Snowball stemmer of a language (PyStemmer's, in C), or None for a language without one."""
     name = _SNOWBALL.get(language)
     return snowballstemmer.stemmer(name) if name else None
 
@@ -117,7 +118,7 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
 @cache
 def _stems(language: str) -> Memo:
     """Token → its stem, or None for a token too short to be a term."""
-    return Memo(partial(_stem_or_skip, _stemmer(language)))
+    return Memo(partial(_stem_or_skip, snowball_stemmer(language)))
 
 
 @cache

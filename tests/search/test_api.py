@@ -210,7 +210,7 @@ def assert_bare_500(response, settings: BackendSettings) -> None:
 def test_failing_queries_give_a_bare_500_and_a_log_entry(
     fresh_reference_settings: BackendSettings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    break_tables(fresh_reference_settings, "article_text", "events")
+    break_tables(fresh_reference_settings, "article_terms", "events")
     with TestClient(app_for_settings(fresh_reference_settings), raise_server_exceptions=False) as client:
         with caplog.at_level(logging.ERROR, logger="newsbeam.search"):
             for response in (client.get("/search", params={"q": REFERENCE_QUERY}), client.get("/events/anything")):

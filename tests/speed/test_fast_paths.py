@@ -151,7 +151,7 @@ def test_one_pass_term_weighting_matches_the_per_token_definition():
                                 "text": "Voters voted. Greece's elections, the election officials said, elected "
                                         "Mitsotakis; Voting ran late in Athens as voters queued. A b c"})
     config = FeatureConfig()
-    stemmer = features._stemmer("en")
+    stemmer = features.snowball_stemmer("en")
     expected: dict[str, float] = {}
     first_word: dict[str, str] = {}
     lede = features.words(article.text)
