@@ -29,11 +29,13 @@ class ClusterConfig:
 
     #: Minimum time-damped cosine similarity for a full-length article to join an
     #: event. Shorter articles need less: see `threshold_for`.
-    threshold: float = 0.30
+    threshold: float = 0.25
     #: Article length (distinct terms) from which `threshold` applies unscaled.
     reference_terms: int = 60
-    #: Time gap (days) over which similarity is damped by a factor e.
-    time_scale_days: float = 3.0
+    #: Time gap (days) over which similarity is damped by a factor e. Outlets
+    #: cover one event within about a day of each other; a story that goes on
+    #: keeps its event open through its span (gaps are measured to its edges).
+    time_scale_days: float = 1.5
     #: Events untouched for this long leave the hot state.
     hot_window_days: float = 7.0
     #: Terms kept per article vector and per event centroid.
