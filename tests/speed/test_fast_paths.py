@@ -74,8 +74,8 @@ def test_features_survive_pickling_exactly():
         assert list(copy.terms.items()) == list(candidate.terms.items())
         assert list(copy.surface.items()) == list(candidate.surface.items())
         assert copy.signature.tolist() == candidate.signature.tolist() and copy.signature.dtype == np.uint32
-        assert (copy.article_id, copy.published, copy.language, copy.shingle_count) == (
-            candidate.article_id, candidate.published, candidate.language, candidate.shingle_count)
+        assert (copy.article_id, copy.published, copy.language, copy.shingle_count, copy.names) == (
+            candidate.article_id, candidate.published, candidate.language, candidate.shingle_count, candidate.names)
 
 
 def test_memo_forgets_everything_when_full():
