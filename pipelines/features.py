@@ -191,6 +191,7 @@ def entities(text: str) -> list[str]:
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s?|-)$")
+_POSSESSIVE_ENDS = ("'", "’", "'s", "’s", "-")
 
 
 def main_names(runs: list[tuple[str, bool]], rarity: Memo, count: int) -> tuple[str, ...]:
@@ -206,13 +207,15 @@ def main_names(runs: list[tuple[str, bool]], rarity: Memo, count: int) -> tuple[
     seen: dict[str, float] = {}
     for run, starts_sentence in runs:
         if starts_sentence:
+            if " " not in run:  # most sentence openings: one capitalised word
+                continue
             words_ = run.split()
             while words_ and rarity[words_[0].casefold()] < _COMMON_WORD_RARITY:
                 del words_[0]
             if len(words_) < 2:
                 continue
             run = " ".join(words_)
-        name = _POSSESSIVE.sub("", run)
+        name = _POSSESSIVE.sub("", run) if run.endswith(_POSSESSIVE_ENDS) else run
         if len(name) > 1:
             seen[name] = seen.get(name, 0.0) + 1.0
     if not seen:
