@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 FORMAT = "newsbeam.assign-state"
 #: Raised whenever the meaning of a part changes, including how terms or signatures
 #: are computed; a state of another version is refused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 HEADER = "meta"
 SEGMENT_PREFIX = "seg:"
 #: Bytes of entries per segment: bounds one part, and so one Elasticsearch document.
@@ -102,6 +102,11 @@ def _event_data(event: EventState, expires_from: datetime | None = None) -> dict
         "aliases": event.aliases,
         "members": event.members,
         "member_terms": event.member_terms,
+        "centrality": event.centrality,
+        "summary": event.summary,
+        "name_counts": list(event.name_counts.items()),
+        "source_counts": list(event.source_counts.items()),
+        "language_counts": list(event.language_counts.items()),
         "expires_from": _time(expires_from),
     }
 
@@ -120,6 +125,11 @@ def _event_from(event_id: str, data: dict[str, Any]) -> tuple[EventState, dateti
         aliases=data["aliases"],
         members=data["members"],
         member_terms=data["member_terms"],
+        centrality=data["centrality"],
+        summary=data["summary"],
+        name_counts=dict(data["name_counts"]),
+        source_counts=dict(data["source_counts"]),
+        language_counts=dict(data["language_counts"]),
     )
     return event, _parse_time(data["expires_from"])
 

@@ -123,6 +123,17 @@ def test_event_groups_articles_by_outlet_with_a_timeline(client: TestClient) -> 
     assert timeline["start"] == hit["first_seen"] and timeline["end"] == hit["last_seen"]
 
 
+def test_event_explains_itself(client: TestClient) -> None:
+    """Both indexes keep what the clusterer says of an event: the representative's first sentence,
+    the names its articles are about, each outlet with its count, the languages."""
+    event = client.get(f"/events/{reference_event(client)['event_id']}").json()["event"]
+    assert event["representative_id"] in REFERENCE_IDS
+    assert "Skarvik" in event["summary"] and len(event["summary"]) <= 240
+    assert "Skarvik" in event["names"] and len(event["names"]) <= 5
+    assert event["outlets"] == [{"source": name, "count": 1} for name in event["sources"]]
+    assert event["languages"] == ["en"]
+
+
 def test_article_document(client: TestClient) -> None:
     event_id = reference_event(client)["event_id"]
     body = client.get("/articles/ref-b").json()
