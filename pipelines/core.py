@@ -154,8 +154,8 @@ class AssignmentCore:
                                  article.url or article.id, article.to_json())
         if article.withdrawn:
             if taken is not None and taken.event_id:
-                event_id = assigner.resolve(taken.event_id)
-                assigner.clusterer.withdraw(event_id, article.id, self._sources_left(assigner, event_id, article.id))
+                assigner.clusterer.withdraw(assigner.resolve(taken.event_id), article.id,
+                                            taken.source or article.source, article.language)
             self._remember(article.id, StoredVersion(article.version, True))
             self.counts["withdrawn"] += 1
             return IndexedArticle(article, "")
@@ -171,19 +171,6 @@ class AssignmentCore:
             self._remember(article.id, StoredVersion(article.version, False, outcome.event_id, outcome.duplicate_of,
                                                      article.source))
         return outcome
-
-    def _sources_left(self, assigner: OnlineAssigner, event_id: str, withdrawn: str) -> list[str] | None:
-        """The outlets of a hot event's other articles, or None when one of them is not known yet
-        (decided in this pass, not a wire item): the event then keeps its outlets."""
-        event = assigner.clusterer.events.get(event_id)
-        if event is None:
-            return None
-        others = [a for a in event.article_ids if a != withdrawn]
-        known = {a: self._wire[a] for a in others if a in self._wire}
-        known.update(self._stored([a for a in others if a not in known]))
-        if any(a not in known for a in others):
-            return None
-        return list(dict.fromkeys(known[a].source for a in others if known[a].source))
 
     def offer(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle | DeadLetter:
         """Decide `article` under `key`: what to index, or why it is rejected."""

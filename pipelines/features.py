@@ -52,6 +52,8 @@ class FeatureConfig:
     #: reorder terms but rarely lift one from below twice that rank; the rest
     #: would only be shipped to the sequential stage, counted and dropped.
     max_terms: int = 120
+    #: Names an article reports as its main ones (`main_names`), for its event's description.
+    names: int = 5
     #: Stemmer for articles whose language could not be told (short headlines):
     #: one consistent stemmer keeps them comparable with each other.
     fallback_language: str = "en"
@@ -73,6 +75,8 @@ class ArticleFeatures:
     surface: dict[str, str]
     signature: np.ndarray
     shingle_count: int
+    #: The names the article is most about, as written (`main_names`).
+    names: tuple[str, ...] = ()
 
     def __reduce__(self):
         # Features cross a process boundary between featurizing and the sequential
@@ -82,16 +86,16 @@ class ArticleFeatures:
         return _rebuild_features, (
             self.article_id, self.published, self.language, tuple(self.terms),
             array("d", self.terms.values()).tobytes(), tuple(self.surface), tuple(self.surface.values()),
-            self.signature.tobytes(), self.shingle_count,
+            self.signature.tobytes(), self.shingle_count, self.names,
         )
 
 
 def _rebuild_features(
     article_id: str, published: datetime | None, language: str, keys: tuple[str, ...], weights: bytes,
-    stems: tuple[str, ...], words: tuple[str, ...], signature: bytes, shingle_count: int,
+    stems: tuple[str, ...], words: tuple[str, ...], signature: bytes, shingle_count: int, names: tuple[str, ...],
 ) -> ArticleFeatures:
     return ArticleFeatures(article_id, published, language, dict(zip(keys, array("d", weights))),
-                           dict(zip(stems, words)), np.frombuffer(signature, dtype=np.uint32), shingle_count)
+                           dict(zip(stems, words)), np.frombuffer(signature, dtype=np.uint32), shingle_count, names)
 
 
 def has_stemmer(language: str) -> bool:
@@ -100,7 +104,8 @@ def has_stemmer(language: str) -> bool:
 
 
 @cache
-def _stemmer(language: str):
+def snowball_stemmer(language: str):
+    """The Snowball stemmer of a language (PyStemmer's, in C), or None for a language without one."""
     name = _SNOWBALL.get(language)
     return snowballstemmer.stemmer(name) if name else None
 
@@ -117,7 +122,7 @@ def _stem_or_skip(stemmer, token: str) -> str | None:
 @cache
 def _stems(language: str) -> Memo:
     """Token → its stem, or None for a token too short to be a term."""
-    return Memo(partial(_stem_or_skip, _stemmer(language)))
+    return Memo(partial(_stem_or_skip, snowball_stemmer(language)))
 
 
 @cache
@@ -158,20 +163,71 @@ _ENTITY_IN_CONTEXT = re.compile(
 )
 
 
-def entities(text: str) -> list[str]:
-    """Capitalised word runs (names, places) that do not start a sentence.
+def capitalised_runs(text: str) -> list[tuple[str, bool]]:
+    """Every capitalised word run, as written, and whether it starts a sentence.
+
+    One `findall` does both the scan and the sentence-start test, which
+    per-match Python code made a tenth of all featurizing.
+    """
+    runs = [(run, bool(after_end or after_end_space))
+            for run, after_end, after_end_space in _ENTITY_IN_CONTEXT.findall(text)]
+    if text[:1].isascii() and text[:1].isupper() and runs:
+        # The text opens with a capitalised run: the first match, at position 0, starts a sentence.
+        runs[0] = (runs[0][0], True)
+    return runs
+
+
+def entity_runs(text: str) -> list[str]:
+    """Capitalised word runs (names, places) that do not start a sentence, as written.
 
     A crude but language-agnostic proxy for named entities: it is what separates
-    two stories that share only common verbs. One `findall` does both the scan
-    and the sentence-start test, which per-match Python code made a tenth of
-    all featurizing.
+    two stories that share only common verbs.
     """
-    found = [run.casefold() for run, after_end, after_end_space in _ENTITY_IN_CONTEXT.findall(text)
-             if not (after_end or after_end_space)]
-    if text[:1].isascii() and text[:1].isupper() and found:
-        # The text opens with a capitalised run: the first match, at position 0, starts a sentence.
-        del found[0]
-    return found
+    return [run for run, starts_sentence in capitalised_runs(text) if not starts_sentence]
+
+
+def entities(text: str) -> list[str]:
+    """`entity_runs`, case-folded: what the terms are made of."""
+    return [run.casefold() for run in entity_runs(text)]
+
+
+_POSSESSIVE = re.compile(r"(?:['’]s?|-)$")
+_POSSESSIVE_ENDS = ("'", "’", "'s", "’s", "-")
+
+
+def main_names(runs: list[tuple[str, bool]], rarity: Memo, count: int) -> tuple[str, ...]:
+    """The names an article is most about, from its capitalised runs (`capitalised_runs`).
+
+    Ranked by how often a name occurs times how rare its last word is (a surname
+    or a place's own word, not "Monday" or "State"), first appearance breaking
+    ties; possessives dropped. A run that starts a sentence is a name only when
+    it is two words or more once its leading common words ("The", "In") are
+    dropped: "Councillor Ines Barrow said" opens many sentences, "Critics said"
+    as many.
+    """
+    seen: dict[str, float] = {}
+    for run, starts_sentence in runs:
+        if starts_sentence:
+            if " " not in run:  # most sentence openings: one capitalised word
+                continue
+            words_ = run.split()
+            while words_ and rarity[words_[0].casefold()] < _COMMON_WORD_RARITY:
+                del words_[0]
+            if len(words_) < 2:
+                continue
+            run = " ".join(words_)
+        name = _POSSESSIVE.sub("", run) if run.endswith(_POSSESSIVE_ENDS) else run
+        if len(name) > 1:
+            seen[name] = seen.get(name, 0.0) + 1.0
+    if not seen:
+        return ()
+    weights = {name: n * rarity[name.rsplit(None, 1)[-1].casefold()] for name, n in seen.items()}
+    return tuple(sorted(weights, key=weights.__getitem__, reverse=True)[:count])
+
+
+#: Rarity (see `rarity`) below which a word is common in its language: Zipf 5 and
+#: above, about the thousand most frequent words ("the", "in", "but", "after").
+_COMMON_WORD_RARITY = 4.0 * math.log(10)
 
 
 #: 1 + ln(count), the sublinear weight of a term seen `count` times in a field.
@@ -206,10 +262,13 @@ def stemming_language(article: Article, config: FeatureConfig) -> str:
     return article.language if has_stemmer(article.language) else config.fallback_language
 
 
-def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, float], dict[str, str]]:
+def term_weights(
+    article: Article, config: FeatureConfig
+) -> tuple[dict[str, float], dict[str, str], tuple[str, ...]]:
     """Stemmed terms of title, lede and entities, with field boosts, each
     scaled by its word's rarity in the language; the heaviest `max_terms` kept.
-    With them, the word first seen for each kept stem that differs from it."""
+    With them, the word first seen for each kept stem that differs from it, and
+    the article's main names (`main_names`)."""
     language = stemming_language(article, config)
     stems = _stems(language)
     # Only the lede counts, so only the lede is split and tokenized, not the
@@ -224,19 +283,24 @@ def term_weights(article: Article, config: FeatureConfig) -> tuple[dict[str, flo
     title, title_words = _field_stems(words(article.title), config.title_weight, stems)
     # Names boost the stems they are made of rather than forming phrase features
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
-    names, name_words = _field_stems(words(" ".join(entities(f"{article.title}. {lede}"))), config.entity_weight,
-                                     stems)
+    runs = capitalised_runs(f"{article.title}. {lede}")
+    entity_words = words(" ".join(run for run, starts_sentence in runs if not starts_sentence))
+    names, name_words = _field_stems(entity_words, config.entity_weight, stems)
     _add_weights(terms, title)
     _add_weights(terms, names)
     # A stem's word is the first seen for it, fields read in the order body, title, names.
     surface = name_words | title_words | body_words
     # The static half of the IDF (see `rarity`), the rarity of each stem's word:
     # known now, so paid here, in parallel.
-    rarity = map(_rarities(language).__getitem__, map(surface.__getitem__, terms))
+    rarities = _rarities(language)
+    rarity = map(rarities.__getitem__, map(surface.__getitem__, terms))
     weighted = dict(zip(terms, map(mul, terms.values(), rarity)))
     if len(weighted) > config.max_terms:
         weighted = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
-    return weighted, {stem: word for stem in weighted if (word := surface[stem]) != stem}
+    surface_forms = {stem: word for stem in weighted if (word := surface[stem]) != stem}
+    # Names are taken from the lede only: title-case headlines capitalise every word.
+    lede_runs = runs[len(capitalised_runs(article.title)):]
+    return weighted, surface_forms, main_names(lede_runs, rarities, config.names)
 
 
 #: Odd multipliers: one weighs a word's bytes by position, one chains word
@@ -355,7 +419,7 @@ def _minhasher(num_perm: int) -> MinHasher:
 
 def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> ArticleFeatures:
     """All features of one article; deterministic across runs and machines."""
-    terms, surface = term_weights(article, config)
+    terms, surface, names = term_weights(article, config)
     article_shingles = shingle_hashes(article.text, config.shingle_words)
     return ArticleFeatures(
         article_id=article.id,
@@ -365,4 +429,5 @@ def featurize(article: Article, config: FeatureConfig = FeatureConfig()) -> Arti
         surface=surface,
         signature=_minhasher(config.num_perm).signature(article_shingles),
         shingle_count=len(article_shingles),
+        names=names,
     )

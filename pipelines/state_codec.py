@@ -47,8 +47,12 @@ if TYPE_CHECKING:
 
 FORMAT = "newsbeam.assign-state"
 #: Raised whenever the meaning of a part changes, including how terms or signatures
-#: are computed; a state of another version is refused.
-FORMAT_VERSION = 1
+#: are computed; a state of a version outside `READABLE_VERSIONS` is refused.
+FORMAT_VERSION = 2
+#: Version 1 lacks the events' descriptions (centrality, summary, name, outlet and
+#: language counts); its events are read with empty ones, which fill in from the
+#: articles that join them afterwards.
+READABLE_VERSIONS = (1, 2)
 HEADER = "meta"
 SEGMENT_PREFIX = "seg:"
 #: Bytes of entries per segment: bounds one part, and so one Elasticsearch document.
@@ -102,6 +106,11 @@ def _event_data(event: EventState, expires_from: datetime | None = None) -> dict
         "aliases": event.aliases,
         "members": event.members,
         "member_terms": event.member_terms,
+        "centrality": event.centrality,
+        "summary": event.summary,
+        "name_counts": list(event.name_counts.items()),
+        "source_counts": list(event.source_counts.items()),
+        "language_counts": list(event.language_counts.items()),
         "expires_from": _time(expires_from),
     }
 
@@ -120,6 +129,9 @@ def _event_from(event_id: str, data: dict[str, Any]) -> tuple[EventState, dateti
         aliases=data["aliases"],
         members=data["members"],
         member_terms=data["member_terms"],
+        # Absent from a version 1 state: the fields' own defaults then stand.
+        **{name: data[name] for name in ("centrality", "summary") if name in data},
+        **{name: dict(data[name]) for name in ("name_counts", "source_counts", "language_counts") if name in data},
     )
     return event, _parse_time(data["expires_from"])
 
@@ -236,7 +248,7 @@ def _read_header(data: bytes | None) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         found = header.get("format") if isinstance(header, dict) else type(header).__name__
         raise StateFormatError(f"of format {found!r}")
-    if header.get("version") != FORMAT_VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise StateFormatError(f"{FORMAT} version {header.get('version')}")
     return header
 

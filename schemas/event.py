@@ -24,6 +24,14 @@ class Event:
     last_seen: datetime | None
     keywords: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
+    #: The first sentence of the representative (most central) article.
+    summary: str = ""
+    #: The names its articles are most about, most named first.
+    names: list[str] = field(default_factory=list)
+    #: (outlet, articles and copies from it), most first.
+    outlets: list[tuple[str, int]] = field(default_factory=list)
+    #: Languages of its articles, most first.
+    languages: list[str] = field(default_factory=list)
 
     @property
     def article_count(self) -> int:
@@ -45,4 +53,8 @@ class Event:
             "keywords": list(self.keywords),
             "aliases": list(self.aliases),
             "article_count": self.article_count,
+            "summary": self.summary,
+            "names": list(self.names),
+            "outlets": [{"source": source, "count": count} for source, count in self.outlets],
+            "languages": list(self.languages),
         }

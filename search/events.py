@@ -15,6 +15,7 @@ from newsbeam.search.models import (
     EventDetail,
     EventInfo,
     OutletArticles,
+    OutletCount,
     Timeline,
     TimelineBucket,
 )
@@ -115,6 +116,10 @@ def event_detail(event: Event, articles: list[dict[str, Any]]) -> EventDetail:
         last_seen=iso(event.last_seen),
         keywords=list(event.keywords),
         aliases=list(event.aliases),
+        summary=event.summary,
+        names=list(event.names),
+        outlets=[OutletCount(source=source, count=count) for source, count in event.outlets],
+        languages=list(event.languages),
     )
     return EventDetail(
         event=info,

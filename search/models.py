@@ -79,6 +79,11 @@ class Timeline(BaseModel):
     undated: int = Field(description="Articles without a publication time, left out of the buckets.")
 
 
+class OutletCount(BaseModel):
+    source: str
+    count: int
+
+
 class EventInfo(BaseModel):
     event_id: str
     title: str
@@ -90,6 +95,10 @@ class EventInfo(BaseModel):
     last_seen: str | None
     keywords: list[str]
     aliases: list[str]
+    summary: str = Field("", description="First sentence of the most central article.")
+    names: list[str] = Field([], description="Names its articles are most about, most named first.")
+    outlets: list[OutletCount] = Field([], description="Articles and copies per outlet, most first.")
+    languages: list[str] = Field([], description="Languages of its articles, most first.")
 
 
 class EventDetail(BaseModel):

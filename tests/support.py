@@ -23,5 +23,20 @@ UCI_DEV = FIXTURES / "uci_dev.jsonl"
 UCI_DEV_LABELS = FIXTURES / "uci_dev.labels.jsonl"
 
 
+def ingest(source: Path, settings) -> None:
+    """Build an index exactly as a user would: `newsbeam ingest SOURCE --data-dir DIR [--es-url URL]`
+    (`settings`: the `BackendSettings` of the index)."""
+    from click.testing import CliRunner
+
+    from newsbeam.cli.main import main as newsbeam_cli
+
+    args = ["ingest", str(source), "--data-dir", str(settings.data_dir)]
+    if settings.es_url:
+        args += ["--es-url", settings.es_url]
+    env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix}
+    result = CliRunner().invoke(newsbeam_cli, args, env=env)
+    assert result.exit_code == 0, f"newsbeam ingest failed:\n{result.output}\n{result.exception!r}"
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -8,7 +8,7 @@ import pytest
 
 from newsbeam.pipelines.normalize import normalize_record
 from newsbeam.pipelines.normalize.dates import parse_published
-from newsbeam.pipelines.normalize.text import clean_text, content_hash
+from newsbeam.pipelines.normalize.text import clean_text, content_hash, plain_punctuation, strip_tags
 from newsbeam.pipelines.normalize.urls import canonical_url
 from newsbeam.schemas import RecordError, article_id_for_url
 
@@ -34,6 +34,8 @@ def test_meaningful_query_parameters_survive():
     ("2025-06-04T20:15:00Z", datetime(2025, 6, 4, 20, 15, tzinfo=timezone.utc)),
     ("2025-06-04 20:15", datetime(2025, 6, 4, 20, 15, tzinfo=timezone.utc)),
     ("Wed, 04 Jun 2025 20:15:00 GMT", datetime(2025, 6, 4, 20, 15, tzinfo=timezone.utc)),
+    ("Wed Jun 04 22:15:00 CEST 2025", datetime(2025, 6, 4, 20, 15, tzinfo=timezone.utc)),
+    ("2025-06-04 22:15:00 +0200", datetime(2025, 6, 4, 20, 15, tzinfo=timezone.utc)),
 ])
 def test_dates_become_utc(text, expected):
     assert parse_published(text) == expected
@@ -48,6 +50,15 @@ def test_unknown_date_format_is_rejected_not_guessed():
 def test_chrome_lines_go_paragraphs_stay():
     text = "Editor\nBy\n3 Min Read\n\nFirst paragraph.\n\nShare This Article\nComments (0)\nSecond  paragraph."
     assert clean_text(text) == "First paragraph.\n\nSecond paragraph."
+
+
+def test_tags_are_stripped_between_words_and_inside_them():
+    assert strip_tags("<p>One</p><p>Two <b>three</b></p>").split() == ["One", "Two", "three"]
+    assert strip_tags("<em>B</em>erlin", "") == "Berlin"
+
+
+def test_plain_punctuation_makes_two_spellings_of_a_title_equal():
+    assert plain_punctuation("What’s „new“ – «now»") == plain_punctuation("What's \"new\" - \"now\"")
 
 
 def test_content_hash_ignores_case_quotes_and_spacing():

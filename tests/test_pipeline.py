@@ -8,7 +8,7 @@ from dataclasses import replace
 from support import REFERENCE_EVENT, REFERENCE_IDS, REFERENCE_QUERY, UCI_DEV, read_jsonl
 
 from newsbeam.connectors.files import read_path
-from newsbeam.connectors.sinks import BackendSettings, open_backend
+from newsbeam.connectors.sinks import BackendSettings, SearchQuery, open_backend
 from newsbeam.pipelines import batch
 from newsbeam.pipelines.local import assign_locally
 from newsbeam.schemas.validation import validate_output
@@ -98,12 +98,12 @@ def test_rewriting_articles_keeps_one_full_text_row_each(tmp_path):
     articles = [normalize_record(row) for row in read_jsonl(REFERENCE_EVENT)]
     for _ in range(3):
         backend.write_articles([IndexedArticle(a, "evt-x") for a in articles])
-    assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3
+    assert backend._db.execute("SELECT COUNT(*) FROM article_terms").fetchone()[0] == 3
     # One id twice in a batch: the last version is the one searched.
     first = articles[0]
     backend.write_articles([IndexedArticle(replace(first, text="zebra crossing"), "evt-x"),
                             IndexedArticle(replace(first, text="giraffe crossing"), "evt-x")])
-    assert backend._db.execute("SELECT COUNT(*) FROM article_text").fetchone()[0] == 3
-    assert len(backend._db.execute("SELECT rowid FROM article_text WHERE article_text MATCH 'giraffe'").fetchall()) == 1
-    assert not backend._db.execute("SELECT rowid FROM article_text WHERE article_text MATCH 'zebra'").fetchall()
+    assert backend._db.execute("SELECT COUNT(*) FROM article_terms").fetchone()[0] == 3
+    assert backend.search(SearchQuery("giraffe")).total == 1
+    assert backend.search(SearchQuery("zebra")).total == 0
     backend.close()

@@ -120,6 +120,34 @@ def test_an_unknown_format_version_is_refused_with_what_to_do(stream):
         OnlineAssigner.restore({HEADER: b"\x80\x05\x95pickled"}, AssignConfig())
 
 
+def test_a_version_1_state_is_read_with_empty_event_descriptions(stream):
+    """States saved before events described themselves still resume: their events keep
+    their members and terms and describe themselves from the articles that join next."""
+    assigner = OnlineAssigner()
+    for article, features in stream[:300]:
+        assigner.process(article, features)
+    parts = dict(assigner.state_changes().upserts)
+    described = ("centrality", "summary", "name_counts", "source_counts", "language_counts")
+    old: dict[str, bytes] = {HEADER: json.dumps({**json.loads(parts[HEADER]), "version": 1}).encode()}
+    for name, data in parts.items():
+        if name != HEADER:
+            tables = json.loads(data)
+            for event in tables.get("event", {}).values():
+                for field in described:
+                    event.pop(field, None)
+            old[name] = json.dumps(tables).encode()
+
+    restored = OnlineAssigner.restore(old, AssignConfig())
+
+    assert sorted(restored.clusterer.events) == sorted(assigner.clusterer.events)
+    event_id = next(iter(assigner.clusterer.events))
+    event = restored.clusterer.events[event_id]
+    assert event.members == assigner.clusterer.events[event_id].members
+    assert (event.summary, event.source_counts) == ("", {})
+    for article, features in stream[300:400]:
+        assert restored.process(article, features) == assigner.process(article, features)
+
+
 def test_state_of_another_configuration_is_replaced_on_the_first_save(stream):
     old = OnlineAssigner()
     for article, features in stream[:300]:

@@ -14,6 +14,7 @@ import lxml.html
 
 from newsbeam.connectors.pages import ItemHint
 from newsbeam.connectors.pages.extract import language_code
+from newsbeam.pipelines.normalize.text import strip_tags
 from newsbeam.schemas import RecordError
 
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|blockquote|tr)>")
@@ -27,7 +28,7 @@ def html_to_text(value: str) -> str:
     try:
         return lxml.html.fragment_fromstring(marked, create_parent="div").text_content().strip()
     except (ValueError, lxml.etree.ParserError):
-        return re.sub(r"<[^>]+>", " ", value).strip()
+        return strip_tags(value).strip()
 
 
 def _iso(parsed_time: Any) -> str | None:

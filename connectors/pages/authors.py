@@ -2,7 +2,8 @@
 
 The JSON-LD article's `author` is the most deliberate statement a page makes
 (objects, strings, `@id` references into its `@graph`); meta tags (`author`,
-`article:author`, Dublin Core, citation tags) come next, and trafilatura's
+`article:author`, Dublin Core, citation tags) come next, then the page's
+microdata (`itemprop="author"` within the article's item), and trafilatura's
 reading of the byline last. Within a source, what is not a credit is
 dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
 the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
@@ -18,7 +19,18 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from newsbeam.connectors.pages.signals import PageSignals, clean_text, is_organisation, name_keys
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author
+
+from newsbeam.connectors.pages.signals import (
+    ARTICLE_TYPES,
+    PageSignals,
+    clean_text,
+    collapse_space,
+    is_organisation,
+    name_keys,
+)
 
 #: Meta tags that name authors, best first.
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
@@ -36,13 +48,16 @@ _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
 #: "Ab Rahman" stays a person.
 _LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\.p\.A\.|S\.L\.|B\.V\.|A/S|AB|"
                          r"Verlag|Verlagsgruppe|Media|Mediengruppe|Group|Corporation|Corp)(?!\w)")
+#: Microdata credits: elements whose `itemprop` (a list of names) holds "author".
+_ITEMPROP_AUTHOR = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]")
+_ITEMPROP_NAME = etree.XPath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' name ')]")
 #: One word of a name ("Brazil", "María"): no digits, no dots but an initial's.
 _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
 
 def _split(value: str) -> list[str]:
     """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
-    value = _ROLE.sub("", clean_text(value))
+    value = _ROLE.sub("", collapse_space(value))
     parts = value.split(",")
     if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
                                and not p.strip().islower() for p in parts):
@@ -65,10 +80,10 @@ def _json_ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[tup
             name = f"{value.get('givenName', '')} {value.get('familyName', '')}"
         if name:
             organisation = is_organisation(value)
-            for part in _split(str(name)):
+            for part in _split(clean_text(name)):
                 yield part, organisation
     elif isinstance(value, str) and value.strip():
-        for part in _split(value):
+        for part in _split(clean_text(value)):
             yield part, False
 
 
@@ -103,10 +118,62 @@ def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> l
     return list(unique.values())
 
 
-def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lambda: "") -> list[str]:
-    """The page's authors (see the module docstring). `byline` reads the
-    page's byline (trafilatura's heuristics, `;`-separated); it is asked only
-    when no structured source names anyone, since it needs the page parsed."""
+#: A byline is a short line; longer ones are sentences, passed over without reading them.
+_BYLINE_CHARS = 120
+
+
+def byline_test(authors: list[str]) -> Callable[[str], bool]:
+    """Whether a line is a byline crediting `authors`: their names, joined as
+    bylines join them, after a role word ("Von"), with at most a place after
+    a comma ("Von Anna Sleegers, Frankfurt"). A sentence that begins with a
+    name ("Anna Sleegers sagte, …") is no byline."""
+    keys: frozenset[str] | None = None  # the authors' name keys, worked out at the first short line
+
+    def is_byline(line: str) -> bool:
+        nonlocal keys
+        if len(line) > _BYLINE_CHARS or not line.strip():
+            return False
+        if keys is None:
+            keys = frozenset(key for name in authors for key in name_keys(name))
+        parts = [part for part in _AND.split(_ROLE.sub("", collapse_space(line))) if part.strip()]
+        if not parts or not name_keys(parts[0]) & keys:
+            return False
+        named = [bool(name_keys(part) & keys) for part in parts]
+        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+
+    return is_byline
+
+
+def microdata_credits(tree: HtmlElement) -> list[str]:
+    """The credits the page's microdata gives its article: `itemprop="author"`
+    elements whose item is an article (an image's or a teaser's author is
+    not this story's), as their `name`'s text, or their own."""
+    credits = []
+    for element in _ITEMPROP_AUTHOR(tree):
+        item = next((a for a in element.iterancestors() if a.get("itemscope") is not None), None)
+        kind = (item.get("itemtype") or "").rstrip("/").rsplit("/", 1)[-1].lower() if item is not None else ""
+        if kind not in ARTICLE_TYPES:
+            continue
+        if element.get("itemscope") is not None:  # a Person item: its name
+            element = next(iter(_ITEMPROP_NAME(element)), None)
+            if element is None:
+                continue
+        if credit := collapse_space(element.get("content") or element.text_content()):
+            credits.append(credit)
+    return credits
+
+
+def _page_credits(tree: HtmlElement | None) -> list[str]:
+    """Credits the page's markup gives: its microdata, else trafilatura's
+    reading of the byline (`;`-separated)."""
+    if tree is None:
+        return []
+    return microdata_credits(tree) or (extract_author(tree) or "").split(";")
+
+
+def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] = lambda: None) -> list[str]:
+    """The page's authors (see the module docstring). `tree` gives the page
+    parsed; it is asked only when no JSON-LD or meta tag names anyone."""
     site_keys = signals.site_keys
     if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
         return names
@@ -115,6 +182,5 @@ def choose_authors(signals: PageSignals, byline: Callable[[], str | None] = lamb
         named = [(n, False) for value in values for n in _split(value) if not _names_outlet(n, site_keys)]
         if names := _people_first(named, site_keys):
             return names
-    named = [(n, False) for value in (byline() or "").split(";") for n in _split(value)
-             if not _names_outlet(n, site_keys)]
+    named = [(n, False) for value in _page_credits(tree()) for n in _split(value) if not _names_outlet(n, site_keys)]
     return _people_first(named, site_keys)

@@ -22,29 +22,38 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
-from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
-from newsbeam.connectors.pages.authors import choose_authors
-from newsbeam.connectors.pages.dates import choose_published, json_ld_objects, structured_dates
+from newsbeam.connectors.pages.authors import byline_test, choose_authors
+from newsbeam.connectors.pages.dates import choose_published, structured_dates
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
-from newsbeam.connectors.pages.tags import scan_tags
+from newsbeam.connectors.pages.tags import PageTags, scan_tags
 from newsbeam.connectors.pages.titles import choose_title, title_candidates
 from newsbeam.connectors.pages.walls import SHORT_TEXT_WORDS, PageMarkup, wall_reason
 from newsbeam.connectors.pages.words import count_words
 from newsbeam.pipelines.normalize.language import detect_language
+from newsbeam.pipelines.normalize.text import strip_tags
 from newsbeam.schemas import RecordError
 
-
-_MARKUP = re.compile(r"<[^>]+>")
 #: A line that points to another story ("Read more: …", "Les også: …"), in the languages newsbeam meets most.
 _CROSS_LINK = re.compile(
     r"^[ \t]*(?:read more|read also|also read|see also|more on this|lesen sie auch|mehr zum thema|les også|"
-    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|leia também|"
-    r"czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
-    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также)[ \t]*[:：].*(?:\n|$)",
+    r"læs også|läs också|lees ook|lire aussi|à lire aussi|leggi anche|lea también|lee también|leia também|"
+    r"veja também|czytaj (?:też|także|również)|přečtěte si (?:také|též)|čtěte také|ayrıca (?:bakınız|okuyun)|"
+    r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также|اقرأ أيضا[ًّ]?|"
+    r"soma (?:pia|zaidi)|funda (?:olunye udaba|nalokhu)(?: lapha)?)[ \t]*[:：|].*(?:\n|$)",
     re.I | re.M)
+
+#: Lines at each end of the main text where trafilatura keeps a byline.
+_EDGE_LINES = 3
+#: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
+#: embed codes mark them: another author's words the story quotes, like a reader's comment,
+#: not the story's text. Every such code quotes the post in a `<blockquote>`: most pages
+#: have none, and one substring test spares them the search for each marker.
+_EMBED_MARKERS = ("twitter-tweet", "instagram-media", "tiktok-embed", "bluesky-embed", "fb-post")
+_EMBEDDED_POSTS = "|".join(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {marker} ')]"
+                           for marker in _EMBED_MARKERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +85,7 @@ def _site_name(signals: PageSignals) -> str:
     return next((name for name in signals.stated_site_names if name.casefold() not in hosts), "")
 
 
-def _main_text(document: Any, html: str, signals: PageSignals) -> str:
+def _main_text(document: Any, tags: PageTags, signals: PageSignals) -> str:
     """The article's text, from the best statement of it the page makes.
 
     trafilatura's text carries some of the page's chrome (captions, teasers,
@@ -89,7 +98,7 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
     """
     text = ((document.text if document is not None else "") or "").strip()
     body = signals.article.get("articleBody")
-    stated = clean_text(_MARKUP.sub(" ", clean_text(body))) if isinstance(body, str) else ""  # some state HTML
+    stated = clean_text(strip_tags(clean_text(body))) if isinstance(body, str) else ""  # some state HTML
     if stated:  # whole counts only when there is a stated body to weigh
         words = count_words(text)
         if 2 * words <= 3 * count_words(stated) <= 3 * words:
@@ -98,7 +107,7 @@ def _main_text(document: Any, html: str, signals: PageSignals) -> str:
         words = count_words(text, SHORT_TEXT_WORDS)
     if words >= SHORT_TEXT_WORDS:
         return text
-    for other in (stated, embedded_text(html)):
+    for other in (stated, embedded_text(tags.json_states)):
         if other and count_words(other) >= 2 * max(words, 1):
             return other
     return text
@@ -111,7 +120,19 @@ def _body(text: str, titles: set[str]) -> str:
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
         text = rest
-    return _CROSS_LINK.sub("", text).strip() if ":" in text or "：" in text else text.strip()
+    return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
+
+
+def _without_bylines(text: str, authors: list[str]) -> str:
+    """`text` without the byline lines trafilatura keeps among its first and
+    last lines ("Von Anna Sleegers, Frankfurt"): the record's authors hold them."""
+    if not authors:
+        return text
+    lines = text.split("\n")
+    is_byline = byline_test(authors)
+    bylines = {i for i in {*range(min(_EDGE_LINES, len(lines))), *range(max(0, len(lines) - _EDGE_LINES), len(lines))}
+               if is_byline(lines[i])}
+    return "\n".join(line for i, line in enumerate(lines) if i not in bylines).strip() if bylines else text
 
 
 def extract_article(
@@ -135,26 +156,28 @@ def extract_article(
     # trafilatura gets the text, not a tree of ours: it would copy a tree (see
     # `tags`), and what newsbeam reads itself is found by a scan.
     tags = scan_tags(html)
-    json_ld = list(json_ld_objects(tags.json_ld))
-    signals = PageSignals.read(tags, json_ld, url or "", outlet)
+    signals = PageSignals.read(tags, url or "", outlet)
+    embeds = (_EMBEDDED_POSTS if "<blockquote" in html and any(marker in html for marker in _EMBED_MARKERS)
+              else None)
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=False, include_comments=False, favor_precision=settings.favor_precision
+        html, url=url, with_metadata=False, include_comments=False, favor_precision=settings.favor_precision,
+        prune_xpath=embeds,
     )
     tree: Callable[[], HtmlElement | None] = cache(lambda: load_html(html))
     if document is None and tree() is None:
         raise RecordError("empty_extraction", "not parseable as HTML")
     titles = title_candidates(signals)
     title = choose_title(titles)
-    text = _body(_main_text(document, html, signals), {candidate for candidate, _ in titles})
+    text = _body(_main_text(document, tags, signals), {candidate for candidate, _ in titles})
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
-    markup = lambda: PageMarkup.read(tree(), json_ld)  # noqa: E731
+    markup = lambda: PageMarkup.read(tree(), signals.json_ld)  # noqa: E731
     if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):
         raise RecordError(*wall)
     if (words := count_words(text, settings.min_words)) < settings.min_words:  # exact below the minimum
         raise RecordError("empty_extraction", f"found {words} words of main text")
     now = crawled_at or datetime.now(timezone.utc)
     skew = timedelta(days=settings.max_date_skew_days)
-    candidates = list(structured_dates(tags, json_ld))
+    candidates = list(structured_dates(signals, tags.times))
     published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
     if published.source in ("none", "feed") and tree() is not None:  # htmldate's heuristics, as the last page reading
         if found := find_date(tree(), original_date=True, extensive_search=True, url=url,
@@ -168,8 +191,9 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hint=language_code(tags.lang),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, lambda: extract_author(tree()) if tree() is not None else None),
+        "authors": choose_authors(signals, tree),
     }
+    record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:
         record["url"] = signals.url
     return record

@@ -12,36 +12,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from newsbeam.connectors.pages.words import count_words
+from newsbeam.pipelines.normalize.text import strip_tags
 
-#: Scripts that hold a JSON state: a JSON script element, or a global assigned one.
-_JSON_SCRIPT = re.compile(r"<script\b[^>]*\btype=[\"']application/json[\"'][^>]*>(.*?)</script>", re.I | re.S)
-_ASSIGNED = re.compile(r"<script\b[^>]*>\s*(?:window\.|var\s+|self\.)?(__[A-Z_]+__|[A-Za-z_$][\w$]*State)\s*=\s*"
-                       r"(\{.*?\})\s*;?\s*</script>", re.S)
 #: Keys whose value is an article's body.
 _BODY_KEY = re.compile(r"body|content|text|paragraph|blocks", re.I)
-_TAG = re.compile(r"<[^>]+>")
 _PROSE = re.compile(r"[.!?。！？؟।]")
 #: A string shorter than this is a label, a name or a caption, not a paragraph.
 _MIN_PARAGRAPH_CHARS = 40
 
 
-def _states(html: str) -> Iterator[Any]:
-    for pattern, group in ((_JSON_SCRIPT, 1), (_ASSIGNED, 2)):
-        for match in pattern.finditer(html):
-            try:
-                yield json.loads(match.group(group))
-            except ValueError:
-                continue
+def _states(scripts: Iterable[bytes]) -> Iterator[Any]:
+    for script in scripts:
+        try:
+            yield json.loads(script)
+        except ValueError:
+            continue
 
 
 def _prose(node: Any) -> Iterator[str]:
     """Running-text strings in a JSON subtree, in order, HTML tags dropped."""
     if isinstance(node, str):
-        text = " ".join(_TAG.sub(" ", node).split()) if "<" in node else " ".join(node.split())
+        text = " ".join(strip_tags(node).split())
         if len(text) >= _MIN_PARAGRAPH_CHARS and _PROSE.search(text) and not text.startswith(("http", "{", "[")):
             yield text
     elif isinstance(node, list):
@@ -64,11 +59,12 @@ def _bodies(node: Any) -> Iterator[Any]:
             yield from _bodies(value)
 
 
-def embedded_text(html: str) -> str:
-    """The article text a page's JSON state holds, paragraphs separated by blank lines, or ""."""
+def embedded_text(states: Iterable[bytes]) -> str:
+    """The article text a page's JSON states (`PageTags.json_states`) hold,
+    paragraphs separated by blank lines, or ""."""
     best: list[str] = []
     best_words = 0
-    for state in _states(html):
+    for state in _states(states):
         for body in _bodies(state):
             paragraphs = list(dict.fromkeys(_prose(body)))
             if (words := count_words(" ".join(paragraphs))) > best_words:

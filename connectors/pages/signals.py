@@ -3,13 +3,15 @@
 Publishers state an article's title, authors, date and outlet several times
 over, for different readers: JSON-LD for search engines, Open Graph for social
 networks, Dublin Core for libraries, `<title>` for the browser tab and `<h1>`
-for people. `PageSignals` gathers them once per page so that each choice
-(`titles`, `authors`, `dates`) can compare what the page says in every place.
+for people. `PageSignals` reads them once per page (the JSON-LD parsed, the
+meta tags newsbeam uses read) so that each choice (`titles`, `authors`,
+`dates`, `walls`) can compare what the page says in every place.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -23,13 +25,18 @@ from newsbeam.connectors.pages.tags import PageTags, attributes
 ARTICLE_TYPES = frozenset({"article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
                            "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "liveblogposting",
                            "report", "scholarlyarticle", "techarticle", "socialmediaposting", "videoobject"})
-#: Meta names read for titles, outlets and authors (dates read theirs in `dates`).
+#: Meta tags that state a publication (not modification) time, best first.
+DATE_META_NAMES = ("article:published_time", "og:article:published_time", "datepublished", "pubdate",
+                   "publishdate", "publish-date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
+                   "dcterms.created", "dc.date", "date")
+#: Meta names read for titles, outlets, authors and dates.
 _META_NAMES = frozenset({"og:title", "twitter:title", "dc.title", "og:site_name", "application-name",
                          "author", "article:author", "og:article:author", "dc.creator", "citation_author",
-                         "parsely-author", "sailthru.author", "byl", "og:url"})
+                         "parsely-author", "sailthru.author", "byl", "og:url", *DATE_META_NAMES})
 #: Substrings of a raw meta tag that may carry one of those names: most of a
 #: page's meta tags are none of these, and parsing their attributes is the cost.
-_META_HINTS = ("title", "site_name", "application-name", "author", "creator", "byl", "og:url")
+_META_HINTS = ("title", "site_name", "application-name", "author", "creator", "byl", "og:url", "date",
+               "published_time", "created")
 _SPACE = re.compile(r"\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 #: Letters Germanic hosts spell out (`boersen-zeitung.de` for "Börsen-Zeitung").
@@ -37,14 +44,48 @@ _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "�
 
 
 def clean_text(value: Any) -> str:
-    """A stated value as plain text: references resolved (JSON-LD is often
-    escaped twice, `&amp;#8217;`), white space collapsed."""
+    """A JSON-LD value as plain text: references resolved, white space collapsed.
+
+    JSON-LD is script text, which HTML does not unescape, yet publishers
+    escape it, often twice (`&amp;#8217;`); both layers are resolved. Values
+    from the HTML itself (meta contents, `<title>`) were unescaped once by
+    the HTML rules (`tags`) and only need `collapse_space`: a second pass
+    would turn a headline's literal "&lt;" into "<".
+    """
     text = str(value or "")
     for _ in range(2):
         if "&" not in text:
             break
         text = html.unescape(text)
+    return collapse_space(text)
+
+
+def collapse_space(text: str) -> str:
+    """`text` with runs of white space as one space, ends trimmed."""
     return _SPACE.sub(" ", text).strip()
+
+
+def _walk_json_ld(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk_json_ld(item)
+    elif isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if key in node:
+                yield from _walk_json_ld(node[key])
+
+
+def json_ld_objects(scripts: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object in the page's JSON-LD `scripts`, `@graph` members
+    included; bad JSON is skipped."""
+    for script in scripts:
+        if not script:
+            continue
+        try:
+            yield from _walk_json_ld(json.loads(script))
+        except ValueError:
+            continue
 
 
 def name_keys(name: str) -> set[str]:
@@ -75,12 +116,15 @@ class PageSignals:
     """A page's statements about itself (see the module docstring)."""
 
     url: str
+    #: Every JSON-LD object on the page (`json_ld_objects`).
+    json_ld: tuple[dict[str, Any], ...]
     #: The JSON-LD article object (`NewsArticle` and kin, `@graph` members
     #: included), or an empty dict.
     article: dict[str, Any]
     #: Every JSON-LD object that has an `@id`, for resolving references.
     by_id: dict[str, dict[str, Any]]
-    #: Meta tag contents by lower-cased name, in page order.
+    #: Meta tag contents by lower-cased name (`property` or `name`; a date's
+    #: `itemprop`), white space collapsed, in page order.
     metas: dict[str, list[str]]
     title: str
     h1: str
@@ -91,10 +135,10 @@ class PageSignals:
     site_keys: frozenset[str] = frozenset()
 
     @classmethod
-    def read(cls, tags: PageTags, json_ld: Iterable[dict[str, Any]], url: str = "",
-             outlet: str = "") -> PageSignals:
-        """`json_ld`: the page's `dates.json_ld_objects`, parsed once per page."""
-        nodes = list(json_ld)
+    def read(cls, tags: PageTags, url: str = "", outlet: str = "") -> PageSignals:
+        """The signals in a page's `tags`; `url` is the page's address when
+        known (else its `og:url`), `outlet` the name a feed gave the outlet."""
+        nodes = tuple(json_ld_objects(tags.json_ld))
         article = next((n for n in nodes if json_ld_types(n) & ARTICLE_TYPES), None)
         if article is None:
             article = next((n for n in nodes if "webpage" in json_ld_types(n) and n.get("headline")), {})
@@ -106,7 +150,9 @@ class PageSignals:
                 continue
             meta = attributes(raw)
             name = (meta.get("property") or meta.get("name") or "").strip().lower()
-            if name in _META_NAMES and (content := clean_text(meta.get("content"))):
+            if not name and (itemprop := meta.get("itemprop", "").strip().lower()) in DATE_META_NAMES:
+                name = itemprop  # microdata names dates; its `author` metas are often an image's credit
+            if name in _META_NAMES and (content := collapse_space(meta.get("content") or "")):
                 metas.setdefault(name, []).append(content)
         url = url or next(iter(metas.get("og:url", [])), "")
         names = [*metas.get("og:site_name", []), *metas.get("application-name", [])]
@@ -117,7 +163,7 @@ class PageSignals:
                 names.append(clean_text(node.get("name")))
         stated = tuple(dict.fromkeys(n for n in names if n))
         keys = frozenset(key for name in (*stated, outlet, *host_names(url)) if name for key in name_keys(name))
-        return cls(url, article, by_id, metas, clean_text(tags.title), clean_text(tags.h1), stated, keys)
+        return cls(url, nodes, article, by_id, metas, tags.title, tags.h1, stated, keys)
 
     def meta(self, name: str) -> str:
         """The first meta tag of that name, or ""."""

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
+from newsbeam.pipelines.normalize.text import plain_punctuation
 
 #: Separators between a headline and the outlet's name, a section or a date.
 _SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
@@ -27,9 +28,6 @@ _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
 #: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
 _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
-#: Typographic quotes and dashes as their plain forms, to compare spellings.
-_PLAIN_PUNCTUATION = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"',
-                                    "»": '"', "–": "-", "—": "-"})
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
@@ -88,19 +86,25 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
 def choose_title(candidates: list[tuple[str, str]]) -> str:
     """The page's headline among its `title_candidates` (see the module docstring), or "".
 
-    Two exceptions to the order. When the first title is another one with a
-    kicker or section beside it ("Ski jumping | Row over the rules"), and two
-    sources state that other one alone, the extra piece is no part of the
-    headline. When sources spell the chosen title with different quotes or
-    dashes (`'` and `’`), the spelling most of them use is the page's.
+    Three exceptions to the order. Whether a kicker or section beside the
+    headline ("Ski jumping | Row over the rules") is part of it is decided
+    by the sources: when the first title is another one with such a piece,
+    and two sources state that other one alone, the piece is no part of the
+    headline; else, when the first title lacks a piece that more sources
+    state with it, the piece is part of it. When sources spell the chosen title
+    with different quotes or dashes (`'` and `’`), the spelling most of
+    them use is the page's.
     """
     if not candidates:
         return ""
     first = candidates[0][0]
     stated = Counter(title for title, _ in candidates)
-    first = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), first)
-    plain = first.translate(_PLAIN_PUNCTUATION)
-    spellings = [title for title in stated if title.translate(_PLAIN_PUNCTUATION) == plain]
+    shorter = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), None)
+    longer = next((title for title, count in stated.items() if count > stated[first] and _is_part_of(first, title)),
+                  None)
+    first = shorter or longer or first
+    plain = plain_punctuation(first)
+    spellings = [title for title in stated if plain_punctuation(title) == plain]
     return max(spellings, key=lambda title: (stated[title], title == first))
 
 

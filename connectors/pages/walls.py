@@ -93,7 +93,7 @@ class PageMarkup:
 
     @classmethod
     def read(cls, tree: HtmlElement | None, json_ld: Iterable[dict[str, Any]]) -> PageMarkup:
-        """`tree`: the page as served (None if it does not parse); `json_ld`: its `json_ld_objects`."""
+        """`tree`: the page as served (None if it does not parse); `json_ld`: its JSON-LD objects (`PageSignals.json_ld`)."""
         not_free = any(str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "0") for node in json_ld)
         classes = " ".join(_CLASSES_AND_IDS(tree)) if tree is not None else ""
         return cls(not_free, bool(_PAYWALL_CLASSES.search(classes)))

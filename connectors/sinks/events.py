@@ -44,6 +44,10 @@ def event_from_doc(doc: Mapping[str, Any]) -> Event:
         last_seen=_date(doc.get("last_seen")),
         keywords=list(doc.get("keywords", [])),
         aliases=list(doc.get("aliases", [])),
+        summary=doc.get("summary", ""),
+        names=list(doc.get("names", [])),
+        outlets=[(outlet["source"], outlet["count"]) for outlet in doc.get("outlets", [])],
+        languages=list(doc.get("languages", [])),
     )
 
 
@@ -52,8 +56,8 @@ def merge_event(incoming: Event, stored: Event | None, absorbed: Iterable[Event]
 
     Membership only grows: article ids, sources and aliases are unions, so a writer
     with an older view never drops an article that another writer added in between.
-    Descriptive fields (title, keywords, representative) come from the incoming view,
-    which the clusterer computed last. `absorbed` are the stored events named in
+    Descriptive fields (title, keywords, representative, summary, names, outlets,
+    languages) come from the incoming view, which the clusterer computed last. `absorbed` are the stored events named in
     `incoming.aliases`: their articles move into the survivor.
     """
     absorbed = list(absorbed)
@@ -69,4 +73,8 @@ def merge_event(incoming: Event, stored: Event | None, absorbed: Iterable[Event]
         last_seen=_max_date(incoming.last_seen, *(e.last_seen for e in views)),
         keywords=incoming.keywords or (stored.keywords if stored else []),
         aliases=[a for a in aliases if a != incoming.event_id],
+        summary=incoming.summary or (stored.summary if stored else ""),
+        names=incoming.names or (stored.names if stored else []),
+        outlets=incoming.outlets or (stored.outlets if stored else []),
+        languages=incoming.languages or (stored.languages if stored else []),
     )

@@ -1,8 +1,10 @@
 """The embedded index: SQLite with FTS5, in a data directory, no server needed.
 
 SQLite is in every Python, survives crashes (WAL journal), and its FTS5 engine
-ranks with BM25 and builds highlighted snippets, which is all a laptop-sized
-news index needs. Events are ranked by their best-matching member articles.
+ranks with BM25, which is all a laptop-sized news index needs. Events are ranked by
+their best-matching member articles. FTS5 indexes the terms `analysis` makes of an
+article (stems in its language, CJK bigrams), split on spaces only, so this index
+and Elasticsearch match a query alike.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import contextlib
 import html
 import json
 import math
+import logging
 import os
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -30,13 +32,30 @@ from newsbeam.connectors.sinks.base import (
     StateChanges,
     StoredVersion,
 )
+from newsbeam.connectors.sinks.analysis import QueryWord, article_terms, query_words, snippet
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
 from newsbeam.schemas import Article, DeadLetter, Event
 
+log = logging.getLogger(__name__)
+
 INDEX_FILE = "index.sqlite3"
-#: Stored in `PRAGMA user_version`; an index of another layout is refused, not misread.
-LAYOUT_VERSION = 2
+#: Stored in `PRAGMA user_version`; an index of another layout is re-indexed
+#: (`REINDEXED_LAYOUTS`) or refused, never misread. It goes up with `analysis.ANALYSIS_VERSION`:
+#: the terms table keeps no text, so a row is deleted by making its terms again, which
+#: must give what was indexed.
+LAYOUT_VERSION = 3
+#: Layouts whose search terms are made again from the stored articles on open: 2 indexed
+#: the raw text with FTS5's own tokenizer.
+REINDEXED_LAYOUTS = frozenset({2})
+#: The search terms of each article (rowid = the article's rowid), split on spaces only.
+#: Contentless: the terms are not stored twice, which makes the index a third smaller and
+#: its writes cheaper; BM25 needs only the index.
+_TERMS_TABLES = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, content = '',"""
+    """ tokenize = "ascii tokenchars ':'")""",
+    "CREATE TABLE IF NOT EXISTS languages (language TEXT PRIMARY KEY) WITHOUT ROWID",
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -51,9 +70,6 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_event ON articles(event_id);
 CREATE INDEX IF NOT EXISTS articles_log ON articles(log, log_seq) WHERE log IS NOT NULL;
-CREATE VIRTUAL TABLE IF NOT EXISTS article_text USING fts5(
-    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
-);
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
     last_seen TEXT,
@@ -62,7 +78,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS event_aliases (alias TEXT PRIMARY KEY, event_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS state_parts (key TEXT NOT NULL, part TEXT NOT NULL, data BLOB NOT NULL,
                                         PRIMARY KEY (key, part)) WITHOUT ROWID;
-"""
+""" + "".join(f"{statement};\n" for statement in _TERMS_TABLES)
 MMAP_BYTES = 1 << 30
 #: How long a write waits for another connection's write lock before it fails
 #: (`NEWSBEAM_SQLITE_BUSY_SECONDS` overrides it).
@@ -71,27 +87,30 @@ BUSY_SECONDS = 30.0
 #: read-only file or directory, a full disk, an I/O error), which a re-run can finish.
 _UNWRITABLE = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
                          sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN})
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 #: Best-matching articles grouped into events per query; `total` counts the events among
 #: them. The Elasticsearch backend groups as many, so both stores answer alike.
 MAX_MATCHES = 1000
 #: Matching articles scored per query (see `SqliteBackend._best_matches`): BM25 costs about
 #: two microseconds per match, so this keeps the slowest query near 30 ms of CPU on any index.
 SCORE_BUDGET = 10_000
-_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+#: Articles read at a time when the terms of an index of an earlier layout are made again.
+MIGRATION_BATCH = 2_000
 
 
-def _fts_query(text: str, operator: str = "OR") -> str:
-    """FTS5 query for any of the words of `text` (BM25 ranks articles with more of them higher).
+def _fts_word(word: QueryWord) -> str:
+    """FTS5 expression for one query word: any of its alternatives (a CJK run as a phrase)."""
+    alternatives = ['"' + " ".join(alternative) + '"' for alternative in word.alternatives]
+    if word.prefix:
+        alternatives.append(f'"{word.alternatives[0][0]}" *')
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+
+
+def _fts_query(words: list[QueryWord], operator: str = "OR") -> str:
+    """FTS5 query for any of the words (BM25 ranks articles with more of them higher).
 
     With `operator="AND"`: for all of them.
     """
-    return f" {operator} ".join(f'"{token}"' for token in dict.fromkeys(_TOKEN.findall(text.lower())))
-
-
-def _highlight(snippet: str) -> str:
-    """HTML-escape a snippet, then turn the match sentinels into <mark> tags."""
-    return html.escape(snippet).replace(_MARK_OPEN, "<mark>").replace(_MARK_CLOSE, "</mark>")
+    return f" {operator} ".join(map(_fts_word, words))
 
 
 class SqliteBackend:
@@ -117,12 +136,39 @@ class SqliteBackend:
         self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         fresh = not self._db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        if not fresh and version in REINDEXED_LAYOUTS:
+            self._reindex_terms()
+            version = LAYOUT_VERSION
         if not fresh and version != LAYOUT_VERSION:
             self._db.close()
             raise IndexLayoutMismatch(f"{self.path} was written by another newsbeam version (layout {version}, "
                                f"this one reads {LAYOUT_VERSION}); ingest again into a new --data-dir")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    def _reindex_terms(self) -> None:
+        """Make the search terms of an index of an earlier layout again, in place.
+
+        One transaction: a crash leaves the old layout, which the next open migrates again.
+        """
+        log.warning("re-indexing %s for per-language search (once)", self.path)
+        with self._transaction():
+            if self._db.execute("PRAGMA user_version").fetchone()[0] not in REINDEXED_LAYOUTS:
+                return  # another process re-indexed it meanwhile
+            self._db.execute("DROP TABLE IF EXISTS article_text")
+            self._db.execute("DROP TABLE IF EXISTS article_terms")
+            for statement in _TERMS_TABLES:
+                self._db.execute(statement)
+            last = 0
+            while rows := self._db.execute(
+                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
+                " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall():
+                self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
+                                     ((rowid, *article_terms(title, text, language))
+                                      for rowid, language, title, text in rows))
+                last = rows[-1][0]
+            self._db.execute("INSERT OR IGNORE INTO languages SELECT DISTINCT language FROM articles")
+            self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
     # -- writes ----------------------------------------------------------------
 
@@ -150,23 +196,29 @@ class SqliteBackend:
         return found
 
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
-        """Upsert the articles, then their full text, in one transaction.
+        """Upsert the articles, then their analysed terms, in one transaction.
 
         An upsert keeps the article's rowid, and its full-text row shares that
         rowid, so replacing one is keyed writes however large the index grows.
+        The terms table keeps no text, so the terms of an article written before
+        are deleted by making them again from its stored title and text.
         The full-text rows are written after all of the batch's articles, not
         one beside each: FTS5 then adds the batch to its in-memory terms in one
         run, which halves the cost of a write against alternating the tables.
         Wire versions and kills are applied as `connectors/sinks/withdrawals.py` says.
         """
-        text_of: dict[int, tuple[str, str]] = {}
-        untexted: list[int] = []
         withdrawn: dict[str, set[str]] = {}
+        if any(item.article.version is not None for item in articles):
+            wire = [item.article.id for item in articles if item.article.version is not None]
+            articles = latest_writes(articles, self.stored_versions(wire))
+        # Analysed before the write lock is taken: it is most of the work of a write.
+        terms = [article_terms(item.article.title, item.article.text, item.article.language) for item in articles]
+        terms_of: dict[int, tuple[str, str]] = {}
         with self._transaction():
-            if any(item.article.version is not None for item in articles):
-                wire = [item.article.id for item in articles if item.article.version is not None]
-                articles = latest_writes(articles, self.stored_versions(wire))
-            for item in articles:
+            indexed = self._indexed_terms([item.article.id for item in articles])
+            self._db.executemany("INSERT OR IGNORE INTO languages VALUES (?)",
+                                 ((language,) for language in {item.article.language for item in articles}))
+            for item, terms_of_item in zip(articles, terms):
                 a = item.article
                 if a.withdrawn:
                     row = self._db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (a.id,)).fetchone()
@@ -188,14 +240,13 @@ class SqliteBackend:
                      json.dumps(doc, ensure_ascii=False), log, seq),
                 ).fetchone()[0]
                 if a.withdrawn:
-                    text_of.pop(rowid, None)
-                    untexted.append(rowid)
+                    terms_of.pop(rowid, None)  # a tombstone has no terms
                 else:
-                    text_of[rowid] = (a.title, a.text)  # an id written twice in a batch keeps its last text
-            self._db.executemany("DELETE FROM article_text WHERE rowid = ?",
-                                 ((rowid,) for rowid in [*text_of, *untexted]))
-            self._db.executemany("INSERT INTO article_text (rowid, title, text) VALUES (?, ?, ?)",
-                                 ((rowid, title, text) for rowid, (title, text) in text_of.items()))
+                    terms_of[rowid] = terms_of_item  # an id written twice in a batch keeps its last text
+            self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                                 indexed)
+            self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
+                                 ((rowid, title, text) for rowid, (title, text) in terms_of.items()))
             for event_id, ids in withdrawn.items():
                 self._withdraw_from_event(event_id, ids)
         return []  # SQLite has no mapping to refuse a document
@@ -221,6 +272,17 @@ class SqliteBackend:
         self._db.execute("UPDATE events SET last_seen = ?, doc = ? WHERE event_id = ?",
                          (event.last_seen.isoformat() if event.last_seen else None,
                           json.dumps(event.to_json(), ensure_ascii=False), event_id))
+
+    def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str]]:
+        """(rowid, title terms, text terms) indexed for those of `ids` already stored."""
+        found = []
+        ids = list(dict.fromkeys(ids))  # an id twice in a batch has one row to delete
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.extend(self._db.execute(
+                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
+                f" WHERE id IN ({','.join('?' * len(chunk))}) AND event_id != ''", chunk))  # tombstones: no terms
+        return [(rowid, *article_terms(title, text, language)) for rowid, language, title, text in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
         """Upsert events merged with what is stored (`merge_event`), as Elasticsearch does."""
@@ -281,10 +343,10 @@ class SqliteBackend:
     # -- reads -----------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchPage:
-        match = _fts_query(query.text)
-        if not match:
+        words = query_words(query.text, [query.language] if query.language else self.languages())
+        if not words:
             return SearchPage(0, [], query.page, query.size)
-        rows = self._best_matches(match, _fts_query(query.text, "AND"), query)
+        rows = self._best_matches(_fts_query(words), _fts_query(words, "AND"), query)
         ranked = self._rank_events(rows, query.recency_boost)
         start = (query.page - 1) * query.size
         hits = []
@@ -295,7 +357,7 @@ class SqliteBackend:
             hits.append(SearchHit(
                 event_id=doc["event_id"], title=doc["title"], article_ids=doc["article_ids"], score=round(score, 4),
                 article_count=len(doc["article_ids"]), sources=doc["sources"], first_seen=doc["first_seen"],
-                last_seen=doc["last_seen"], keywords=doc["keywords"], snippet=self._snippet(match, best_rowid),
+                last_seen=doc["last_seen"], keywords=doc["keywords"], snippet=self._snippet(words, best_rowid, doc["title"]),
             ))
         return SearchPage(len(ranked), hits, query.page, query.size)
 
@@ -325,10 +387,10 @@ class SqliteBackend:
         # The articles table is joined before the cut only when a filter needs it: a
         # lookup per scored match costs half as much as scoring it.
         scored = (
-            "SELECT * FROM (SELECT article_text.rowid AS id, -bm25(article_text, 3.0, 1.0) AS score FROM article_text"
-            + (" JOIN articles a ON a.rowid = article_text.rowid" if filters else "")
-            + " WHERE article_text MATCH ?" + "".join(f" AND {clause}" for clause in filters)
-            + " ORDER BY article_text.rowid DESC LIMIT ?)"
+            "SELECT * FROM (SELECT article_terms.rowid AS id, -bm25(article_terms, 3.0, 1.0) AS score FROM article_terms"
+            + (" JOIN articles a ON a.rowid = article_terms.rowid" if filters else "")
+            + " WHERE article_terms MATCH ?" + "".join(f" AND {clause}" for clause in filters)
+            + " ORDER BY article_terms.rowid DESC LIMIT ?)"
         )
         if all_words == any_words:  # one word
             sets, args = [scored], [any_words, *params, self.score_budget]
@@ -341,14 +403,17 @@ class SqliteBackend:
             [*args, MAX_MATCHES],
         ).fetchall()
 
-    def _snippet(self, match: str, rowid: int) -> str:
+    def languages(self) -> list[str]:
+        """The languages of the articles indexed (a query is analysed in each)."""
+        return [language for (language,) in self._db.execute("SELECT language FROM languages")]
+
+    def _snippet(self, words: list[QueryWord], rowid: int, fallback: str) -> str:
         """The highlighted passage of one article; built only for the hits shown."""
         row = self._db.execute(
-            f"SELECT snippet(article_text, 1, '{_MARK_OPEN}', '{_MARK_CLOSE}', '…', 24)"
-            " FROM article_text WHERE article_text MATCH ? AND rowid = ?",
-            (match, rowid),
+            "SELECT json_extract(doc, '$.title'), json_extract(doc, '$.text'), language FROM articles WHERE rowid = ?",
+            (rowid,),
         ).fetchone()
-        return _highlight(row[0]) if row else ""
+        return snippet(row[0] or "", row[1] or "", row[2], words, fallback) if row else html.escape(fallback)
 
     def _rank_events(self, rows: list[tuple[str, float, int]], recency_boost: float) -> list[tuple[str, float, int]]:
         """Event score: its best article's BM25, plus a little for each further match.

@@ -16,7 +16,9 @@ apply a batch the same way:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -66,14 +68,17 @@ def without_articles(event: Event, withdrawn: Iterable[str], remaining: Mapping[
         representative = first["id"] if first else ids[0]
         title = (first.get("title") or "") if first else ""
     published = [datetime.fromisoformat(d["published"]) for d in docs if d.get("published")]
-    return Event(
-        event_id=event.event_id,
+    outlets = Counter(d["source"] for d in docs if d.get("source"))
+    languages = Counter(d["language"] for d in docs if d.get("language"))
+    return replace(
+        event,
         title=title,
         representative_id=representative,
         article_ids=ids,
-        sources=list(dict.fromkeys(d["source"] for d in docs if d.get("source"))) or event.sources,
+        sources=list(outlets) or event.sources,
         first_seen=min(published, default=event.first_seen),
         last_seen=max(published, default=event.last_seen),
-        keywords=event.keywords,
-        aliases=event.aliases,
+        summary=event.summary if representative == event.representative_id else "",
+        outlets=outlets.most_common() or event.outlets,
+        languages=[language for language, _ in languages.most_common()] or event.languages,
     )

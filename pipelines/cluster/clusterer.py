@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,11 +30,13 @@ class ClusterConfig:
 
     #: Minimum time-damped cosine similarity for a full-length article to join an
     #: event. Shorter articles need less: see `threshold_for`.
-    threshold: float = 0.30
+    threshold: float = 0.25
     #: Article length (distinct terms) from which `threshold` applies unscaled.
     reference_terms: int = 60
-    #: Time gap (days) over which similarity is damped by a factor e.
-    time_scale_days: float = 3.0
+    #: Time gap (days) over which similarity is damped by a factor e. Outlets
+    #: cover one event within about a day of each other; a story that goes on
+    #: keeps its event open through its span (gaps are measured to its edges).
+    time_scale_days: float = 1.5
     #: Events untouched for this long leave the hot state.
     hot_window_days: float = 7.0
     #: Terms kept per article vector and per event centroid.
@@ -61,8 +64,9 @@ class ClusterConfig:
     #: what the stream talks about now, in memory bounded by the recent vocabulary.
     df_half_life_days: float = 30.0
     df_floor: float = 0.5
-    #: Keywords an event shows.
+    #: Keywords and names an event shows.
     keywords: int = 8
+    names: int = 5
 
 
 @dataclass(slots=True)
@@ -88,6 +92,17 @@ class EventState:
     #: how long this event's texts are, which sets the bar for merging it.
     members: int = 0
     member_terms: int = 0
+    #: How close the representative article was to the event when it joined
+    #: (cosine with the event's core); -1 until a second article gives a measure.
+    centrality: float = -1.0
+    #: The representative's first sentence.
+    summary: str = ""
+    #: Names the members are most about (`ArticleFeatures.names`), each article
+    #: giving its first of n names n points, its last one; articles and copies
+    #: per outlet; articles per language.
+    name_counts: dict[str, int] = field(default_factory=dict)
+    source_counts: dict[str, int] = field(default_factory=dict)
+    language_counts: dict[str, int] = field(default_factory=dict)
 
     def core(self, size: int) -> dict[str, float]:
         """The centroid's `size` heaviest terms.
@@ -105,7 +120,7 @@ class EventState:
     def terms_per_member(self) -> float:
         return self.member_terms / self.members if self.members else 0.0
 
-    def to_event(self, surface: dict[str, str], keyword_count: int) -> Event:
+    def to_event(self, surface: dict[str, str], keyword_count: int, name_count: int) -> Event:
         # Heaviest first, ties by term (the second sort is stable).
         top = sorted(sorted(self.centroid.items()), key=_WEIGHT, reverse=True)
         keywords: list[str] = []
@@ -125,7 +140,46 @@ class EventState:
             last_seen=self.last_seen,
             keywords=keywords,
             aliases=list(self.aliases),
+            summary=self.summary,
+            names=_most_counted(self.name_counts)[:name_count],
+            outlets=[(source, self.source_counts[source]) for source in _most_counted(self.source_counts)],
+            languages=_most_counted(self.language_counts),
         )
+
+    def count(self, article: Article) -> None:
+        """Count an article (an original or a copy) under its outlet and language."""
+        if article.source:
+            self.source_counts[article.source] = self.source_counts.get(article.source, 0) + 1
+        if article.language:
+            self.language_counts[article.language] = self.language_counts.get(article.language, 0) + 1
+
+
+def _most_counted(counts: dict[str, int]) -> list[str]:
+    """Keys by falling count, ties in first-counted order (the sort is stable)."""
+    return sorted(counts, key=counts.__getitem__, reverse=True)
+
+
+def _add_counts(into: dict[str, int], counts: dict[str, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
+
+
+#: Where a sentence ends: after a word of two or more lower-case letters or digits
+#: ("U.S.", "Mr." and "a.m." do not end one) and before a capital or an opening quote.
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_A-Z]{2}[.!?])\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    """The text's first sentence, cut at a word boundary when longer than `limit`."""
+    text = text.strip()
+    sentence = _SENTENCE_END.split(text, 1)[0].split("\n", 1)[0].strip()
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+#: Names an event keeps counting; the rest of a long tail is dropped.
+_NAMES_KEPT = 40
 
 
 def event_id_for(article_id: str) -> str:
@@ -275,21 +329,21 @@ class OnlineClusterer:
         known.update({term: surface[term] for term in vector if term in surface and term not in known})
         if self.unsaved is not None:
             self.unsaved.terms.update(terms)
-        best_id, best_score = None, self.threshold_for(len(vector))
+        best_id, best_score, best_cosine = None, self.threshold_for(len(vector)), -1.0
         for event_id in self._candidates(vector):
             event = self.events[event_id]
             decay = self._time_factor(event, article.published)
             if decay < best_score:  # a cosine is at most 1: this event cannot win
                 continue
-            score = self.similarity(vector, event) * decay
-            if score >= best_score:
-                best_id, best_score = event_id, score
+            cosine = self.similarity(vector, event)
+            if cosine * decay >= best_score:
+                best_id, best_score, best_cosine = event_id, cosine * decay, cosine
         if best_id is None:
             event = EventState(event_id_for(article.id), {}, article.published, article.published)
             self.events[event.event_id] = event
         else:
             event = self.events[best_id]
-        self._join(event, article, vector)
+        self._join(event, article, vector, best_cosine, features.names)
         self._since_merge.add(event.event_id)
         self._assigned += 1
         joined = event.event_id
@@ -347,6 +401,13 @@ class OnlineClusterer:
         older.aliases.extend([younger.event_id, *younger.aliases])
         older.members += younger.members
         older.member_terms += younger.member_terms
+        _add_counts(older.name_counts, younger.name_counts)
+        _add_counts(older.source_counts, younger.source_counts)
+        _add_counts(older.language_counts, younger.language_counts)
+        if (younger.titled and not older.titled) or (younger.titled == older.titled
+                                                      and younger.centrality > older.centrality):
+            older.representative_id, older.title, older.titled = younger.representative_id, younger.title, younger.titled
+            older.summary, older.centrality = younger.summary, younger.centrality
         if younger.first_seen and (older.first_seen is None or younger.first_seen < older.first_seen):
             older.first_seen = younger.first_seen
         if younger.last_seen and (older.last_seen is None or younger.last_seen > older.last_seen):
@@ -409,10 +470,11 @@ class OnlineClusterer:
         event.article_ids.append(article.id)
         if article.source and article.source not in event.sources:
             event.sources.append(article.source)
+        event.count(article)
         self._touch(event, article.published)
 
-    def withdraw(self, event_id: str, article_id: str, sources: list[str] | None = None) -> None:
-        """Take a withdrawn (killed) article out of its hot event; `sources`, when known, are the outlets left.
+    def withdraw(self, event_id: str, article_id: str, source: str = "", language: str = "") -> None:
+        """Take a withdrawn (killed) article, of outlet `source` and `language`, out of its hot event.
 
         Its terms stay in the centroid, whose article vectors are not kept: a kill
         is rare, and the event's other articles are on the same story. When it
@@ -423,10 +485,16 @@ class OnlineClusterer:
         if event is None or article_id not in event.article_ids:
             return
         event.article_ids.remove(article_id)
-        if sources is not None:
-            event.sources = [s for s in event.sources if s in sources]
+        for counts, key in ((event.source_counts, source), (event.language_counts, language)):
+            if counts.get(key, 0) > 1:
+                counts[key] -= 1
+            else:
+                counts.pop(key, None)
+        if source and source not in event.source_counts:
+            event.sources = [s for s in event.sources if s != source]
         if event.representative_id == article_id:
-            event.representative_id, event.title, event.titled = "", "", False
+            event.representative_id, event.title, event.titled, event.summary = "", "", False, ""
+            event.centrality = -1.0
         self._mark_changed(event_id)
 
     def retitle(self, event_id: str, article: Article) -> None:
@@ -441,7 +509,8 @@ class OnlineClusterer:
         if self.unsaved is not None:
             self.unsaved.events.add(event_id)
 
-    def _join(self, event: EventState, article: Article, vector: dict[str, float]) -> None:
+    def _join(self, event: EventState, article: Article, vector: dict[str, float], cosine: float,
+              names: tuple[str, ...]) -> None:
         centroid = event.centroid
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
@@ -450,11 +519,40 @@ class OnlineClusterer:
         event.article_ids.append(article.id)
         if article.source and article.source not in event.sources:
             event.sources.append(article.source)
-        if not event.representative_id or (article.title and not event.titled):
-            # The earliest article with a headline represents the event.
-            event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
+        event.count(article)
+        counts = event.name_counts
+        # An article's first name counts most: it is ranked by mentions and rarity, so a
+        # weekday every report mentions stays behind the people and places it names.
+        for rank, name in enumerate(names):
+            counts[name] = counts.get(name, 0) + len(names) - rank
+        if len(counts) > _NAMES_KEPT:
+            event.name_counts = {name: counts[name] for name in _most_counted(counts)[: _NAMES_KEPT // 2]}
+        self._represent(event, article, cosine)
         self._touch(event, article.published)
         self._refresh(event)
+
+    @staticmethod
+    def _represent(event: EventState, article: Article, cosine: float) -> None:
+        """Let the article represent the event if it is its most central one.
+
+        The representative is the member closest to the event when it joined
+        (its cosine with the event's core), so a title comes from the article
+        that tells what the members share rather than from whichever outlet was
+        first, often with an angle of its own. An article with a headline beats
+        one without. The founding article has no measure until the first article
+        joins it: cosine is symmetric, so it takes that article's, and keeps its
+        place on a tie.
+        """
+        if not event.representative_id:
+            event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
+            event.summary = first_sentence(article.text)
+            return
+        if event.centrality < 0:
+            event.centrality = cosine
+        titled = bool(article.title)
+        if (titled and not event.titled) or (titled == event.titled and cosine > event.centrality):
+            event.representative_id, event.title, event.titled = article.id, _headline_of(article), titled
+            event.summary, event.centrality = first_sentence(article.text), cosine
 
     def _refresh(self, event: EventState) -> None:
         """Trim the centroid to its heaviest terms in falling order, recompute its prefix norms, re-post it."""
@@ -584,7 +682,7 @@ class OnlineClusterer:
         for event_id in sorted(self._changed):
             state = self.events.get(event_id) or self._retired.get(event_id)
             if state is not None and state.article_ids:  # an event whose articles were all withdrawn is not shown
-                changed.append(state.to_event(self._surface, self.config.keywords))
+                changed.append(state.to_event(self._surface, self.config.keywords, self.config.names))
         self._changed.clear()
         self._retired.clear()
         return changed

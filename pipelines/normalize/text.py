@@ -24,7 +24,23 @@ _CHROME = re.compile(
 )
 _MAX_CHROME_CHARS = 60
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+_PLAIN_QUOTES = {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'}
+_QUOTES = str.maketrans(_PLAIN_QUOTES)
+_QUOTES_AND_DASHES = str.maketrans({**_PLAIN_QUOTES, "–": "-", "—": "-"})
+#: A tag, for markup that reaches newsbeam as text (JSON-stated bodies, feed summaries).
+_TAG = re.compile(r"<[^>]*>")
+
+
+def strip_tags(markup: str, replacement: str = " ") -> str:
+    """`markup` with every tag replaced by `replacement` (a space, so that
+    `<p>One</p><p>Two</p>` keeps two words; "" where tags sit inside words)."""
+    return _TAG.sub(replacement, markup) if "<" in markup else markup
+
+
+def plain_punctuation(text: str) -> str:
+    """Typographic quotes and dashes as their plain forms: two spellings of one
+    title compare equal."""
+    return text.translate(_QUOTES_AND_DASHES)
 
 
 def is_chrome(line: str) -> bool:

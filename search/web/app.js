@@ -171,6 +171,8 @@ async function renderEvent(eventId, params) {
       h("span", {}, plural(detail.outlets.length, "outlet", "outlets")),
       event.first_seen ? h("span", {}, "first ", when(event.first_seen)) : null,
       event.last_seen ? h("span", {}, "last ", when(event.last_seen)) : null),
+    event.summary ? h("p", { class: "summary" }, event.summary) : null,
+    about(event),
     timeline(detail.timeline));
   const outlets = detail.outlets.map((group) => h("section", { class: "outlet", "data-outlet": group.outlet },
     h("h3", {}, group.outlet, h("small", {}, plural(group.articles.length, "article", "articles"))),
@@ -182,6 +184,19 @@ async function renderEvent(eventId, params) {
   view.replaceChildren(back || "", head,
     h("section", { class: "outlets", "aria-label": "Coverage by outlet" }, h("h2", {}, "Coverage by outlet"), outlets));
   document.getElementById("event-title").focus({ preventScroll: true });
+}
+
+// Who the event is about, who covered it how often, in which languages.
+function about(event) {
+  const rows = [
+    ["Names", "names", event.names.map((name) => h("li", {}, name))],
+    ["Outlets", "outlet-counts", event.outlets.map((o) => h("li", { "data-outlet": o.source }, o.source, " ",
+      h("span", { class: "n" }, `×${o.count}`)))],
+    ["Languages", "languages", event.languages.map((code) => h("li", { lang: code }, code))],
+  ].filter(([, , items]) => items.length);
+  if (!rows.length) return null;
+  return h("dl", { class: "about" }, ...rows.flatMap(([label, cls, items]) =>
+    [h("dt", {}, label), h("dd", {}, h("ul", { class: cls }, items))]));
 }
 
 // A bar chart of arrivals per bucket, drawn as inline SVG (no chart library).

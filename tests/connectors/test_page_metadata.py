@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newsbeam.connectors.pages import extract_article
-from newsbeam.connectors.pages.dates import parse_page_date
+from newsbeam.pipelines.normalize.dates import parse_published, parse_stated
 from newsbeam.connectors.pages.words import count_words
 
 URL = "https://www.riverside-gazette.example/news/harbour-reopens"
@@ -69,7 +69,8 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     ("Fri, 06 Mar 2026 19:20:36 IST", "2026-03-06T19:20:36+05:30"),
 ])
 def test_zone_abbreviations_are_their_offsets(stated, expected):
-    assert parse_page_date(stated).isoformat() == expected
+    assert parse_stated(stated).isoformat() == expected
+    assert parse_published(stated) == parse_stated(stated)
     page = article_page(meta("date", stated))
     assert extract_article(page, URL)["published"] == expected
 
@@ -98,6 +99,17 @@ def test_url_slugs_and_addresses_are_no_authors():
     page = article_page(json_ld={"@type": "NewsArticle", "author": [{"name": "Emma Mackenzie"},
                                                                     {"name": "Emma-Mackenzie"}]})
     assert extract_article(page, URL)["authors"] == ["Emma Mackenzie"]
+
+
+def test_microdata_credits_the_article_not_its_images():
+    body = ('<article itemscope itemtype="https://schema.org/NewsArticle"><h1>Harbour reopens</h1>'
+            '<figure itemprop="image" itemscope itemtype="https://schema.org/ImageObject"><img src="/h.jpg">'
+            '<figcaption itemprop="author">Photo: Harbour Press Agency</figcaption></figure>'
+            f'<p>{STORY * 3}</p><p class="reference">Radio Riverside, 2 March; '
+            '<span itemprop="author">rg/icd;bok</span></p>'
+            '<div itemprop="author" itemscope itemtype="https://schema.org/Person">'
+            '<span itemprop="name">Ana Lee</span> <span itemprop="jobTitle">Editor</span></div></article>')
+    assert extract_article(article_page(body=body), URL)["authors"] == ["rg/icd", "bok", "Ana Lee"]
 
 
 def test_last_first_is_one_person():
@@ -168,6 +180,38 @@ def test_text_from_a_script_state_when_the_body_is_empty():
     assert "first ferry left at dawn" in record["text"] and "The mayor thanked" in record["text"]
 
 
+def test_text_from_a_state_a_script_assigns_to_a_global():
+    paragraphs = [sentence.strip() + ". The mayor thanked the crews for their work."
+                  for sentence in STORY.split(". ") if sentence.strip()] * 2
+    state = {"article": {"id": 7, "content": {"blocks": [{"html": f"<p>{p}</p>"} for p in paragraphs]}}}
+    page = article_page(body='<div id="app"></div><script>window.__INITIAL_STATE__ = '
+                             f"{json.dumps(state)};</script><script>var other = 1;</script>")
+    record = extract_article(page, URL)
+    assert "first ferry left at dawn" in record["text"] and "<p>" not in record["text"]
+
+
+def test_a_byline_line_is_no_body_text_a_sentence_naming_the_author_is():
+    body = (f"<article><h1>Harbour reopens</h1><p>Von Ines Calder und Ben Okafor, Riverside</p><p>{STORY * 2}</p>"
+            f"<p>Ines Calder said the breakwater will hold, and Ben Okafor agreed.</p><p>{STORY}</p>"
+            "<p>Ines Calder</p></article>")
+    page = article_page(json_ld={"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ines Calder"},
+                                                                    {"@type": "Person", "name": "Ben Okafor"}]},
+                        body=body)
+    record = extract_article(page, URL)
+    assert record["authors"] == ["Ines Calder", "Ben Okafor"]
+    assert record["text"].startswith("The harbour reopened") and record["text"].endswith("cost them a season.")
+    assert "Ines Calder said the breakwater will hold" in record["text"]
+
+
+def test_embedded_social_posts_are_no_body_text():
+    tweet = ('<blockquote class="twitter-tweet"><p lang="en">Queues at the ferry terminal since five this '
+             'morning, nobody told us the timetable changed, absolutely shambolic</p>&mdash; Disgruntled Commuter '
+             '(@commuter) <a href="https://x.example/status/1">March 2, 2026</a></blockquote>')
+    body = f"<article><h1>Harbour reopens</h1><p>{STORY * 2}</p>{tweet}<p>{STORY}</p></article>"
+    text = extract_article(article_page(body=body), URL)["text"]
+    assert "first ferry left at dawn" in text and "shambolic" not in text and "@commuter" not in text
+
+
 def test_the_body_does_not_repeat_the_headline():
     page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
                         body=f"<article><p>Harbour reopens after repairs</p><p>{STORY * 3}</p></article>")
@@ -184,6 +228,18 @@ def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
                         body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == "Storm season | Harbour reopens after repairs"
+
+
+def test_a_kicker_most_sources_state_with_the_headline_is_part_of_it():
+    kicker = "After the storm: Harbour reopens after repairs"
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property") + f"<title>{kicker}</title>",
+                        body=f"<article><h1>{kicker}</h1><p>{STORY * 3}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": kicker})
+    assert extract_article(page, URL)["title"] == kicker
+    # One other source stating it is no majority: the order decides.
+    page = article_page(meta("og:title", "Harbour reopens after repairs", "property"),
+                        body=f"<article><h1>{kicker}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
 
 
 @pytest.mark.parametrize("credit, names", [
@@ -211,6 +267,20 @@ def test_a_title_that_is_only_the_outlet_name_is_no_headline():
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
 
 
+def test_titles_are_unescaped_once_as_html_says_json_ld_as_often_as_it_was_escaped():
+    # The page's own text says "&lt;blink&gt;": one unescape by the HTML rules, no second.
+    page = article_page("<title>Why the &amp;lt;blink&amp;gt; tag died | Riverside Gazette</title>"
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "Why the &lt;blink&gt; tag died"
+    page = article_page(meta("og:title", "Why the &amp;lt;blink&amp;gt; tag died", "property"))
+    assert extract_article(page, URL)["title"] == "Why the &lt;blink&gt; tag died"
+    # JSON-LD is script text that publishers escape themselves, often twice.
+    page = article_page(json_ld={"@type": "NewsArticle", "headline": "The harbour&amp;#8217;s reopening"},
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == "The harbour’s reopening"
+
+
 def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
     page = article_page(meta("og:title", "What's right, not what's easy", "property")
                         + "<title>What’s right, not what’s easy</title>",
@@ -220,7 +290,8 @@ def test_the_title_keeps_the_quotes_most_sources_spell_it_with():
 
 def test_lines_pointing_to_other_stories_are_no_body_text():
     body = (f"<article><p>{STORY}</p><p>Read more: Ferry fares rise again</p><p>{STORY}</p>"
-            f"<p>Les også: Havna åpner igjen</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
+            f"<p>Les også: Havna åpner igjen</p><p>FUNDA OLUNYE UDABA LAPHA | Itheku livula itheku</p>"
+            f"<p>Soma pia: Bandari yafunguliwa</p><p>Officials said: the breakwater will hold. {STORY}</p></article>")
     text = extract_article(article_page(body=body), URL)["text"]
-    assert "Ferry fares" not in text and "Havna" not in text
+    assert "Ferry fares" not in text and "Havna" not in text and "Itheku" not in text and "Bandari" not in text
     assert "Officials said: the breakwater will hold." in text

@@ -70,3 +70,13 @@ def test_scan_of_a_cut_off_page_keeps_what_came_before():
     tags = scan_tags('<html lang="en"><meta name="date" content="2026-03-01"><!-- never closed <meta name="x"')
     assert tags.lang == "en" and [attributes(m)["name"] for m in tags.metas] == ["date"]
     assert scan_tags('<meta name="date" content="2026').metas == ()
+
+
+def test_scan_collects_the_json_states_scripts_carry():
+    page = ("<html><head><!-- <script type='application/json'>{\"commented\": 1}</script> -->"
+            '<script id="__NEXT_DATA__" type="application/json">{"props": {"a": 1}}</script>'
+            '<script>\n  window.__INITIAL_STATE__ = {"article": {"body": "x"}};\n</script>'
+            '<script>var appState = {"b": 2}</script>'
+            '<script>var other = {"c": 3}; window.__X__ = {"d": 4};</script>'
+            '<script src="/app.js"></script><script>__NOT_A_STATE__()</script></head></html>')
+    assert scan_tags(page).json_states == (b'{"props": {"a": 1}}', b'{"article": {"body": "x"}}', b'{"b": 2}')

@@ -43,6 +43,20 @@ def test_mapping_change_goes_to_a_new_index_behind_the_alias(backend, settings):
     assert backend.counts()["articles"] == 1
 
 
+def test_a_mapping_move_makes_every_article_s_search_terms(backend, settings):
+    """An article written before search terms existed (no `*_terms`) is found once its index moves."""
+    names = IndexNames(settings.es_index_prefix)
+    old = article("old1", "Elections held in the north", "Voters went to the polls").to_json()
+    backend.client.index(index=names.articles, id="old1", document=old, refresh=True)
+    assert backend.search(SearchQuery("election")).total == 0
+    changed = resolve_template("articles", english=False)
+    changed["mappings"]["_meta"]["analysis"] = "an earlier analysis"
+    _ensure_kind(backend.client, names, "articles", changed, backend.retry)
+    backend.refresh()
+    assert backend.search(SearchQuery("election")).total == 1
+    assert "title_terms" not in backend.get_article("old1")
+
+
 def test_rewriting_articles_and_events_changes_no_count(backend):
     members = [article(f"a{i}", f"Title {i}", f"Body {i}") for i in range(5)]
     event = store(backend, "ev-1", members)

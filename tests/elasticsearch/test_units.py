@@ -72,12 +72,12 @@ def test_ranking_bonus_for_many_matches_and_recency():
 
 
 def test_templates_degrade_without_the_english_analyzer():
-    full = resolve_template("articles", english=True)
-    minimal = resolve_template("articles", english=False)
+    full = resolve_template("events", english=True)
+    minimal = resolve_template("events", english=False)
     assert full["settings"]["analysis"]["analyzer"]["news_text"] == {"type": "english"}
     assert minimal["settings"]["analysis"]["analyzer"]["news_text"] == FALLBACK_TEXT_ANALYZER
     assert template_version(full) != template_version(minimal)
-    assert template_version(full) == template_version(resolve_template("articles", english=True))
+    assert template_version(full) == template_version(resolve_template("events", english=True))
 
 
 def test_retry_gives_up_at_once_on_a_bad_request():

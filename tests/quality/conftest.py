@@ -32,6 +32,14 @@ def heldout_records() -> list[dict]:
     return read_jsonl(FIXTURES / "fulltext_heldout.jsonl")
 
 
+@pytest.fixture(scope="session")
+def framing_records() -> list[dict]:
+    """One council vote told by a left, a right and a centre outlet within a day, each with its own
+    headline and angle, and a drivers' strike in the same city three days later that names the same
+    councillor and agency."""
+    return read_jsonl(FIXTURES / "framings.jsonl")
+
+
 @pytest.fixture
 def make_article():
     def make(**fields):

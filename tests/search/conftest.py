@@ -11,26 +11,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from support import REFERENCE_EVENT
+from support import REFERENCE_EVENT, ingest
 
-from newsbeam.cli.main import main as newsbeam_cli
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.search.app import app_for_settings
 
 SERVER_START_SECONDS = 20
-
-
-def ingest(source: Path, settings: BackendSettings) -> None:
-    """Build an index exactly as a user would: `newsbeam ingest SOURCE --data-dir DIR [--es-url URL]`."""
-    args = ["ingest", str(source), "--data-dir", str(settings.data_dir)]
-    if settings.es_url:
-        args += ["--es-url", settings.es_url]
-    env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix}
-    result = CliRunner().invoke(newsbeam_cli, args, env=env)
-    assert result.exit_code == 0, f"newsbeam ingest failed:\n{result.output}\n{result.exception!r}"
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,17 @@ def test_event_groups_articles_by_outlet_with_a_timeline(client: TestClient) -> 
     assert timeline["start"] == hit["first_seen"] and timeline["end"] == hit["last_seen"]
 
 
+def test_event_explains_itself(client: TestClient) -> None:
+    """Both indexes keep what the clusterer says of an event: the representative's first sentence,
+    the names its articles are about, each outlet with its count, the languages."""
+    event = client.get(f"/events/{reference_event(client)['event_id']}").json()["event"]
+    assert event["representative_id"] in REFERENCE_IDS
+    assert "Skarvik" in event["summary"] and len(event["summary"]) <= 240
+    assert "Skarvik" in event["names"] and len(event["names"]) <= 5
+    assert event["outlets"] == [{"source": name, "count": 1} for name in event["sources"]]
+    assert event["languages"] == ["en"]
+
+
 def test_article_document(client: TestClient) -> None:
     event_id = reference_event(client)["event_id"]
     body = client.get("/articles/ref-b").json()
@@ -211,7 +222,7 @@ def assert_bare_500(response, settings: BackendSettings) -> None:
 def test_failing_queries_give_a_bare_500_and_a_log_entry(
     fresh_reference_settings: BackendSettings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    break_tables(fresh_reference_settings, "article_text", "events")
+    break_tables(fresh_reference_settings, "article_terms", "events")
     with TestClient(app_for_settings(fresh_reference_settings), raise_server_exceptions=False) as client:
         with caplog.at_level(logging.ERROR, logger="newsbeam.search"):
             for response in (client.get("/search", params={"q": REFERENCE_QUERY}), client.get("/events/anything")):

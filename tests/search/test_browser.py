@@ -94,6 +94,14 @@ def test_search_open_event_and_screenshot(page, live_server, tmp_path: Path) -> 
         expect(articles.locator("a.title")).to_have_attribute("href", re.compile(r"^https://"))
         expect(articles.locator("time")).to_have_count(1)
     expect(page.locator(".timeline svg rect.bar")).not_to_have_count(0)
+    # The event explains itself: its most central article's first sentence, its main names,
+    # each outlet with how many articles it sent, its languages.
+    expect(page.locator(".event-head .summary")).to_contain_text("Skarvik")
+    expect(page.locator(".about ul.names li").first).to_be_visible()
+    expect(page.locator(".about ul.names")).to_contain_text("Skarvik")
+    expect(page.locator(".about ul.outlet-counts li")).to_have_count(REFERENCE_OUTLETS)
+    expect(page.locator(".about ul.outlet-counts li .n")).to_have_text(["×1"] * REFERENCE_OUTLETS)
+    expect(page.locator(".about ul.languages li")).to_have_text(["en"])
     shot = tmp_path / "event-page.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000

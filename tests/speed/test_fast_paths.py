@@ -74,8 +74,8 @@ def test_features_survive_pickling_exactly():
         assert list(copy.terms.items()) == list(candidate.terms.items())
         assert list(copy.surface.items()) == list(candidate.surface.items())
         assert copy.signature.tolist() == candidate.signature.tolist() and copy.signature.dtype == np.uint32
-        assert (copy.article_id, copy.published, copy.language, copy.shingle_count) == (
-            candidate.article_id, candidate.published, candidate.language, candidate.shingle_count)
+        assert (copy.article_id, copy.published, copy.language, copy.shingle_count, copy.names) == (
+            candidate.article_id, candidate.published, candidate.language, candidate.shingle_count, candidate.names)
 
 
 def test_memo_forgets_everything_when_full():
@@ -113,7 +113,7 @@ def test_an_article_keeps_only_its_heaviest_terms():
     text = " ".join(rng.choice(vocabulary) for _ in range(600))
     article = normalize_record({"id": "long", "title": "Plosser speaks", "text": text, "language": "en"})
     everything = features.term_weights(article, FeatureConfig(max_terms=10_000))[0]
-    kept, surface = features.term_weights(article, FeatureConfig(max_terms=50))
+    kept, surface, _ = features.term_weights(article, FeatureConfig(max_terms=50))
     assert len(everything) > 50 and len(kept) == 50 and set(surface) <= set(kept)
     assert min(kept.values()) >= max(w for t, w in everything.items() if t not in kept)
     assert all(everything[t] == w for t, w in kept.items())
@@ -151,7 +151,7 @@ def test_one_pass_term_weighting_matches_the_per_token_definition():
                                 "text": "Voters voted. Greece's elections, the election officials said, elected "
                                         "Mitsotakis; Voting ran late in Athens as voters queued. A b c"})
     config = FeatureConfig()
-    stemmer = features._stemmer("en")
+    stemmer = features.snowball_stemmer("en")
     expected: dict[str, float] = {}
     first_word: dict[str, str] = {}
     lede = features.words(article.text)
@@ -167,6 +167,6 @@ def test_one_pass_term_weighting_matches_the_per_token_definition():
         for stem, count in counts.items():
             expected[stem] = expected.get(stem, 0.0) + factor * (1.0 + np.log(count))
     rarity = {stem: features.background_idf("en", word) for stem, word in first_word.items()}
-    terms, surface = features.term_weights(article, config)
+    terms, surface, _ = features.term_weights(article, config)
     assert terms == pytest.approx({stem: weight * rarity[stem] for stem, weight in expected.items()})
     assert surface == {stem: word for stem, word in first_word.items() if word != stem}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
+from newsbeam.connectors.sinks.analysis import QueryWord, query_words, snippet
 from newsbeam.connectors.sinks.base import (
     IndexedArticle,
     LogPosition,
@@ -18,11 +21,11 @@ from newsbeam.connectors.sinks.base import (
 )
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter, ItemFailure
 from newsbeam.connectors.sinks.elasticsearch.client import connect
-from newsbeam.connectors.sinks.elasticsearch.documents import dead_letter
+from newsbeam.connectors.sinks.elasticsearch.documents import TERMS_FIELDS, dead_letter, with_terms
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
-from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, highlight_request, match_query, rank_events, to_hit
+from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.elasticsearch.state import StateStore
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
@@ -33,6 +36,9 @@ log = logging.getLogger(__name__)
 #: Optimistic-concurrency rounds for one `write_events` call before giving up on an event.
 MAX_EVENT_ROUNDS = 20
 MGET_CHUNK = 1000
+#: How long the languages an index holds are reused between queries: a language first
+#: indexed meanwhile is searched in its own stems this much later (its other terms at once).
+LANGUAGES_TTL_SECONDS = 10.0
 
 
 class ElasticsearchBackend:
@@ -61,6 +67,7 @@ class ElasticsearchBackend:
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
         self.indices = ensure_indices(client, self.names, self.retry)
         self.state = StateStore(client, self.names.state, self.bulk, self.retry)
+        self._languages: tuple[float, list[str]] = (float("-inf"), [])
 
     @classmethod
     def from_settings(cls, settings: BackendSettings, **options: Any) -> ElasticsearchBackend:
@@ -141,14 +148,14 @@ class ElasticsearchBackend:
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         doc = self._mget(self.names.articles, [article_id]).get(article_id)
-        return _without_log(doc) if doc and doc.get("event_id") else None  # a tombstone is no article
+        return _stored_article(doc) if doc and doc.get("event_id") else None  # a tombstone is no article
 
     def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
         event = self.get_event(event_id)
         if event is None:
             return []
         found = self._mget(self.names.articles, event.article_ids)
-        return [_without_log(found[a]) for a in event.article_ids if a in found]
+        return [_stored_article(found[a]) for a in event.article_ids if a in found]
 
     # -- events ---------------------------------------------------------------------
 
@@ -247,9 +254,10 @@ class ElasticsearchBackend:
 
     def search(self, query: SearchQuery) -> SearchPage:
         """Events ranked by their matching articles (see `search` module for why and how)."""
-        if not query.text.strip():
+        words = query_words(query.text, [query.language] if query.language else self.languages())
+        if not words:
             return empty_page(query)
-        matching = match_query(query)
+        matching = match_query(query, words)
         response = self.retry.call(
             "search articles",
             lambda: self.client.search(
@@ -261,22 +269,21 @@ class ElasticsearchBackend:
         page = max(query.page, 1)
         window = ranked[(page - 1) * query.size : page * query.size]
         events = {r.event_id: self.get_event(r.event_id) for r in window}
-        highlighted = self._highlights(matching, [r.best_article for r in window])
-        hits = [to_hit(events[r.event_id], r, highlighted.get(r.best_article)) for r in window if events[r.event_id]]
+        best = self._mget(self.names.articles, [r.best_article for r in window], includes=["title", "text", "language"])
+        hits = [to_hit(events[r.event_id], r, _snippet(best.get(r.best_article), words, events[r.event_id].title))
+                for r in window if events[r.event_id]]
         return SearchPage(len(ranked), hits, page, query.size)
 
-    def _highlights(self, matching: dict[str, Any], article_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Highlighted hits for just the page's best articles (not for all the matches ranked)."""
-        if not article_ids:
-            return {}
-        query = {"bool": {"must": [matching], "filter": [{"ids": {"values": article_ids}}]}}
-        response = self.retry.call(
-            "highlight",
-            lambda: self.client.search(
-                index=self.names.articles, query=query, size=len(article_ids), source=False, highlight=highlight_request()
-            ),
-        )
-        return {hit["_id"]: hit for hit in response["hits"]["hits"]}
+    def languages(self) -> list[str]:
+        """The languages of the articles indexed (a query is analysed in each), read at most every few seconds."""
+        read_at, languages = self._languages
+        if time.monotonic() - read_at < LANGUAGES_TTL_SECONDS:
+            return languages
+        response = self.retry.call("read languages", lambda: self.client.search(
+            index=self.names.articles, size=0, aggs={"languages": {"terms": {"field": "language", "size": 1000}}}))
+        languages = [bucket["key"] for bucket in response["aggregations"]["languages"]["buckets"]]
+        self._languages = (time.monotonic(), languages)
+        return languages
 
     # -- state ----------------------------------------------------------------------------
 
@@ -344,20 +351,28 @@ class ElasticsearchBackend:
 
 #: What `stored_versions` reads of an article document, and what an event shows of its articles.
 VERSION_FIELDS = ("version", "pubstatus", "event_id", "duplicate_of", "source")
-SHOWN_FIELDS = ("id", "title", "published", "source", "event_id")
-#: Fields of an article document that place it in a decision log: the index's own, not the article's.
-LOG_FIELDS = ("log", "log_seq")
+SHOWN_FIELDS = ("id", "title", "published", "source", "language", "event_id")
+#: Fields of an article document that are the index's own, not the article's: its place in
+#: a decision log and its search terms.
+INDEX_FIELDS = ("log", "log_seq", *TERMS_FIELDS)
 
 
 def _article_doc(item: IndexedArticle) -> dict[str, Any]:
-    doc = item.to_json()
+    doc = with_terms(item.to_json())
     if item.position is not None:
         doc["log"], doc["log_seq"] = item.position.log, item.position.seq
     return doc
 
 
-def _without_log(doc: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in doc.items() if key not in LOG_FIELDS}
+def _stored_article(doc: dict[str, Any]) -> dict[str, Any]:
+    """The article as it was given to the index (`IndexedArticle.to_json()` shape)."""
+    return {key: value for key, value in doc.items() if key not in INDEX_FIELDS}
+
+
+def _snippet(article: dict[str, Any] | None, words: list[QueryWord], fallback: str) -> str:
+    if article is None:
+        return html.escape(fallback)
+    return snippet(article.get("title") or "", article.get("text") or "", article.get("language") or "", words, fallback)
 
 
 def _article_dead_letter(failure: ItemFailure) -> DeadLetter:

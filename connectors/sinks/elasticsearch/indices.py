@@ -6,8 +6,10 @@ actually gets. Readers and writers only ever name the alias `<prefix>-<kind>`. A
 the templates is idempotent: same body, same hash, nothing to do. A changed mapping
 hashes differently, so it gets a new index; the documents are copied over client-side
 (scroll and bulk: a minimal node has neither the reindex nor the data-streams module
-that `helpers.reindex` needs) and the alias moves
-to the new index in one atomic step. Run that migration with writers stopped.
+that `helpers.reindex` needs), article documents getting their search terms made
+again on the way (`documents.with_terms`), and the alias moves to the new index in
+one atomic step. Run that migration with writers stopped. The articles mapping names
+the version of the analysis, so a change in how terms are made is such a change too.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import copy
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -23,11 +26,15 @@ from typing import Any
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, helpers
 
+from newsbeam.connectors.sinks.analysis import ANALYSIS_VERSION
+from newsbeam.connectors.sinks.elasticsearch.documents import with_terms
 from newsbeam.connectors.sinks.elasticsearch.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
 KINDS = ("articles", "events", "state")
+#: How a document of a kind is remade when it is copied into a new index.
+_COPY_TRANSFORMS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"articles": with_terms}
 
 #: Stand-in for the `english` analyzer on nodes without the analysis-common module
 #: (Elasticsearch's minimal test distribution): same tokenizer and stop words, no stemming.
@@ -82,6 +89,8 @@ def has_english_analyzer(client: Elasticsearch) -> bool:
 def resolve_template(kind: str, english: bool) -> dict[str, Any]:
     """The template body for this cluster: the shipped one, minus what the node lacks."""
     body = copy.deepcopy(load_template(kind))
+    if kind == "articles":
+        body["mappings"]["_meta"] = {"analysis": ANALYSIS_VERSION}
     analyzers = body["settings"].get("analysis", {}).get("analyzer", {})
     if not english:
         for name, definition in analyzers.items():
@@ -125,16 +134,19 @@ def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict
         return target
     for old in current:
         log.info("mapping of %s changed: copying %s into %s", alias, old, target)
-        _copy_documents(client, old, target)
+        _copy_documents(client, old, target, _COPY_TRANSFORMS.get(kind))
     actions = [{"remove": {"index": old, "alias": alias}} for old in current] + [_add_alias(target, alias)]
     retry.call(f"move alias {alias}", lambda: client.indices.update_aliases(actions=actions))
     retry.call("refresh", lambda: client.indices.refresh(index=target))
     return target
 
 
-def _copy_documents(client: Elasticsearch, source: str, target: str) -> None:
+def _copy_documents(client: Elasticsearch, source: str, target: str,
+                    transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
     documents = helpers.scan(client, index=source, query={"query": {"match_all": {}}}, size=1000)
-    helpers.bulk(client, ({"_index": target, "_id": d["_id"], "_source": d["_source"]} for d in documents), chunk_size=1000)
+    remake = transform or (lambda doc: doc)
+    helpers.bulk(client, ({"_index": target, "_id": d["_id"], "_source": remake(d["_source"])} for d in documents),
+                 chunk_size=1000)
 
 
 def _add_alias(index: str, alias: str) -> dict[str, Any]:

@@ -12,29 +12,55 @@ its best article's relevance, plus a small bonus per further matching article (m
 outlets covering it), times an optional recency factor. Filters (date, source,
 language, subject) apply to the matching articles. Like the embedded backend, the best
 `MAX_MATCHES` articles are grouped, and `total` counts the events among them.
+
+Articles are matched by the terms newsbeam made of them (`analysis`), in fields the
+`whitespace` analyzer splits: each query word matches by any of its terms in the
+languages the index holds, and snippets are built from the stored text as the
+embedded backend builds them.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from newsbeam.connectors.sinks.analysis import QueryWord
 from newsbeam.connectors.sinks.base import SearchHit, SearchPage, SearchQuery
 from newsbeam.schemas import Event
 
-#: The title says most about an article.
-FIELDS = ["title^3", "text"]
+#: The fields matched and their weights: the title says most about an article.
+FIELDS = {"title_terms": 3.0, "text_terms": 1.0}
+#: How much the field that matches less adds to the one that matches best.
+TIE_BREAKER = 0.3
 MAX_MATCHES = 1000
-MARK = ("<mark>", "</mark>")
 #: Recency decay in days: an event this much older than the newest match gets 1/e of the boost.
 RECENCY_DAYS = 7.0
 
 
-def match_query(query: SearchQuery) -> dict[str, Any]:
-    """The article query: relevance on title and text, filters on the article's own fields."""
+def _word_clause(word: QueryWord, field: str) -> dict[str, Any]:
+    """A query word on one field: any of its alternatives (a CJK run as a phrase of its bigrams)."""
+    clauses: list[dict[str, Any]] = [
+        {"term": {field: alternative[0]}} if len(alternative) == 1
+        else {"match_phrase": {field: " ".join(alternative)}}
+        for alternative in word.alternatives
+    ]
+    if word.prefix:
+        clauses.append({"prefix": {field: word.alternatives[0][0]}})
+    return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def words_query(words: list[QueryWord]) -> dict[str, Any]:
+    """Any of the words, scored on the best field plus `TIE_BREAKER` of the other (as `best_fields`)."""
+    return {"dis_max": {"tie_breaker": TIE_BREAKER, "queries": [
+        {"bool": {"should": [_word_clause(word, field) for word in words], "minimum_should_match": 1, "boost": boost}}
+        for field, boost in FIELDS.items()
+    ]}}
+
+
+def match_query(query: SearchQuery, words: list[QueryWord]) -> dict[str, Any]:
+    """The article query: relevance on title and text terms, filters on the article's own fields."""
     filters: list[dict[str, Any]] = []
     published: dict[str, str] = {}
     if query.date_from is not None:
@@ -51,21 +77,9 @@ def match_query(query: SearchQuery) -> dict[str, Any]:
         filters.append({"term": {"subjects": query.subject}})
     return {
         "bool": {
-            "must": [{"multi_match": {"query": query.text, "fields": FIELDS, "type": "best_fields", "tie_breaker": 0.3}}],
+            "must": [words_query(words)],
             "filter": filters,
         }
-    }
-
-
-def highlight_request() -> dict[str, Any]:
-    return {
-        "pre_tags": [MARK[0]],
-        "post_tags": [MARK[1]],
-        "encoder": "html",
-        "fields": {
-            "text": {"number_of_fragments": 1, "fragment_size": 200},
-            "title": {"number_of_fragments": 0},
-        },
     }
 
 
@@ -104,16 +118,7 @@ def rank_events(hits: list[dict[str, Any]], recency_boost: float) -> list[Ranked
     return sorted(events.values(), key=lambda e: (-e.score, e.event_id))
 
 
-def snippet(hit: dict[str, Any] | None, fallback: str) -> str:
-    """The best highlight of an article: its text, else its title; the escaped event title if none."""
-    highlights = (hit or {}).get("highlight", {})
-    for field in ("text", "title"):
-        if fragments := highlights.get(field):
-            return fragments[0]
-    return html.escape(fallback)
-
-
-def to_hit(event: Event, ranked: RankedEvent, highlighted: dict[str, Any] | None) -> SearchHit:
+def to_hit(event: Event, ranked: RankedEvent, snippet: str) -> SearchHit:
     doc = event.to_json()
     return SearchHit(
         event_id=event.event_id,
@@ -125,7 +130,7 @@ def to_hit(event: Event, ranked: RankedEvent, highlighted: dict[str, Any] | None
         first_seen=doc["first_seen"],
         last_seen=doc["last_seen"],
         keywords=event.keywords,
-        snippet=snippet(highlighted, event.title),
+        snippet=snippet,
     )
 
 

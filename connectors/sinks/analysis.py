@@ -1,0 +1,305 @@
+"""How text becomes index terms, and a query the alternatives it may stand for.
+
+Both index backends store the terms made here (the embedded index in an FTS5 table
+that splits on spaces only, Elasticsearch in fields with the `whitespace` analyzer),
+so a laptop index, a minimal Elasticsearch node and a full cluster match a query
+alike, whatever analysis plugins the cluster has.
+
+An article's words are stemmed in its own language with Snowball (the stemmers the
+clustering uses) and stored with the language as prefix (`en:elect`), so a stem is
+only ever compared with stems of the same language: the Spanish stem of an English
+word cannot match an unrelated English word. Words of languages without a stemmer
+are stored as they are. Chinese, Japanese and Korean runs have no spaces between
+words, so they are stored as overlapping character pairs (bigrams, as Elasticsearch's
+`cjk` analyzer does), which a two-to-four character query matches as a phrase; so are
+Thai, Lao, Myanmar and Khmer, also written without spaces.
+Everything is NFKC-normalised and case-folded, and accents and Arabic vowel marks are
+folded away after stemming, so a query typed without them still matches.
+
+A query's language is unknown (three words seldom tell it), so each of its words is
+stemmed in every language the index holds, and matches a document by any of those
+stems; a document holds terms of one language only, so it matches one of them. A
+query's function words ("for", "a", "die") are left out when it has other words: BM25
+weighs a term by its rarity in the whole index, so the Norwegian "for" in the few
+Norwegian articles of a mostly English index would outweigh the words that matter.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache, partial
+from itertools import compress
+
+from wordfreq import available_languages, get_frequency_list
+
+from newsbeam.pipelines.features import has_stemmer, snowball_stemmer
+from newsbeam.pipelines.memo import Memo
+
+#: Bumped whenever the terms made for a text change, with the embedded index's
+#: `LAYOUT_VERSION`: an index written with other terms has them made again.
+ANALYSIS_VERSION = 1
+#: Between a stemmed term's language and its stem.
+LANGUAGE_MARK = ":"
+
+#: Scripts written without spaces between words: Han, kana, Hangul (and their compatibility
+#: forms), and Thai, Lao, Myanmar and Khmer, whose words are found the same way.
+_CJK = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff\u3400-\u4dbf"
+        "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
+_CJK_RUN = re.compile(f"([{_CJK}]+)")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+#: Combining marks of scripts that write vowels or accents as marks (Arabic vowels, Indic
+#: vowel signs, Thai), which `\w` leaves out but which belong to their word.
+_MARKS = (r"\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+          r"\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u3099\u309a")
+#: A word: letters, digits and those marks (the underscore is a separator, replaced first).
+_WORD = re.compile(rf"[\w{_MARKS}]+")
+_WORD_CHAR = re.compile(rf"[\w{_MARKS}]")
+#: ASCII characters that separate words: a translation table that makes them spaces.
+_ASCII_SEPARATORS = {code: " " for code in range(128) if not chr(code).isalnum()}
+#: Marks folded away: accents on Latin, Greek and Cyrillic letters, Arabic vowel marks
+#: and the tatweel (a stretching stroke). Marks that are letters' vowels in Indic
+#: scripts, and the kana voicing marks, stay.
+_FOLDED_MARKS = re.compile("[\u0300-\u036f\u064b-\u065f\u0670\u0640]")
+#: A language's this many most frequent words are its function words.
+FUNCTION_WORDS = 100
+#: Language codes wordfreq knows under another name.
+_WORDFREQ_CODES = {"no": "nb"}
+#: How many characters of an article's text a snippet is looked for in.
+SNIPPET_SCAN = 20_000
+SNIPPET_CHARS = 200
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters and digits become ordinary ones) and case-folded."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def split_words(normalised: str) -> list[str]:
+    """The words of normalised text; ASCII text is split without a regex, several times faster."""
+    if normalised.isascii():
+        return normalised.translate(_ASCII_SEPARATORS).split()
+    return _WORD.findall(normalised.replace("_", " "))
+
+
+def fold(word: str) -> str:
+    """`word` without accents and Arabic vowel marks (decomposed, stripped, recomposed)."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    stripped = _FOLDED_MARKS.sub("", decomposed)
+    return unicodedata.normalize("NFC", stripped) if stripped != decomposed else word
+
+
+def cjk_terms(run: str) -> list[str]:
+    """Overlapping character pairs of a CJK run; a lone character is its own term."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _stemmed(language: str, word: str) -> str:
+    """The term of a normalised, non-CJK word in `language` (prefixed when stemmed)."""
+    stemmer = snowball_stemmer(language)
+    if stemmer is None:
+        return fold(word)
+    return language + LANGUAGE_MARK + fold(stemmer.stemWord(word))
+
+
+def _token_terms(language: str, token: str) -> str:
+    """The terms of one normalised token, space-separated (a CJK run gives several)."""
+    if not _HAS_CJK.search(token):
+        return _stemmed(language, token)
+    terms = []
+    for i, part in enumerate(_CJK_RUN.split(token)):
+        if part:
+            terms.extend(cjk_terms(part) if i % 2 else [_stemmed(language, part)])
+    return " ".join(terms)
+
+
+@cache
+def _terms_of(language: str) -> Memo:
+    """Token → its terms in `language`, remembered (news vocabulary is small, stemming is not free)."""
+    return Memo(partial(_token_terms, language))
+
+
+def _written_terms(language: str, token: str) -> str:
+    return _terms_of(language)[normalise(token)]
+
+
+@cache
+def _terms_of_written(language: str) -> Memo:
+    """Token as written (not yet normalised) → its terms in `language`, for snippets."""
+    return Memo(partial(_written_terms, language))
+
+
+def index_terms(text: str, language: str) -> str:
+    """The terms of `text`, written in `language`, space-separated in text order."""
+    if not text:
+        return ""
+    return " ".join(map(_terms_of(language or "").__getitem__, split_words(normalise(text))))
+
+
+def article_terms(title: str | None, text: str | None, language: str | None) -> tuple[str, str]:
+    """The terms of an article's title and of its text, as both backends index them."""
+    return index_terms(title or "", language or ""), index_terms(text or "", language or "")
+
+
+@cache
+def function_words(language: str) -> frozenset[str]:
+    """The `FUNCTION_WORDS` most frequent words of a language (wordfreq's small list), normalised.
+
+    Read past wordfreq's cache: it would keep each language's whole list (megabytes)
+    in the server for the sake of a hundred words.
+    """
+    code = _WORDFREQ_CODES.get(language, language)
+    if code not in _SMALL_LISTS:
+        return frozenset()
+    ranked = [word for bucket in get_frequency_list.__wrapped__(code, "small") for word in bucket if word.isalpha()]
+    return frozenset(normalise(word) for word in ranked[:FUNCTION_WORDS])
+
+
+_SMALL_LISTS = frozenset(available_languages("small"))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """One word of a query: a document matches it by any one of `alternatives`.
+
+    An alternative is a run of terms that must stand together in order (a phrase: the
+    bigrams of a CJK run); with `prefix`, any term starting with the single term does
+    too (a one-character CJK query, which is stored as the start of a bigram).
+    """
+
+    alternatives: tuple[tuple[str, ...], ...]
+    prefix: bool = False
+
+    @property
+    def terms(self) -> set[str]:
+        return {term for alternative in self.alternatives for term in alternative}
+
+
+def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
+    """The words of a query, each with its terms in every one of `languages` (those the index holds)."""
+    languages = list(languages)
+    stemmed = sorted({language for language in languages if has_stemmer(language)})
+    unstemmed = any(not has_stemmer(language) for language in languages) or not stemmed
+    words: dict[QueryWord, bool] = {}  # word -> whether it is a function word
+    for token in split_words(normalise(text)):
+        for i, part in enumerate(_CJK_RUN.split(token)):
+            if not part:
+                continue
+            if i % 2:  # a CJK run
+                words[QueryWord(((*cjk_terms(part),),), prefix=len(part) == 1)] = False
+                continue
+            alternatives = {(_stemmed(language, part),) for language in stemmed}
+            if unstemmed:
+                alternatives.add((fold(part),))
+            # A lone letter ("s" of "what's", "l" of "l'État") is one too.
+            words[QueryWord(tuple(sorted(alternatives)))] = (
+                (len(part) == 1 and part.isalpha()) or any(part in function_words(language) for language in languages))
+    if all(words.values()):
+        return list(words)
+    return [word for word, function in words.items() if not function]
+
+
+@cache
+def _stem_starts(stems: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern for where a word of the stems may start in text as written."""
+    if not stems:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(stems, key=len, reverse=True))), re.IGNORECASE)
+
+
+def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each place in `text` where one of the query's words occurs.
+
+    A word mostly starts with its stem ("elections", "elect"), so the words that begin
+    like a stem are checked first, with no Python step for the others; when none of
+    them matches (a stem that accents or case folding changed), every word of the text
+    is looked up, in bulk.
+    """
+    wanted = set().union(*(word.terms for word in words)) if words else set()
+    terms_of = _terms_of_written(language or "")
+    found = False
+    stems = frozenset(t.rpartition(LANGUAGE_MARK)[2] for t in wanted if not _HAS_CJK.search(t))
+    if starts := _stem_starts(stems):
+        for match in starts.finditer(text):
+            start = match.start()
+            if start and _WORD_CHAR.match(text, start - 1):
+                continue  # inside a word
+            word = _WORD.match(text, start)
+            if word and terms_of[word.group()] in wanted:
+                found = True
+                yield word.span()
+    if not found:
+        tokens = _WORD.findall(text)
+        # A CJK run's terms are several, so it never equals one wanted term: runs are matched below.
+        matching = set(compress(tokens, map(wanted.__contains__, map(terms_of.__getitem__, tokens))))
+        for form in matching:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if not (_WORD_CHAR.match(text, start - 1) if start else None) and not _WORD_CHAR.match(text, end):
+                    yield start, end
+                start = text.find(form, end)
+    for word in words:
+        if len(word.alternatives) == 1 and _HAS_CJK.search(word.alternatives[0][0]):
+            alternative = word.alternatives[0]
+            run = alternative[0] + "".join(term[-1] for term in alternative[1:])
+            start = text.find(run)
+            while start >= 0:
+                yield start, start + len(run)
+                start = text.find(run, start + len(run))
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` HTML-escaped, with each span wrapped in <mark>…</mark>."""
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out.append(html.escape(text[at:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        at = end
+    out.append(html.escape(text[at:]))
+    return "".join(out)
+
+
+def _passage(text: str, spans: list[tuple[int, int]]) -> str:
+    """The `SNIPPET_CHARS` of `text` holding the most matches, marked, cut at spaces."""
+    spans.sort()
+    best, best_count, j = 0, 0, 0
+    for i, (start, _) in enumerate(spans):
+        while j < len(spans) and spans[j][1] <= start + SNIPPET_CHARS:
+            j += 1
+        if j - i > best_count:
+            best, best_count = i, j - i
+    begin = spans[best][0]
+    # Open a few words before the first match, at a space, so it reads in context.
+    lead = text.rfind(" ", 0, max(begin - 40, 0))
+    begin = lead + 1 if lead >= 0 and begin - lead < 80 else max(begin - 40, 0)
+    end = begin + SNIPPET_CHARS
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > spans[best][1] else end
+    inside = [(s - begin, e - begin) for s, e in spans if s >= begin and e <= end]
+    return ("…" if begin > 0 else "") + _marked(text[begin:end], inside) + ("…" if end < len(text) else "")
+
+
+def snippet(title: str, text: str, language: str, words: list[QueryWord], fallback: str) -> str:
+    """A passage of the article's text with the query's words marked, HTML-escaped.
+
+    The text's passage with the most matches; else the title, if the words are only
+    there; else `fallback`, escaped. Both backends build snippets here, from the
+    article as stored, since their indexes hold terms rather than readable text.
+    """
+    scanned = text[:SNIPPET_SCAN]
+    if spans := list(_matched_spans(scanned, language, words)):
+        return _passage(scanned, spans)
+    if spans := sorted(_matched_spans(title, language, words)):
+        return _marked(title, spans)
+    return html.escape(fallback)

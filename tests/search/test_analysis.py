@@ -1,0 +1,58 @@
+"""The terms both backends index, and what a query is matched by."""
+
+from __future__ import annotations
+
+from newsbeam.connectors.sinks.analysis import QueryWord, index_terms, query_words, snippet
+
+
+def test_words_are_stemmed_in_their_language_and_tagged_with_it() -> None:
+    assert index_terms("Elections", "en") == index_terms("election", "en") == "en:elect"
+    assert index_terms("Выборах", "ru") == index_terms("выборы", "ru")
+    assert index_terms("Häuser", "de") == index_terms("haus", "de") == "de:haus"
+
+
+def test_accents_case_and_full_width_forms_are_folded() -> None:
+    assert index_terms("ÉLECTIONS présidentielles", "fr") == index_terms("elections presidentielles", "fr")
+    assert index_terms("ＮＡＴＯ", "") == "nato"
+    assert index_terms("İstanbul", "tr") == index_terms("istanbul", "tr")
+    assert index_terms("الْحُكُومَة", "ar") == index_terms("الحكومة", "ar")
+
+
+def test_cjk_runs_become_overlapping_pairs_and_other_parts_words() -> None:
+    assert index_terms("東京都", "ja") == "東京 京都"
+    assert index_terms("iPhone15を発表", "ja") == "iphone15 を発 発表"
+    assert index_terms("서울", "ko") == "서울"
+    assert index_terms("東", "zh") == "東"
+    assert "ไท" in index_terms("ประเทศไทย", "th").split()  # Thai has no spaces between words either
+
+
+def test_marks_of_indic_scripts_stay_part_of_their_word() -> None:
+    assert len(index_terms("हिन्दी समाचार", "").split()) == 2
+
+
+def test_a_query_word_is_stemmed_in_each_language_the_index_holds() -> None:
+    [word] = query_words("elections", ["en", "de"])
+    assert word.alternatives == (("de:election",), ("en:elect",))
+    [word] = query_words("elections", ["en", ""])
+    assert ("elections",) in word.alternatives  # for the articles of no stemmed language
+    assert query_words("東京都", ["ja"]) == [QueryWord((("東京", "京都"),))]
+    assert query_words("東", ["ja"]) == [QueryWord((("東",),), prefix=True)]
+    assert query_words(" ,;! ", ["en"]) == []
+
+
+def test_snippets_mark_the_forms_that_match_and_escape_the_rest() -> None:
+    words = query_words("election", ["en"])
+    text = "Before <b>the</b> vote. " * 20 + "The elections were held; an electoral board counted."
+    passage = snippet("Title", text, "en", words, "fallback")
+    assert "<mark>elections</mark>" in passage and "&lt;b&gt;" in passage and passage.startswith("…")
+    assert "electoral" in passage and "<mark>electoral</mark>" not in passage
+    assert snippet("Elections held", "No match here", "en", words, "x") == "<mark>Elections</mark> held"
+    assert snippet("T", "No match", "en", words, "<event>") == "&lt;event&gt;"
+    assert "<mark>知事選</mark>" in snippet("", "東京都知事選挙", "ja", query_words("知事選", ["ja"]), "")
+
+
+def test_function_words_are_left_out_of_a_query_with_other_words() -> None:
+    # "for" is a function word in English and Norwegian: in the few Norwegian articles of
+    # a mostly English index, BM25 would weigh it above the word that matters.
+    assert query_words("What's next for", ["en", "no"]) == query_words("next", ["en", "no"])
+    assert len(query_words("The Who", ["en"])) == 2  # nothing but function words: all kept
