@@ -47,7 +47,8 @@ def command(input_path: Path, output: Path, dead_letters: Path | None, workers: 
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "w", encoding="utf-8") as handle:
         for article, decision in run.decisions:
-            handle.write(json.dumps({"id": article.id, "event_id": decision.event_id,
+            # A withdrawn wire item (a kill) is in no event.
+            handle.write(json.dumps({"id": article.id, "event_id": decision.event_id or None,
                                      "duplicate_of": decision.duplicate_of}, ensure_ascii=False) + "\n")
     dead_path = dead_letters or output.with_suffix(".deadletters.jsonl")
     if run.dead_letters:
@@ -56,7 +57,7 @@ def command(input_path: Path, output: Path, dead_letters: Path | None, workers: 
                 handle.write(json.dumps(letter.to_json(), ensure_ascii=False) + "\n")
     seconds = time.monotonic() - started
     decisions = [d for _, d in run.decisions]
-    events = len({d.event_id for d in decisions})
+    events = len({d.event_id for d in decisions if d.event_id})
     duplicates = sum(1 for d in decisions if d.duplicate_of)
     rate = len(decisions) / seconds if seconds else 0.0
     click.echo(f"Clustered {len(decisions)} articles into {events} events in {seconds:.1f} s ({rate:,.0f} articles/s)")

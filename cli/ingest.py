@@ -80,10 +80,16 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
     A SOURCE is one of:
       FILE.jsonl   one article per line: {"id", "url", "title", "text",
                    "published" (ISO-8601), "source", "language"}; only "text"
-                   is required, and "id" or "url"
+                   is required, and "id" or "url"; or one ninjs item per line
+      FILE.xml     NewsML-G2 newsItems (a newsMessage, or one item)
+      FILE.json    a ninjs item, or a list of them (ninjs 1.x, 2.x, 3.x)
       FOLDER/      .txt articles (first line is the headline when it looks like
-                   one) and .html pages (main text extracted by trafilatura)
+                   one), .html pages (main text extracted by trafilatura), and
+                   .xml / .json wire items
       FILE.warc.gz a WARC file (e.g. Common Crawl news): its HTML responses
+
+    A wire item keeps its guid/uri as its id: a newer version replaces the
+    older one in the index, and a canceled or withheld one removes it.
 
     With --feeds and --sitemap, articles come from the web: each new item's
     page is fetched politely (robots.txt, one request per second per host)

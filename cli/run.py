@@ -23,6 +23,11 @@ from newsbeam.config.schema import RUNNERS
 @feeds_option
 @backend_options
 @user_agent_option
+@click.option("--kafka", "kafka_brokers", metavar="BROKERS",
+              help="Also read a Kafka topic (bootstrap servers host:port[,…]; needs --topic and the kafka extra): "
+              "records of article JSON, ninjs or NewsML-G2, offsets committed once indexed.")
+@click.option("--topic", help="The Kafka topic to read with --kafka.")
+@click.option("--kafka-group", default="newsbeam", show_default=True, help="The Kafka consumer group.")
 @click.option("--runner", type=click.Choice(RUNNERS),
               help="Beam runner; prism and flink run locally (engines are fetched and cached on first use) "
               "[env NEWSBEAM_RUNNER; file runner.name; default prism].")
@@ -46,7 +51,8 @@ from newsbeam.config.schema import RUNNERS
               "[env NEWSBEAM_CONCURRENT_FEEDS; file run.concurrent_feeds; default 8].")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, user_agent: str | None,
-            runner: str | None, poll_interval: float | None, run_for: float | None, once: bool,
+            kafka_brokers: str | None, topic: str | None, kafka_group: str, runner: str | None,
+            poll_interval: float | None, run_for: float | None, once: bool,
             metrics_interval: float | None, metrics_port: int | None, metrics_host: str | None,
             concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
     """Poll feeds continuously and index new articles as they appear.
@@ -64,6 +70,7 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     Examples:
       newsbeam run --feeds feeds.txt                       on Prism, until Ctrl-C
       newsbeam run --feeds feeds.txt --once                one incremental pass
+      newsbeam run --kafka 127.0.0.1:9092 --topic wire     a Kafka topic of wire items
       newsbeam run --feeds feeds.txt --metrics-port 9464   with /metrics for Prometheus
       newsbeam --config newsbeam.toml run                  feeds and settings from a file
       newsbeam run --feeds feeds.txt --runner flink        embedded Flink
@@ -72,10 +79,19 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     """
     from newsbeam.config.build import assign_config, runner_settings
     from newsbeam.pipelines.streaming import StreamSettings, run
+    from newsbeam.pipelines.streaming_kafka import KafkaSource
 
     config = configuration()
-    urls = feed_urls(config.value("sources.feeds", feeds or None))
-    if not urls:
+    if bool(kafka_brokers) != bool(topic):
+        raise click.UsageError("--kafka and --topic go together")
+    kafka = KafkaSource(kafka_brokers, topic, kafka_group) if kafka_brokers else None
+    if kafka:
+        try:
+            import confluent_kafka  # noqa: F401
+        except ImportError:
+            raise click.UsageError("--kafka needs the kafka extra: pip install 'newsbeam[kafka]'") from None
+    urls = feed_urls(config.value("sources.feeds", feeds or None)) if feeds or not kafka else []
+    if not urls and not kafka:
         raise click.UsageError("no feeds: give --feeds URL|FILE, or sources.feeds in the configuration file")
     settings = backend_settings(data_dir, es_url)
     assign = assign_config(config)
@@ -92,9 +108,12 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
         concurrent_feeds=config.value("run.concurrent_feeds", concurrent_feeds),
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
         fetch=fetch_settings(user_agent),
+        kafka=kafka,
     )
-    click.echo(f"Polling {len(urls)} feed(s) every {stream.poll_interval:g} s on {runner_options.runner} "
-               f"into the {settings.description} …", err=True)
+    reading = f"{len(urls)} feed(s) every {stream.poll_interval:g} s" if urls else ""
+    if kafka:
+        reading = " and ".join(filter(None, [reading, f"Kafka topic {kafka.topic} at {kafka.brokers}"]))
+    click.echo(f"Polling {reading} on {runner_options.runner} into the {settings.description} …", err=True)
     if stream.metrics_port is not None:
         click.echo(f"Metrics at http://{stream.metrics_host}:{stream.metrics_port}/metrics", err=True)
     from newsbeam.pipelines.stream_metrics import MetricsEndpointError

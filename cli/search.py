@@ -19,13 +19,15 @@ from newsbeam.cli.output import echo_hit
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1, 1000), help="Result page, from 1.")
 @click.option("--source", help="Only articles from this outlet.")
 @click.option("--language", help="Only articles in this language (ISO 639-1, e.g. en).")
+@click.option("--subject", help="Only articles with this subject code, as wire items give it (e.g. medtop:04000000).")
 @click.option("--from", "date_from", metavar="WHEN",
               help="Only articles published on or after WHEN: a date (2025-06-04, from its first moment) or an "
               "ISO-8601 date-time (2025-06-04T12:00:00Z), as the API's `from`.")
 @click.option("--to", "date_to", metavar="WHEN",
               help="Only articles published on or before WHEN: a date (to its last moment) or a date-time.")
 def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool, size: int, page: int,
-            source: str | None, language: str | None, date_from: str | None, date_to: str | None) -> None:
+            source: str | None, language: str | None, subject: str | None, date_from: str | None,
+            date_to: str | None) -> None:
     """Find events matching QUERY, best first.
 
     Events are ranked by how well their articles' titles and texts match; each
@@ -35,6 +37,7 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
     Examples:
       newsbeam search "Putin phone call"
       newsbeam search "interest rates" --source Reuters --from 2025-06-01 --json
+      newsbeam search "ferry" --subject medtop:20000106
     """
     from newsbeam.connectors.sinks import SearchQuery, open_backend
     from newsbeam.search.params import InvalidParameter, parse_window
@@ -48,7 +51,7 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
     try:
         result = backend.search(SearchQuery(
             text=query, date_from=window.date_from, date_to=window.date_to, source=source, language=language,
-            page=page, size=size,
+            subject=subject, page=page, size=size,
         ))
     finally:
         backend.close()

@@ -13,19 +13,21 @@ element type is declared (e.g. `.with_output_types(tuple[str, Article])`).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.coders import IterableCoder, NullableCoder, StrUtf8Coder, TupleCoder
+from apache_beam.coders import IterableCoder, NullableCoder, StrUtf8Coder, TupleCoder, VarIntCoder
 
 from newsbeam.schemas import Article
 
 _TEXT = StrUtf8Coder()
 _OPTIONAL_TEXT = NullableCoder(_TEXT)
 #: The fields of `Article` in order; dates as ISO-8601 text, which keeps their time zone.
+#: A wire item's `wire` metadata (rare, free-form) goes as JSON text.
 _FIELDS = TupleCoder([_TEXT, _TEXT, _TEXT, _TEXT, _OPTIONAL_TEXT, _TEXT, _TEXT, _TEXT, IterableCoder(_TEXT),
-                      _OPTIONAL_TEXT, _TEXT])
+                      _OPTIONAL_TEXT, _TEXT, NullableCoder(VarIntCoder()), _TEXT, IterableCoder(_TEXT), _TEXT])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -46,13 +48,15 @@ class ArticleCoder(beam.coders.Coder):
         return self._fields.encode((
             article.id, article.url, article.title, article.text, _iso(article.published), article.source,
             article.language, article.canonical_url, article.authors, _iso(article.fetched_at), article.content_hash,
+            article.version, article.pubstatus, article.subjects, json.dumps(article.wire) if article.wire else "",
         ))
 
     def decode(self, encoded: bytes) -> Article:
         (id_, url, title, text, published, source, language, canonical_url, authors, fetched_at,
-         content_hash) = self._fields.decode(encoded)
+         content_hash, version, pubstatus, subjects, wire) = self._fields.decode(encoded)
         return Article(id_, url, title, text, _datetime(published), source, language, canonical_url, list(authors),
-                       _datetime(fetched_at), content_hash)
+                       _datetime(fetched_at), content_hash, version, pubstatus, list(subjects),
+                       json.loads(wire) if wire else {})
 
     def is_deterministic(self) -> bool:
         return True

@@ -11,7 +11,13 @@ rules each path must apply the same way:
 - drained events are told apart as new or updated, and the counts every path
   reports (`duplicates_exact`, `duplicates_near`, `replayed`, `events_new`,
   `events_updated`) are kept in one place;
-- an event id handed out before a merge resolves to the survivor.
+- an event id handed out before a merge resolves to the survivor;
+- a wire item (an article with a `version`) is decided once per id: a newer
+  version of an id already decided is a correction, indexed in the event the
+  id is in (no second decision, no duplicate), a withdrawn one (a kill) leaves
+  its event and the index, and a version no newer than the one taken is a
+  `superseded_version` dead letter (the same version again, after a restart,
+  is a replay). What was taken is looked up in this core, then in the index.
 
 `commit` writes a worker's results in the one order that lets a re-run or a
 restart repair a crash at any point: articles and events land in the index
@@ -26,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition, StoredVersion
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
 from newsbeam.pipelines.cluster.clusterer import event_id_for
@@ -36,6 +42,11 @@ from newsbeam.schemas import Article, DeadLetter, Event
 #: Loads the saved assigner of a key (or a fresh one): the index's state store,
 #: or nothing at all for `newsbeam cluster`.
 Loader = Callable[[str], OnlineAssigner]
+#: What the index holds under some article ids (`IndexBackend.stored_versions`).
+VersionLookup = Callable[[Iterable[str]], Mapping[str, StoredVersion]]
+
+#: Wire items a streaming core remembers having decided; older ones are in the index by then.
+_STREAM_WIRE_MEMORY = 100_000
 
 
 _STATE_PREFIX = "assign:"
@@ -75,15 +86,21 @@ class AssignmentCore:
     """Per-key online assigners behind the rules every path shares."""
 
     def __init__(self, config: AssignConfig = AssignConfig(), load: Loader | None = None,
-                 *, reject_repeated_ids: bool = True) -> None:
+                 *, reject_repeated_ids: bool = True, stored: VersionLookup | None = None) -> None:
         """`load` restores a key's saved state on first use (default: start empty).
 
         `reject_repeated_ids` suits a pass over a finite input, where a second
         record with an id is an input error. A stream has no pass: an id that
-        comes again is a replay, answered from the state.
+        comes again is a replay, answered from the state. `stored` tells what
+        the index holds of wire items' ids (default: nothing).
         """
         self.config = config
         self._load = load or (lambda key: OnlineAssigner(config))
+        self._stored = stored or (lambda ids: {})
+        #: Wire ids decided by this core, with what was decided (newest last).
+        self._wire: dict[str, StoredVersion] = {}
+        #: Wire ids looked up in the index ahead of their articles (`look_up_versions`).
+        self._looked_up: dict[str, StoredVersion | None] = {}
         self._assigners: dict[str, OnlineAssigner] = {}
         self._decided: set[str] | None = set() if reject_repeated_ids else None
         self._opened: set[str] = set()
@@ -101,13 +118,73 @@ class AssignmentCore:
         """Drop `key`'s assigner, so its next use restores it from the saved state."""
         self._assigners.pop(key, None)
 
+    def look_up_versions(self, articles: Iterable[Article]) -> None:
+        """Ask the index at once about the wire items among `articles`, ahead of offering them one by one."""
+        ids = [a.id for a in articles if a.version is not None and a.id not in self._wire and a.id not in self._looked_up]
+        if ids:
+            found = self._stored(ids)
+            self._looked_up.update({i: found.get(i) for i in ids})
+
+    def _taken(self, article_id: str) -> StoredVersion | None:
+        """What was last taken of a wire id: in this core, else in the index."""
+        if (taken := self._wire.get(article_id)) is not None:
+            return taken
+        if article_id in self._looked_up:
+            return self._looked_up.pop(article_id)
+        return self._stored([article_id]).get(article_id)
+
+    def _remember(self, article_id: str, taken: StoredVersion) -> None:
+        self._wire.pop(article_id, None)
+        self._wire[article_id] = taken
+        if self._decided is None and len(self._wire) > _STREAM_WIRE_MEMORY:
+            del self._wire[next(iter(self._wire))]
+
+    def _offer_version(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle | DeadLetter:
+        """Decide a wire item against the version of its id already taken (see the module's rules)."""
+        taken = self._taken(article.id)
+        assigner = self.assigner(key)
+        if taken is not None and taken.version >= article.version:
+            if taken.version == article.version and (self._decided is None or article.id not in self._wire):
+                self.counts["replayed"] += 1  # sent again after a restart: the same write again
+                return IndexedArticle(article, "" if taken.withdrawn else self.resolve(assigner.resolve(taken.event_id)),
+                                      taken.duplicate_of)
+            self.counts["superseded"] += 1
+            return DeadLetter.of("assign", "superseded_version",
+                                 f"version {article.version} is not newer than version {taken.version}, already taken",
+                                 article.url or article.id, article.to_json())
+        if article.withdrawn:
+            if taken is not None and taken.event_id:
+                assigner.clusterer.withdraw(assigner.resolve(taken.event_id), article.id,
+                                            taken.source or article.source, article.language)
+            self._remember(article.id, StoredVersion(article.version, True))
+            self.counts["withdrawn"] += 1
+            return IndexedArticle(article, "")
+        if taken is not None and taken.event_id:
+            event_id = self.resolve(assigner.resolve(taken.event_id))
+            assigner.clusterer.retitle(event_id, article)
+            self._remember(article.id, StoredVersion(article.version, False, event_id, taken.duplicate_of,
+                                                     article.source))
+            self.counts["corrections"] += 1
+            return IndexedArticle(article, event_id, taken.duplicate_of)
+        outcome = self._decide(key, article, features)
+        if isinstance(outcome, IndexedArticle):
+            self._remember(article.id, StoredVersion(article.version, False, outcome.event_id, outcome.duplicate_of,
+                                                     article.source))
+        return outcome
+
     def offer(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle | DeadLetter:
         """Decide `article` under `key`: what to index, or why it is rejected."""
+        if article.version is not None:
+            return self._offer_version(key, article, features)
         if self._decided is not None:
             if article.id in self._decided:
                 return DeadLetter.of("assign", "duplicate_id", "an earlier record in this run has the same id",
                                      article.url or article.id, article.to_json())
             self._decided.add(article.id)
+        return self._decide(key, article, features)
+
+    def _decide(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle:
+        """The assigner's decision on an article it has not decided, or the one it recorded."""
         assigner = self.assigner(key)
         if (recorded := assigner.recorded(article)) is not None:
             self.counts["replayed"] += 1

@@ -75,6 +75,7 @@ from newsbeam.pipelines.stream_metrics import (
     report_hot_state,
     serve_metrics,
 )
+from newsbeam.pipelines.streaming_kafka import LEDGER, KafkaReader, KafkaSource, PollKafkaFn
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
 from newsbeam.pipelines.transforms import DEAD, NormalizeFn, count_all, counter, dead_letter, windowed
 from newsbeam.schemas import Article, DeadLetter, RecordError
@@ -110,6 +111,8 @@ class StreamSettings:
     #: Load the saved hot states when a worker starts rather than at its first article. Each
     #: worker process loads every key's: on a runner with many workers and many languages, off.
     warm_start: bool = True
+    #: A Kafka topic to read beside (or instead of) the feeds (`pipelines/streaming_kafka.py`).
+    kafka: KafkaSource | None = None
 
 
 def poll_state_key(url: str) -> str:
@@ -136,6 +139,14 @@ def shared_in_process(job: str, name: str, make: Callable[[], T]) -> T:
         return found
 
 
+def settle_consumed(job: str, article_ids: Sequence[str], one_each: bool = False) -> None:
+    """Tell job `job`'s Kafka ledger in this process that these articles need nothing more (no ledger: no Kafka)."""
+    with _SHARED_GUARD:
+        ledger = _SHARED.get((job, LEDGER))
+    if ledger is not None:
+        ledger.settle(article_ids, one_each)
+
+
 def release_shared(job: str) -> None:
     """Drop what job `job` shared in this process, closing what holds a connection.
 
@@ -145,12 +156,16 @@ def release_shared(job: str) -> None:
     with _SHARED_GUARD:
         released = [_SHARED.pop(key) for key in [key for key in _SHARED if key[0] == job]]
     for shared in released:
-        if isinstance(shared, (_ProcessAssigners, _Polling)):
+        if isinstance(shared, (_ProcessAssigners, _Polling, KafkaReader)):
             shared.close()
 
 
 _SHARED: dict[tuple[str, str], Any] = {}
 _SHARED_GUARD = threading.Lock()
+
+
+#: An emitted article: its id, and its version when it is a wire item.
+Emitted = tuple[str, int | None]
 
 
 @dataclass
@@ -165,8 +180,8 @@ class _SourceMemory:
     #: The source's health as the last poll left it, and as last saved in the index.
     health: FeedHealth = field(default_factory=FeedHealth)
     saved_health: FeedHealth = field(default_factory=FeedHealth)
-    #: Link → the id of the article this job emitted for it, None once the index has it.
-    emitted: dict[str, str | None] = field(default_factory=dict)
+    #: Link → the article this job emitted for it (id, and version for a wire item), None once the index has it.
+    emitted: dict[str, Emitted | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -309,7 +324,7 @@ class PollSourceFn(beam.DoFn):
         ids = self._ids(records)
         unconfirmed = {link: i for link, i in emitted.items() if i is not None}
         with polling.index_lock:
-            known = polling.backend.known_article_ids([*ids.values(), *unconfirmed.values()])
+            known = indexed(polling.backend, [*ids.values(), *unconfirmed.values()])
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
@@ -341,15 +356,32 @@ class PollSourceFn(beam.DoFn):
         return _Polled(url, new, dead, result.not_modified, memory.health)
 
     @staticmethod
-    def _ids(records: Sequence[RawRecord]) -> dict[str, str]:
-        """Link → the article id it will get, for the records that will normalize."""
+    def _ids(records: Sequence[RawRecord]) -> dict[str, Emitted]:
+        """Link → the article it will be (id, wire version), for the records that will normalize."""
         ids = {}
         for record in records:
             try:
-                ids[record.origin] = normalize_record(record.data).id
+                article = normalize_record(record.data)
             except RecordError:
                 continue  # the Normalize step dead-letters it with the reason
+            ids[record.origin] = (article.id, article.version)
         return ids
+
+
+def indexed(backend: IndexBackend, articles: Sequence[Emitted]) -> set[Emitted]:
+    """Which of `articles` the index holds: an article by its id, a wire item at its version or a newer one."""
+    known = backend.known_article_ids(article_id for article_id, _ in articles)
+    wire = [article_id for article_id, version in articles if version is not None and article_id in known]
+    stored = backend.stored_versions(wire) if wire else {}
+    return {(article_id, version) for article_id, version in articles if article_id in known
+            and (version is None or article_id not in stored or stored[article_id].version >= version)}
+
+
+def url_key(article: Article) -> str:
+    """What `DedupByUrlFn` lets through once: a canonical URL, or an id; a wire item's id at each version."""
+    if article.version is not None:
+        return f"{article.id}@{article.version}"
+    return article.canonical_url or article.id
 
 
 class DedupByUrlFn(beam.DoFn):
@@ -362,8 +394,9 @@ class DedupByUrlFn(beam.DoFn):
     FIRST = ReadModifyWriteStateSpec("first", StrUtf8Coder())
     EXPIRY = TimerSpec("expiry", TimeDomain.WATERMARK)
 
-    def __init__(self, horizon: timedelta) -> None:
+    def __init__(self, horizon: timedelta, job: str = "") -> None:
         self._horizon = Duration(seconds=horizon.total_seconds())
+        self._job = job
 
     def process(
         self,
@@ -376,6 +409,7 @@ class DedupByUrlFn(beam.DoFn):
         expiry.set(ts + self._horizon)
         if first.read() is not None:
             counter("duplicates_url").inc()
+            settle_consumed(self._job, [article.id], one_each=True)
             return
         first.write(article.id)
         yield article
@@ -406,7 +440,8 @@ class _ProcessAssigners:
     _warm_guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False)
+        self.core = AssignmentCore(self.config, self._load, reject_repeated_ids=False,
+                                   stored=self.backend.stored_versions)
 
     @classmethod
     def of(cls, job: str, settings: BackendSettings, config: AssignConfig) -> _ProcessAssigners:
@@ -500,7 +535,12 @@ class AssignStreamFn(beam.DoFn):
                         core.forget(key)
                     core.assigner(key)
                 loaded = time.perf_counter()
-                articles = [core.offer(key, article, features) for key, article, features in self._pending]
+                core.look_up_versions(article for _, article, _ in self._pending)
+                outcomes = [core.offer(key, article, features)
+                            for key, article, features in versions_in_order(self._pending)]
+                # A wire item older than the version taken is refused, not indexed.
+                articles = [outcome for outcome in outcomes if not isinstance(outcome, DeadLetter)]
+                superseded = [outcome for outcome in outcomes if isinstance(outcome, DeadLetter)]
                 events = core.drain_events(self._keys)
                 decided = time.perf_counter()
                 report = commit(shared.backend, articles, events, {key: core.assigner(key) for key in self._keys})
@@ -508,6 +548,7 @@ class AssignStreamFn(beam.DoFn):
                 for key in self._keys:  # decided in memory, not (all) saved: the index has the truth
                     core.forget(key)
                 raise
+            settle_consumed(self._job, [article.id for _, article, _ in self._pending])
             count_all(core.take_counts())
             for key in self._keys:
                 report_hot_state(key, len(core.assigner(key).near))
@@ -521,6 +562,8 @@ class AssignStreamFn(beam.DoFn):
         for letter in report.refused:
             _log.warning("the index refused %s: %s (%s)", letter.origin, letter.reason, letter.detail)
             yield windowed(dead_letter(letter, False), now, GlobalWindow())
+        for letter in superseded:
+            yield windowed(dead_letter(letter, False), now, GlobalWindow())
         counter("index_write_errors").inc(len(report.refused))
         written = time.time()
         refused = {letter.origin for letter in report.refused_articles}
@@ -531,6 +574,23 @@ class AssignStreamFn(beam.DoFn):
         counter("commits").inc()
         counter("index_write_ms").inc(round(report.write_seconds * 1000))
         counter("state_save_ms").inc(round(report.state_seconds * 1000))
+
+
+def versions_in_order(pending: list[tuple[str, Article, ArticleFeatures]]) -> list[tuple[str, Article, ArticleFeatures]]:
+    """A bundle's articles in arrival order, except that versions of one wire item come oldest first.
+
+    A correction may reach a bundle before the story it corrects; taken in
+    that order, the story would be refused as older than its correction.
+    """
+    places: dict[str, list[int]] = {}
+    for place, (_, article, _) in enumerate(pending):
+        if article.version is not None:
+            places.setdefault(article.id, []).append(place)
+    ordered = list(pending)
+    for taken in places.values():
+        for place, entry in zip(taken, sorted((pending[p] for p in taken), key=lambda e: e[1].version)):
+            ordered[place] = entry
+    return ordered
 
 
 class WarmStateFn(beam.DoFn):
@@ -581,17 +641,27 @@ class StreamIngest(beam.PTransform):
             | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))
             .with_outputs(DEAD, main="records")
         )
-        normalized = polled.records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
+        records, dead = polled.records, [polled[DEAD]]
+        if s.kafka is not None:
+            consumed = (
+                pbegin
+                | "KafkaClock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
+                                                  fire_interval=s.kafka.poll_seconds)
+                | "PollKafka" >> beam.ParDo(PollKafkaFn(s.kafka, job)).with_outputs(DEAD, main="records")
+            )
+            records = (records, consumed.records) | "AllRecords" >> beam.Flatten()
+            dead.append(consumed[DEAD])
+        normalized = records | "Normalize" >> beam.ParDo(NormalizeFn(s.limits)).with_outputs(DEAD, main="articles")
         assigned = (
             normalized.articles
-            | "ByUrl" >> beam.Map(lambda a: (a.canonical_url or a.id, a)).with_output_types(tuple[str, Article])
-            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days)))
+            | "ByUrl" >> beam.Map(lambda a: (url_key(a), a)).with_output_types(tuple[str, Article])
+            | "DedupUrl" >> beam.ParDo(DedupByUrlFn(timedelta(days=s.assign.dedup_horizon_days), job))
             | "ByLanguage" >> beam.Map(lambda a, c=s.assign: (assignment_key(a, c), a)).with_output_types(tuple[str, Article])
             | "Assign" >> beam.ParDo(AssignStreamFn(s.assign, s.backend, job)).with_outputs(DEAD, main="done")
         )
         if s.dead_letter_path is not None:
             (
-                (polled[DEAD], normalized[DEAD], assigned[DEAD])
+                (*dead, normalized[DEAD], assigned[DEAD])
                 | "AllDead" >> beam.Flatten()
                 | "AppendDead" >> beam.ParDo(AppendJsonLinesFn(s.dead_letter_path))
             )

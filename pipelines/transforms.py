@@ -197,6 +197,8 @@ class NormalizeInWorkersFn(beam.DoFn):
 class SkipIndexedFn(beam.DoFn):
     """Drop articles the index already holds, so a re-run changes nothing.
 
+    A wire item's newer version is not held yet: it goes on to the assignment.
+
     The index is asked about `_LOOKUP` articles at a time, gathered here per
     window: a step that batched them (`beam.BatchElements`) would make the
     runner measure the size of whole batches by encoding them, for nothing.
@@ -226,9 +228,13 @@ class SkipIndexedFn(beam.DoFn):
 
     def _new(self, waiting: list[tuple[Article, Any]], window):
         known = self._backend.known_article_ids(article.id for article, _ in waiting)
-        counter("already_indexed").inc(len(known))
+        # A wire item whose id is indexed goes on when it is a newer version (a correction, a kill).
+        wire = [article.id for article, _ in waiting if article.version is not None and article.id in known]
+        stored = self._backend.stored_versions(wire) if wire else {}
         for article, timestamp in waiting:
-            if article.id not in known:
+            if article.id in known and (article.id not in stored or stored[article.id].version >= article.version):
+                counter("already_indexed").inc()
+            else:
                 yield windowed(article, timestamp, window)
 
     def teardown(self) -> None:
@@ -264,7 +270,9 @@ class AssignInOrderFn(beam.DoFn):
         workers = self._workers or len(os.sched_getaffinity(0))
         backend = open_backend(self._settings) if self._settings else None
         try:
-            core = AssignmentCore(self._config, backend and (lambda k: load_assigner(backend, k, self._config)))
+            core = AssignmentCore(self._config, backend and (lambda k: load_assigner(backend, k, self._config)),
+                                  stored=backend and backend.stored_versions)
+            core.look_up_versions(articles)
             featured = features_in_order(articles, range(len(articles)), self._config.features, workers)
             bar = tqdm(featured, total=len(articles), desc=f"assign [{key or '?'}]", unit="article",
                        disable=not self._progress or None, leave=False)

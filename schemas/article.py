@@ -45,6 +45,12 @@ class Article:
     authors: list[str] = field(default_factory=list)
     fetched_at: datetime | None = None
     content_hash: str = ""
+    #: Wire items only (None/empty otherwise): the item's version, its publishing
+    #: status, its subject codes and the rest of what the wire said about it.
+    version: int | None = None
+    pubstatus: str = ""
+    subjects: list[str] = field(default_factory=list)
+    wire: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (dates as ISO-8601 strings), keys in field order.
@@ -53,7 +59,7 @@ class Article:
         value: the index converts each article it writes, and the copy cost
         more than the JSON encoding after it.
         """
-        return {
+        data = {
             "id": self.id,
             "url": self.url,
             "title": self.title,
@@ -66,6 +72,10 @@ class Article:
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "content_hash": self.content_hash,
         }
+        if self.version is not None:  # a wire item: its version, status and codes are kept with it
+            data.update(version=self.version, pubstatus=self.pubstatus, subjects=list(self.subjects),
+                        wire=dict(self.wire))
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Article:
@@ -75,9 +85,16 @@ class Article:
             if fields.get(key):
                 fields[key] = datetime.fromisoformat(fields[key])
         fields["authors"] = list(fields.get("authors") or [])
+        fields["subjects"] = list(fields.get("subjects") or [])
+        fields["wire"] = dict(fields.get("wire") or {})
         return cls(**fields)
 
     @property
-    def sort_key(self) -> tuple[str, str]:
-        """Publication order with the id as tie-breaker: the order events are built in."""
-        return (self.published.isoformat() if self.published else "", self.id)
+    def withdrawn(self) -> bool:
+        """The wire has killed (canceled) or withheld this item: it must leave the index."""
+        return self.pubstatus in ("canceled", "withheld")
+
+    @property
+    def sort_key(self) -> tuple[str, str, int]:
+        """Publication order with the id, then a wire item's version, as tie-breakers: the order events are built in."""
+        return (self.published.isoformat() if self.published else "", self.id, self.version or 0)

@@ -32,8 +32,8 @@ def _compiled_check(name: str):
     return fastjsonschema.compile(load_schema(name))
 
 
-def validate_input(record: Any) -> dict[str, Any]:
-    """Check one input record against `article-input.schema.json`.
+def check_schema(name: str, record: Any) -> dict[str, Any]:
+    """Check a record against `schemas/json/<name>.schema.json`; returns it when it passes.
 
     Raises `RecordError("schema_invalid", ...)` naming the first offending field, so
     the dead letter says what to fix rather than that something was wrong.
@@ -41,15 +41,20 @@ def validate_input(record: Any) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise RecordError("schema_invalid", f"expected a JSON object, got {type(record).__name__}")
     try:
-        _compiled_check("article-input")(record)
+        _compiled_check(name)(record)
     except fastjsonschema.JsonSchemaException as fast_error:
         # Rare, so the interpreter explains it, in the same words as everywhere else.
-        error = next(iter(_validator("article-input").iter_errors(record)), None)
+        error = next(iter(_validator(name).iter_errors(record)), None)
         if error is None:
             raise RecordError("schema_invalid", str(fast_error)) from None
         where = "/".join(str(p) for p in error.absolute_path) or "record"
         raise RecordError("schema_invalid", f"{where}: {error.message}") from None
     return record
+
+
+def validate_input(record: Any) -> dict[str, Any]:
+    """Check one input record against `article-input.schema.json` (see `check_schema`)."""
+    return check_schema("article-input", record)
 
 
 def validate_output(name: str, document: dict[str, Any]) -> None:

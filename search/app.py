@@ -127,6 +127,11 @@ def create_app(
             str | None,
             Query(description="Only articles in this language (ISO 639-1, e.g. `en`).", pattern=r"^[A-Za-z]{2,3}$"),
         ] = None,
+        subject: Annotated[
+            str | None,
+            Query(description="Only articles with this subject code, as wire items give them "
+                  "(IPTC QCodes such as `medtop:04000000`, or a provider's own).", max_length=params.MAX_SOURCE_CHARS),
+        ] = None,
         page: Annotated[int, Query(ge=1, le=params.MAX_RESULT_WINDOW, description="1-based page number.")] = 1,
         size: Annotated[int, Query(ge=1, le=params.MAX_PAGE_SIZE, description="Events per page.")] = params.DEFAULT_PAGE_SIZE,
     ) -> SearchResponse:
@@ -134,6 +139,7 @@ def create_app(
         text = params.clean_text("q", q, params.MAX_QUERY_CHARS)
         window = params.parse_window(date_from, date_to)
         outlet = params.clean_text("source", source, params.MAX_SOURCE_CHARS) if source and source.strip() else None
+        code = params.clean_text("subject", subject, params.MAX_SOURCE_CHARS) if subject and subject.strip() else None
         params.check_paging(page, size)
         query = SearchQuery(
             text=text,
@@ -141,12 +147,14 @@ def create_app(
             date_to=window.date_to,
             source=outlet,
             language=language.lower() if language else None,
+            subject=code,
             page=page,
             size=size,
         )
         result = pool.get().search(query)
         return SearchResponse(
-            query=SearchEcho(q=text, date_from=window.date_from, date_to=window.date_to, source=outlet, language=query.language),
+            query=SearchEcho(q=text, date_from=window.date_from, date_to=window.date_to, source=outlet, language=query.language,
+                             subject=code),
             total=result.total,
             page=page,
             size=size,

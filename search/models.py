@@ -30,6 +30,7 @@ class SearchEcho(BaseModel):
     date_to: datetime | None = Field(None, alias="to")
     source: str | None = None
     language: str | None = None
+    subject: str | None = None
 
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from newsbeam.connectors.feeds.discover import discover_feeds, looks_like_html
 from newsbeam.connectors.feeds.parse import parse_feed
 from newsbeam.connectors.http import FetchError, Fetcher
+from newsbeam.connectors.iptc import is_newsml, is_ninjs_document, read_iptc_document
 from newsbeam.connectors.pages import ListingMemory, PageSettings, harvest_listing
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.state import ListingCheckpoint, Validators
@@ -46,6 +47,7 @@ def read_feed(
 
     A feed that answers 304 yields only an `unchanged` checkpoint. A web page
     yields the records and checkpoints of the feeds it announces, none of its own.
+    A wire endpoint (NewsML-G2 or ninjs, told by the content) yields its items.
     """
     known = memory.validators(url)
     try:
@@ -55,6 +57,11 @@ def read_feed(
         return
     if response.not_modified:
         yield ListingCheckpoint(url, unchanged=True)
+        return
+    if is_newsml(response.body[:4096]) or is_ninjs_document(response.body):
+        # A wire endpoint: its items are whole stories, there are no pages to fetch.
+        yield from read_iptc_document(response.body, url)
+        yield ListingCheckpoint(url, Validators.of(response.headers))
         return
     if looks_like_html(response.body, response.mime):
         feeds = discover_feeds(response.text(), response.url) if settings.discover and not discovered else []

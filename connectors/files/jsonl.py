@@ -1,4 +1,8 @@
-"""JSON Lines reader that never loads a file whole and never stops at a bad line."""
+"""JSON Lines reader that never loads a file whole and never stops at a bad line.
+
+A line may be an article input record or a ninjs item (told by its fields);
+ninjs items are mapped to the input format here (`connectors/iptc`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from newsbeam.connectors.iptc import record_of
 from newsbeam.connectors.records import RawRecord
 from newsbeam.schemas import DeadLetter
 
@@ -31,7 +36,7 @@ def _lines(handle, max_bytes: int) -> Iterator[tuple[bytes, int]]:
 
 
 def read_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawRecord | DeadLetter]:
-    """Yield one `RawRecord` per JSON object line, a `DeadLetter` per bad line."""
+    """Yield one `RawRecord` per JSON object line, a `DeadLetter` per bad line or unreadable ninjs item."""
     with open(path, "rb") as handle:
         for number, (line, size) in enumerate(_lines(handle, max_line_bytes), start=1):
             origin = f"{path}:{number}"
@@ -54,4 +59,4 @@ def read_jsonl(path: Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[
             except json.JSONDecodeError as error:
                 yield DeadLetter.of(STAGE, "malformed_json", str(error), origin, text)
                 continue
-            yield RawRecord(origin, data)
+            yield record_of(data, origin)

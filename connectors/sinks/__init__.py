@@ -14,6 +14,7 @@ from newsbeam.connectors.sinks.base import (
     SearchPage,
     SearchQuery,
     StateChanges,
+    StoredVersion,
 )
 from newsbeam.connectors.sinks.select import BackendSettings, MissingExtra, open_backend, require_backend
 
@@ -29,6 +30,7 @@ __all__ = [
     "SearchPage",
     "SearchQuery",
     "StateChanges",
+    "StoredVersion",
     "open_backend",
     "require_backend",
 ]

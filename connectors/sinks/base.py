@@ -62,6 +62,22 @@ class StateChanges:
         return not self.empty
 
 
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """What the index holds under an article id, as a wire item's next version needs it.
+
+    `version` is 0 for an article that came without one; a withdrawn (killed) item
+    is held as a tombstone with its version and no event, so an older version
+    arriving later is recognised and dropped.
+    """
+
+    version: int
+    withdrawn: bool = False
+    event_id: str = ""
+    duplicate_of: str | None = None
+    source: str = ""
+
+
 @dataclass(slots=True)
 class IndexedArticle:
     """An article with what the pipeline decided about it."""
@@ -88,6 +104,8 @@ class SearchQuery:
     date_to: datetime | None = None
     source: str | None = None
     language: str | None = None
+    #: Only articles with this subject code (a wire item's, e.g. `medtop:04000000`).
+    subject: str | None = None
     page: int = 1
     size: int = 10
     #: Weight of recency in the ranking: 0 is pure relevance.
@@ -137,8 +155,17 @@ class IndexBackend(Protocol):
         """Which of `ids` are already indexed (lets a re-run skip them)."""
         ...
 
+    def stored_versions(self, ids: Iterable[str]) -> dict[str, StoredVersion]:
+        """What is stored under each of `ids` that the index holds (articles and withdrawal tombstones)."""
+        ...
+
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
-        """Upsert articles by id; returns those the store refused (e.g. by its mapping)."""
+        """Upsert articles by id; returns those the store refused (e.g. by its mapping).
+
+        A withdrawn article (`article.withdrawn`) is removed: a tombstone keeps its
+        id and version, and it leaves its event (`connectors/sinks/withdrawals.py`).
+        A wire item older than the version stored under its id changes nothing.
+        """
         ...
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:

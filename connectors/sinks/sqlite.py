@@ -30,9 +30,11 @@ from newsbeam.connectors.sinks.base import (
     SearchPage,
     SearchQuery,
     StateChanges,
+    StoredVersion,
 )
 from newsbeam.connectors.sinks.analysis import QueryWord, article_terms, query_words, snippet
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
+from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
 from newsbeam.schemas import Article, DeadLetter, Event
 
 log = logging.getLogger(__name__)
@@ -179,6 +181,20 @@ class SqliteBackend:
             known.update(row[0] for row in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
         return known
 
+    def stored_versions(self, ids: Iterable[str]) -> dict[str, StoredVersion]:
+        ids = list(dict.fromkeys(ids))
+        found: dict[str, StoredVersion] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT id, event_id, duplicate_of, source, json_extract(doc, '$.version'),"
+                " json_extract(doc, '$.pubstatus')"
+                f" FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            for article_id, event_id, duplicate_of, source, version, pubstatus in rows:
+                found[article_id] = stored_version({"version": version, "pubstatus": pubstatus,
+                                                    "duplicate_of": duplicate_of, "source": source}, event_id)
+        return found
+
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
         """Upsert the articles, then their analysed terms, in one transaction.
 
@@ -189,7 +205,12 @@ class SqliteBackend:
         The full-text rows are written after all of the batch's articles, not
         one beside each: FTS5 then adds the batch to its in-memory terms in one
         run, which halves the cost of a write against alternating the tables.
+        Wire versions and kills are applied as `connectors/sinks/withdrawals.py` says.
         """
+        withdrawn: dict[str, set[str]] = {}
+        if any(item.article.version is not None for item in articles):
+            wire = [item.article.id for item in articles if item.article.version is not None]
+            articles = latest_writes(articles, self.stored_versions(wire))
         # Analysed before the write lock is taken: it is most of the work of a write.
         terms = [article_terms(item.article.title, item.article.text, item.article.language) for item in articles]
         terms_of: dict[int, tuple[str, str]] = {}
@@ -199,23 +220,58 @@ class SqliteBackend:
                                  ((language,) for language in {item.article.language for item in articles}))
             for item, terms_of_item in zip(articles, terms):
                 a = item.article
+                if a.withdrawn:
+                    row = self._db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (a.id,)).fetchone()
+                    if row and row[1]:
+                        withdrawn.setdefault(row[1], set()).add(a.id)
+                    item = IndexedArticle(a, "")
                 # A decision answered from the state has no position: the state covers it.
                 log, seq = (item.position.log, item.position.seq) if item.position else (None, None)
+                doc = tombstone_doc(item) if a.withdrawn else item.to_json()
                 rowid = self._db.execute(
                     "INSERT INTO articles (id, event_id, duplicate_of, published, source, language, doc, log, log_seq)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
                     " duplicate_of = excluded.duplicate_of, published = excluded.published,"
                     " source = excluded.source, language = excluded.language, doc = excluded.doc,"
                     " log = excluded.log, log_seq = excluded.log_seq RETURNING rowid",
-                    (a.id, item.event_id, item.duplicate_of, a.published.isoformat() if a.published else None,
-                     a.source, a.language, json.dumps(item.to_json(), ensure_ascii=False), log, seq),
+                    (a.id, item.event_id, item.duplicate_of,
+                     a.published.isoformat() if a.published and not a.withdrawn else None,
+                     "" if a.withdrawn else a.source, "" if a.withdrawn else a.language,
+                     json.dumps(doc, ensure_ascii=False), log, seq),
                 ).fetchone()[0]
-                terms_of[rowid] = terms_of_item  # an id written twice in a batch keeps its last text
+                if a.withdrawn:
+                    terms_of.pop(rowid, None)  # a tombstone has no terms
+                else:
+                    terms_of[rowid] = terms_of_item  # an id written twice in a batch keeps its last text
             self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
                                  indexed)
             self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
                                  ((rowid, title, text) for rowid, (title, text) in terms_of.items()))
+            for event_id, ids in withdrawn.items():
+                self._withdraw_from_event(event_id, ids)
         return []  # SQLite has no mapping to refuse a document
+
+    def _withdraw_from_event(self, event_id: str, ids: set[str]) -> None:
+        """Take withdrawn articles out of their stored event (deleted when none is left)."""
+        stored = self._stored_event(event_id)
+        if stored is None:  # written later in this commit, from a view that no longer has them
+            return
+        rest = [a for a in stored.article_ids if a not in ids]
+        remaining: dict[str, dict[str, Any]] = {}
+        if rest:
+            rows = self._db.execute(f"SELECT doc FROM articles WHERE id IN ({','.join('?' * len(rest))})"
+                                    " AND event_id != ''", rest)
+            for (doc,) in rows:
+                data = json.loads(doc)
+                remaining[data["id"]] = data
+        event = without_articles(stored, ids, remaining)
+        if event is None:
+            self._db.execute("DELETE FROM events WHERE event_id = ?", (event_id,))
+            self._db.execute("DELETE FROM event_aliases WHERE event_id = ?", (event_id,))
+            return
+        self._db.execute("UPDATE events SET last_seen = ?, doc = ? WHERE event_id = ?",
+                         (event.last_seen.isoformat() if event.last_seen else None,
+                          json.dumps(event.to_json(), ensure_ascii=False), event_id))
 
     def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str]]:
         """(rowid, title terms, text terms) indexed for those of `ids` already stored."""
@@ -225,7 +281,7 @@ class SqliteBackend:
             chunk = ids[start : start + 500]
             found.extend(self._db.execute(
                 "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
-                f" WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+                f" WHERE id IN ({','.join('?' * len(chunk))}) AND event_id != ''", chunk))  # tombstones: no terms
         return [(rowid, *article_terms(title, text, language)) for rowid, language, title, text in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
@@ -321,6 +377,7 @@ class SqliteBackend:
         for clause, value in (
             ("a.source = ?", query.source),
             ("a.language = ?", query.language),
+            ("EXISTS (SELECT 1 FROM json_each(a.doc, '$.subjects') WHERE value = ?)", query.subject),
             ("a.published >= ?", query.date_from and query.date_from.astimezone(timezone.utc).isoformat()),
             ("a.published <= ?", query.date_to and query.date_to.astimezone(timezone.utc).isoformat()),
         ):
@@ -408,7 +465,7 @@ class SqliteBackend:
         return json.loads(row[0]) if row else None
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT doc FROM articles WHERE id = ?", (article_id,)).fetchone()
+        row = self._db.execute("SELECT doc FROM articles WHERE id = ? AND event_id != ''", (article_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
@@ -422,7 +479,8 @@ class SqliteBackend:
 
     def counts(self) -> dict[str, int]:
         return {
-            "articles": self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+            # A withdrawn article's tombstone (no event) is not an article.
+            "articles": self._db.execute("SELECT COUNT(*) FROM articles WHERE event_id != ''").fetchone()[0],
             "events": self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0],
         }
 

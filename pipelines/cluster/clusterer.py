@@ -473,6 +473,42 @@ class OnlineClusterer:
         event.count(article)
         self._touch(event, article.published)
 
+    def withdraw(self, event_id: str, article_id: str, source: str = "", language: str = "") -> None:
+        """Take a withdrawn (killed) article, of outlet `source` and `language`, out of its hot event.
+
+        Its terms stay in the centroid, whose article vectors are not kept: a kill
+        is rare, and the event's other articles are on the same story. When it
+        represented the event, the next article to join does; meanwhile the index
+        shows the headline of the event's earliest remaining article.
+        """
+        event = self.events.get(event_id)
+        if event is None or article_id not in event.article_ids:
+            return
+        event.article_ids.remove(article_id)
+        for counts, key in ((event.source_counts, source), (event.language_counts, language)):
+            if counts.get(key, 0) > 1:
+                counts[key] -= 1
+            else:
+                counts.pop(key, None)
+        if source and source not in event.source_counts:
+            event.sources = [s for s in event.sources if s != source]
+        if event.representative_id == article_id:
+            event.representative_id, event.title, event.titled, event.summary = "", "", False, ""
+            event.centrality = -1.0
+        self._mark_changed(event_id)
+
+    def retitle(self, event_id: str, article: Article) -> None:
+        """A corrected article's headline replaces its old one when it represents its hot event."""
+        event = self.events.get(event_id)
+        if event is not None and event.representative_id == article.id and article.title:
+            event.title = _headline_of(article)
+            self._mark_changed(event_id)
+
+    def _mark_changed(self, event_id: str) -> None:
+        self._changed.add(event_id)
+        if self.unsaved is not None:
+            self.unsaved.events.add(event_id)
+
     def _join(self, event: EventState, article: Article, vector: dict[str, float], cosine: float,
               names: tuple[str, ...]) -> None:
         centroid = event.centroid
@@ -645,7 +681,7 @@ class OnlineClusterer:
         changed = []
         for event_id in sorted(self._changed):
             state = self.events.get(event_id) or self._retired.get(event_id)
-            if state is not None:
+            if state is not None and state.article_ids:  # an event whose articles were all withdrawn is not shown
                 changed.append(state.to_event(self._surface, self.config.keywords, self.config.names))
         self._changed.clear()
         self._retired.clear()

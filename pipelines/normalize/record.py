@@ -31,6 +31,7 @@ def normalize_record(
 
     The id is the record's own when given (so users can join results back), else a
     hash of the canonical URL, so re-ingesting the same page yields the same id.
+    A wire item's id is its guid/uri, the same for all its versions.
     """
     record = validate_input(record)
     raw_text = record["text"]
@@ -38,7 +39,11 @@ def normalize_record(
         raise RecordError("too_large", f"text has {len(raw_text):,} characters; limit {limits.max_text_chars:,}")
     title = clean_text(record.get("title") or "").replace("\n\n", " ")
     text = clean_text(raw_text)
-    if not text:
+    pubstatus = (record.get("pubstatus") or "").strip()
+    # A record with a status is a wire item, version 1 unless it says otherwise.
+    version = record.get("version") or (1 if pubstatus else None)
+    withdrawn = pubstatus in ("canceled", "withheld")
+    if not text and not withdrawn:  # a kill needs no text: it only names what to remove
         raise RecordError("empty_text", "no text left after cleaning")
     url = (record.get("url") or "").strip()
     canonical = canonical_url(url) if url else ""
@@ -62,4 +67,8 @@ def normalize_record(
         authors=[a.strip() for a in record.get("authors") or [] if a.strip()],
         fetched_at=fetched_at,
         content_hash=content_hash(text),
+        version=version,
+        pubstatus=(pubstatus or "usable") if version is not None else "",
+        subjects=[s.strip() for s in record.get("subjects") or [] if s.strip()],
+        wire=dict(record.get("wire") or {}),
     )

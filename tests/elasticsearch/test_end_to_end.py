@@ -50,7 +50,7 @@ def test_reference_event_is_one_event_found_first(es_cli, reader):
     for article_id in REFERENCE_IDS:
         assert reader.get_article(article_id)["event_id"] == event["event_id"]
 
-    hits = json.loads(es_cli("search", REFERENCE_QUERY, "--json").output)
+    hits = json.loads(es_cli("search", REFERENCE_QUERY, "--json").stdout)
     assert hits[0]["event_id"] == event["event_id"]
     assert set(hits[0]["article_ids"]) == REFERENCE_IDS
     assert "<mark>" in hits[0]["snippet"]

@@ -33,7 +33,8 @@ def test_search_finds_the_reference_event_with_highlighted_snippet(client: TestC
     assert response.status_code == 200
     body = response.json()
     assert (body["total"], body["page"], body["size"], body["pages"]) == (1, 1, 10, 1)
-    assert body["query"] == {"q": REFERENCE_QUERY, "from": None, "to": None, "source": None, "language": None}
+    assert body["query"] == {"q": REFERENCE_QUERY, "from": None, "to": None, "source": None, "language": None,
+                             "subject": None}
     hit = body["hits"][0]
     assert hit["article_count"] == 3
     assert set(hit["article_ids"]) == REFERENCE_IDS
@@ -172,7 +173,7 @@ def test_openapi_document_describes_every_endpoint(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert {"/search", "/events/{event_id}", "/articles/{article_id}", "/health"} <= set(document["paths"])
     search_params = {p["name"] for p in document["paths"]["/search"]["get"]["parameters"]}
-    assert search_params == {"q", "from", "to", "source", "language", "page", "size"}
+    assert search_params == {"q", "from", "to", "source", "language", "subject", "page", "size"}
 
 
 def test_web_page_and_its_files_are_served_with_a_strict_policy(client: TestClient) -> None:

@@ -11,7 +11,14 @@ from typing import Any
 from elasticsearch import Elasticsearch, helpers
 
 from newsbeam.connectors.sinks.analysis import QueryWord, query_words, snippet
-from newsbeam.connectors.sinks.base import IndexedArticle, LogPosition, SearchPage, SearchQuery, StateChanges
+from newsbeam.connectors.sinks.base import (
+    IndexedArticle,
+    LogPosition,
+    SearchPage,
+    SearchQuery,
+    StateChanges,
+    StoredVersion,
+)
 from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits, BulkWriter, ItemFailure
 from newsbeam.connectors.sinks.elasticsearch.client import connect
 from newsbeam.connectors.sinks.elasticsearch.documents import TERMS_FIELDS, dead_letter, with_terms
@@ -21,6 +28,7 @@ from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, Re
 from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.elasticsearch.state import StateStore
 from newsbeam.connectors.sinks.select import BackendSettings
+from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
 from newsbeam.schemas import Article, DeadLetter, Event
 
 log = logging.getLogger(__name__)
@@ -72,13 +80,61 @@ class ElasticsearchBackend:
     def known_article_ids(self, ids: Iterable[str]) -> set[str]:
         return set(self._mget(self.names.articles, list(dict.fromkeys(ids)), source=False))
 
+    def stored_versions(self, ids: Iterable[str]) -> dict[str, StoredVersion]:
+        found = self._mget(self.names.articles, list(dict.fromkeys(ids)), includes=list(VERSION_FIELDS))
+        return {article_id: stored_version(doc) for article_id, doc in found.items()}
+
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
-        """Upsert articles by id; returns the ones the mapping refused, once all are written or refused."""
-        return [_article_dead_letter(f) for f in self.bulk.write(self._article_actions(articles), len(articles))]
+        """Upsert articles by id; returns the ones the mapping refused, once all are written or refused.
+
+        Wire versions and kills are applied as `connectors/sinks/withdrawals.py` says.
+        """
+        withdrawn: dict[str, set[str]] = {}
+        if any(item.article.version is not None for item in articles):
+            stored = self.stored_versions(item.article.id for item in articles if item.article.version is not None)
+            articles = latest_writes(articles, stored)
+            for item in articles:
+                if item.article.withdrawn and (held := stored.get(item.article.id)) and held.event_id:
+                    withdrawn.setdefault(held.event_id, set()).add(item.article.id)
+        refused = [_article_dead_letter(f) for f in self.bulk.write(self._article_actions(articles), len(articles))]
+        if withdrawn:
+            self._withdraw_from_events(withdrawn)
+        return refused
 
     def _article_actions(self, articles: Iterable[IndexedArticle]) -> Iterator[BulkAction]:
         """Bulk actions built as the writer asks for them, so building the last overlaps with indexing the first."""
-        return (BulkAction("index", self.names.articles, a.article.id, _article_doc(a)) for a in articles)
+        return (BulkAction("index", self.names.articles, a.article.id,
+                           tombstone_doc(a) if a.article.withdrawn else _article_doc(a)) for a in articles)
+
+    def _withdraw_from_events(self, withdrawn: dict[str, set[str]]) -> None:
+        """Take withdrawn articles out of their stored events, with the same optimistic rounds as `write_events`."""
+        pending = dict(withdrawn)
+        for _ in range(MAX_EVENT_ROUNDS):
+            if not pending:
+                return
+            stored = self._mget(self.names.events, list(pending), versions=True)
+            actions = []
+            for event_id, ids in pending.items():
+                if (doc := stored.get(event_id)) is None:
+                    continue  # written later, from a view that no longer has them
+                event = event_from_doc(doc)
+                rest = [a for a in event.article_ids if a not in ids]
+                remaining = {a: d for a, d in self._mget(self.names.articles, rest, includes=list(SHOWN_FIELDS)).items()
+                             if d.get("event_id")}
+                updated = without_articles(event, ids, remaining)
+                actions.append(BulkAction("delete", self.names.events, event_id, None, _version_meta(doc))
+                               if updated is None else
+                               BulkAction("index", self.names.events, event_id, updated.to_json(), _version_meta(doc)))
+            conflicts = set()
+            for failure in self.bulk.write(actions):
+                if failure.status == 409:
+                    conflicts.add(failure.action.id)
+                else:
+                    log.warning("could not take withdrawn articles out of event %s: %s", failure.action.id,
+                                failure.detail)
+            pending = {e: pending[e] for e in conflicts}
+        if pending:
+            raise ClusterUnavailable(f"events {sorted(pending)} kept conflicting with concurrent writers")
 
     def logged_articles(self, log: str, start: int) -> list[IndexedArticle]:
         self.refresh()
@@ -92,7 +148,7 @@ class ElasticsearchBackend:
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         doc = self._mget(self.names.articles, [article_id]).get(article_id)
-        return _stored_article(doc) if doc else None
+        return _stored_article(doc) if doc and doc.get("event_id") else None  # a tombstone is no article
 
     def articles_of_event(self, event_id: str) -> list[dict[str, Any]]:
         event = self.get_event(event_id)
@@ -250,8 +306,12 @@ class ElasticsearchBackend:
 
     def counts(self) -> dict[str, int]:
         self.refresh()
+        # A withdrawn article's tombstone is not an article.
+        queries = {"articles": {"bool": {"must_not": [{"terms": {"pubstatus": ["canceled", "withheld"]}}]}},
+                   "events": {"match_all": {}}}
         return {
-            kind: int(self.retry.call(f"count {kind}", lambda kind=kind: self.client.count(index=self.names.alias(kind)))["count"])
+            kind: int(self.retry.call(f"count {kind}", lambda kind=kind: self.client.count(
+                index=self.names.alias(kind), query=queries[kind]))["count"])
             for kind in ("articles", "events")
         }
 
@@ -289,6 +349,9 @@ class ElasticsearchBackend:
         return found
 
 
+#: What `stored_versions` reads of an article document, and what an event shows of its articles.
+VERSION_FIELDS = ("version", "pubstatus", "event_id", "duplicate_of", "source")
+SHOWN_FIELDS = ("id", "title", "published", "source", "language", "event_id")
 #: Fields of an article document that are the index's own, not the article's: its place in
 #: a decision log and its search terms.
 INDEX_FIELDS = ("log", "log_seq", *TERMS_FIELDS)

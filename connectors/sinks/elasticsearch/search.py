@@ -10,7 +10,7 @@ its articles, so they are matched there too.
 The ranking is the embedded backend's, so both stores answer alike: an event scores
 its best article's relevance, plus a small bonus per further matching article (many
 outlets covering it), times an optional recency factor. Filters (date, source,
-language) apply to the matching articles. Like the embedded backend, the best
+language, subject) apply to the matching articles. Like the embedded backend, the best
 `MAX_MATCHES` articles are grouped, and `total` counts the events among them.
 
 Articles are matched by the terms newsbeam made of them (`analysis`), in fields the
@@ -73,6 +73,8 @@ def match_query(query: SearchQuery, words: list[QueryWord]) -> dict[str, Any]:
         filters.append({"term": {"source": query.source}})
     if query.language:
         filters.append({"term": {"language": query.language}})
+    if query.subject:
+        filters.append({"term": {"subjects": query.subject}})
     return {
         "bool": {
             "must": [words_query(words)],

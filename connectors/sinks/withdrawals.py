@@ -1,0 +1,84 @@
+"""Wire versions and kills as both backends store them.
+
+A wire item's id is the same for all its versions, so a correction is an upsert
+of the id, and a kill (`pubstatus` canceled or withheld) a removal. Both backends
+apply a batch the same way:
+
+- of several writes of one id in a batch, the last decided wins (the assignment
+  core decides versions in increasing order), and a write older than what the
+  index holds under the id changes nothing;
+- a withdrawn article leaves a tombstone (`tombstone_doc`): its id, version and
+  status, no text and no event, which search never matches and counts leave out,
+  so a late older version is still recognised as old;
+- its event loses it (`without_articles`): membership, outlets, the
+  representative headline, dates; an event left with no article is deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from newsbeam.connectors.sinks.base import IndexedArticle, StoredVersion
+from newsbeam.schemas import Event
+
+
+def stored_version(doc: Mapping[str, Any], event_id: str | None = None) -> StoredVersion:
+    """The `StoredVersion` of a stored article document (or tombstone)."""
+    return StoredVersion(int(doc.get("version") or 0), doc.get("pubstatus") in ("canceled", "withheld"),
+                         doc.get("event_id") or "" if event_id is None else event_id, doc.get("duplicate_of"),
+                         doc.get("source") or "")
+
+
+def latest_writes(articles: Sequence[IndexedArticle], stored: Mapping[str, StoredVersion]) -> list[IndexedArticle]:
+    """The writes of a batch that change the index: the last one per id, unless the index holds a newer version."""
+    last: dict[str, IndexedArticle] = {}
+    for item in articles:
+        last.pop(item.article.id, None)  # the id moves to its last place in the batch
+        last[item.article.id] = item
+    return [item for item in last.values()
+            if item.article.version is None or item.article.id not in stored
+            or stored[item.article.id].version <= item.article.version]
+
+
+def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:
+    """What stays of a withdrawn article: enough to refuse its older versions, nothing to show."""
+    article = item.article
+    return {"id": article.id, "version": article.version, "pubstatus": article.pubstatus, "event_id": ""}
+
+
+def without_articles(event: Event, withdrawn: Iterable[str], remaining: Mapping[str, Mapping[str, Any]]) -> Event | None:
+    """`event` once the `withdrawn` articles left it, or None when none is left.
+
+    `remaining` are the stored documents of its other articles (by id): the
+    outlets, dates and, when the representative left, the headline come from
+    them, so nothing of a killed story stays on the event.
+    """
+    gone = set(withdrawn)
+    ids = [a for a in event.article_ids if a not in gone]
+    if not ids:
+        return None
+    docs = [remaining[a] for a in ids if a in remaining]
+    representative, title = event.representative_id, event.title
+    if representative in gone or not representative:
+        first = min(docs, key=lambda d: (not d.get("title"), d.get("published") or "", d["id"]), default=None)
+        representative = first["id"] if first else ids[0]
+        title = (first.get("title") or "") if first else ""
+    published = [datetime.fromisoformat(d["published"]) for d in docs if d.get("published")]
+    outlets = Counter(d["source"] for d in docs if d.get("source"))
+    languages = Counter(d["language"] for d in docs if d.get("language"))
+    return replace(
+        event,
+        title=title,
+        representative_id=representative,
+        article_ids=ids,
+        sources=list(outlets) or event.sources,
+        first_seen=min(published, default=event.first_seen),
+        last_seen=max(published, default=event.last_seen),
+        summary=event.summary if representative == event.representative_id else "",
+        outlets=outlets.most_common() or event.outlets,
+        languages=[language for language, _ in languages.most_common()] or event.languages,
+    )

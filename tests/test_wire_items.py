@@ -1,0 +1,203 @@
+"""Wire items through `newsbeam ingest` on both backends: versions replace, kills remove, bad items dead-letter.
+
+The items are the project's own (`tests/wire_items.py`): NewsML-G2 and ninjs
+1.x/2.x/3.x, a correction (a higher version), an older version sent after it,
+kills of an article alone in its event and of one beside others, a body only in
+`inlineData`, and malformed XML and JSON. Each run ends in an index state (or a
+dead letter) the test names; the same runs go to the embedded index and to the
+real Elasticsearch node.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from wire_items import (
+    BRIDGE,
+    FERRY,
+    FERRY_CORRECTED,
+    FERRY_OTHER_OUTLET,
+    LIBRARY,
+    news_message,
+    newsitem,
+    ninjs,
+    ninjs_lines,
+)
+
+from newsbeam.connectors.sinks import SearchQuery, open_backend
+
+@pytest.fixture
+def cli(wire_index):
+    """The arguments of a `newsbeam` command on `wire_index`."""
+    index = wire_index
+
+    def args(*words: str) -> list[str]:
+        return [*words, "--data-dir", str(index.data_dir), *(["--es-url", index.es_url] if index.es_url else [])]
+
+    return args
+
+
+@pytest.fixture
+def ingest(newsbeam, wire_index, cli):
+    """`newsbeam ingest PATHS…` into `wire_index`; returns its dead letters."""
+    index = wire_index
+
+    def run(*paths: Path) -> list[dict]:
+        newsbeam(*cli("ingest", *map(str, paths)))
+        letters = sorted((index.data_dir / "dead-letters").glob("ingest-*.jsonl"))
+        return [json.loads(line) for line in letters[-1].read_text().splitlines() if line.strip()] if letters else []
+
+    return run
+
+
+@pytest.fixture
+def store(wire_index):
+    def opened():
+        return open_backend(wire_index)
+    return opened
+
+
+def state(store) -> dict:
+    """What a reader sees: counts, articles, and each stored event's article ids and title."""
+    backend = store()
+    try:
+        if hasattr(backend, "refresh"):
+            backend.refresh()
+        counts = backend.counts()
+        events = {}
+        for article_id in ("urn:nw:ferry", "urn:nj:ferry-2", "urn:nw:bridge", "urn:nj:library", "urn:nw:short"):
+            doc = backend.get_article(article_id)
+            if doc:
+                event = backend.get_event(doc["event_id"])
+                events[article_id] = (event.event_id, sorted(event.article_ids), event.title, sorted(event.sources))
+        return {"counts": counts, "events": events,
+                "articles": {a: backend.get_article(a) for a in ("urn:nw:ferry", "urn:nj:ferry-2", "urn:nw:bridge",
+                                                                  "urn:nj:library", "urn:nw:short")}}
+    finally:
+        backend.close()
+
+
+def search(store, text: str, **filters) -> list[list[str]]:
+    backend = store()
+    try:
+        return [sorted(hit.article_ids) for hit in backend.search(SearchQuery(text=text, **filters)).hits]
+    finally:
+        backend.close()
+
+
+def test_versions_and_kills_end_as_the_newest_state(tmp_path, ingest, store, newsbeam, cli):
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "nordwire.xml").write_text(news_message(
+        newsitem("urn:nw:ferry", story=FERRY),
+        newsitem("urn:nw:bridge", story=BRIDGE, body="inlineData"),
+    ))
+    (tmp_path / "ninjs.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", spec="1.0", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nj:library", spec="3.0", story=LIBRARY),
+    ))
+    assert ingest(first, tmp_path / "ninjs.jsonl") == []
+    before = state(store)
+    assert before["counts"] == {"articles": 4, "events": 3}
+    ferry_event = before["events"]["urn:nw:ferry"]
+    assert ferry_event[1] == ["urn:nj:ferry-2", "urn:nw:ferry"]  # two outlets, one event
+    assert before["events"]["urn:nj:ferry-2"][0] == ferry_event[0]
+    assert before["articles"]["urn:nw:bridge"]["text"].startswith("The Lindholm swing bridge")  # inlineData body
+    assert before["articles"]["urn:nj:library"]["version"] == 1
+    assert search(store, "bridge bearings") == [["urn:nw:bridge"]]
+    assert search(store, "library", subject="medtop:05000000") == [["urn:nj:library"]]
+    assert search(store, "library", subject="medtop:20000574") == []
+    found = json.loads(newsbeam(*cli("search", "library", "--subject", "medtop:05000000", "--json")).stdout)
+    assert [hit["article_ids"] for hit in found] == [["urn:nj:library"]]
+
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "a-corrections.xml").write_text(news_message(
+        newsitem("urn:nw:ferry", version=2, story=FERRY_CORRECTED, updated="2025-06-01T12:00:00Z"),
+        newsitem("urn:nw:bridge", version=2, pubstatus="canceled", body="none", story=BRIDGE),
+    ))
+    # An older version sent after the correction, as a ninjs line: it must not win.
+    (tmp_path / "late.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", spec="2.0", version=1, story=FERRY)))
+    assert ingest(second, tmp_path / "late.jsonl") == []  # the index holds a newer version: the late one is skipped, not dead
+    after = state(store)
+    assert after["counts"] == {"articles": 3, "events": 2}
+    ferry = after["articles"]["urn:nw:ferry"]
+    assert (ferry["version"], ferry["title"]) == (2, FERRY_CORRECTED["title"])
+    assert "thirty minutes" in ferry["text"] and ferry["event_id"] == ferry_event[0]
+    assert after["events"]["urn:nw:ferry"][1] == ["urn:nj:ferry-2", "urn:nw:ferry"]  # corrected, not doubled
+    assert after["articles"]["urn:nw:bridge"] is None and "urn:nw:bridge" not in after["events"]
+    assert search(store, "bridge bearings") == []
+    assert search(store, "thirty minutes") == [["urn:nj:ferry-2", "urn:nw:ferry"]]
+
+    third = tmp_path / "third.jsonl"
+    # A kill of one article of a two-article event; the bridge kill again; the bridge's first version again.
+    third.write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", spec="1.0", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", spec="2.0", version=2, pubstatus="canceled", story=BRIDGE),
+        ninjs("urn:nw:bridge", spec="2.0", version=1, story=BRIDGE),
+    ))
+    assert ingest(third) == []
+    last = state(store)
+    assert last["counts"] == {"articles": 2, "events": 2}
+    event_id, members, title, sources = last["events"]["urn:nw:ferry"]
+    assert (event_id, members, sources) == (ferry_event[0], ["urn:nw:ferry"], ["Nordwire"])
+    assert title != FERRY_OTHER_OUTLET["title"]
+    assert last["articles"]["urn:nj:ferry-2"] is None
+    assert search(store, "bridge bearings") == []
+
+
+def test_versions_of_one_item_in_one_run_keep_the_newest(tmp_path, ingest, store):
+    """A story, its correction and its kill arriving together leave nothing; a story and its
+    correction together leave the correction once; a version sent twice in one input is a dead letter."""
+    path = tmp_path / "burst.xml"
+    path.write_text(news_message(
+        newsitem("urn:nw:bridge", version=3, pubstatus="canceled", body="none", story=BRIDGE),
+        newsitem("urn:nw:bridge", version=1, story=BRIDGE),
+        newsitem("urn:nw:bridge", version=2, story=BRIDGE, title="Lindholm bridge closes for a month"),
+        newsitem("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+        newsitem("urn:nw:ferry", version=1, story=FERRY),
+        newsitem("urn:nw:short", version=1, story=LIBRARY),
+        newsitem("urn:nw:short", version=1, story=LIBRARY),
+    ))
+    letters = ingest(path)
+    # Decided in version order whatever the input order: only the repeated version is refused.
+    assert [(letter["reason"], letter["origin"]) for letter in letters] == [("superseded_version", "urn:nw:short")]
+    now = state(store)
+    assert now["counts"] == {"articles": 2, "events": 2}
+    assert now["articles"]["urn:nw:bridge"] is None
+    assert now["articles"]["urn:nw:ferry"]["version"] == 2
+    assert now["articles"]["urn:nw:ferry"]["title"] == FERRY_CORRECTED["title"]
+
+
+def test_malformed_wire_items_are_dead_letters(tmp_path, ingest, store):
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    (folder / "good.xml").write_text(newsitem("urn:nw:ferry", story=FERRY))
+    (folder / "cut.xml").write_text(news_message(newsitem("urn:nw:bridge", story=BRIDGE))[:-80])
+    (folder / "empty.xml").write_text(newsitem("urn:nw:short", body="none", story=dict(title="")))
+    (folder / "bad.json").write_text('{"uri": "urn:nj:library", "headlines": [')
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(ninjs_lines({"uri": "urn:nj:x", "version": "v2", "headline": "x", "body_text": "y"}))
+    letters = ingest(folder, lines)
+    assert sorted(letter["reason"] for letter in letters) == [
+        "empty_text", "malformed_json", "malformed_xml", "schema_invalid"]
+    assert state(store)["counts"] == {"articles": 1, "events": 1}
+
+
+def test_cluster_decides_each_version_once(tmp_path, newsbeam):
+    """`newsbeam cluster` (the same core, no index): a correction keeps its event, a kill is in none."""
+    source = tmp_path / "items.jsonl"
+    source.write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE),
+        ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET), ninjs("urn:nw:ferry", story=FERRY),
+    ))
+    newsbeam("cluster", str(source), "-o", str(tmp_path / "out.jsonl"))
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    ferry, corrected, bridge, killed, other = lines
+    assert ferry["event_id"] == corrected["event_id"] == other["event_id"] and bridge["event_id"] != ferry["event_id"]
+    assert killed == {"id": "urn:nw:bridge", "event_id": None, "duplicate_of": None}
+    letters = (tmp_path / "out.deadletters.jsonl").read_text().splitlines()
+    assert [json.loads(letter)["reason"] for letter in letters] == ["superseded_version"]
