@@ -52,9 +52,9 @@ class Event:
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "keywords": list(self.keywords),
             "aliases": list(self.aliases),
-            "article_count": self.article_count,
             "summary": self.summary,
             "names": list(self.names),
             "outlets": [{"source": source, "count": count} for source, count in self.outlets],
             "languages": list(self.languages),
+            "article_count": self.article_count,
         }
