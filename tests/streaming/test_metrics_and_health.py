@@ -21,7 +21,7 @@ from newsbeam.connectors.sinks import BackendSettings, open_backend
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ITEMS = 6
-RUN_FOR = 25.0
+RUN_FOR = 45.0
 POLL_INTERVAL = 1.5
 
 
