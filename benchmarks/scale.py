@@ -29,6 +29,7 @@ import pickle
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from itertools import islice
@@ -269,13 +270,16 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
                 assigner.process(article, features)
             assigner.drain_events()
     parts = assigner.state_changes().upserts
-    _state_file(at, seed).write_text(json.dumps({name: base64.b64encode(data).decode() for name, data in parts.items()}))
-    stages = ("base", "normalize", "featurize", "assign")
-    totals = callgrind.count({
-        stage: ["-m", "benchmarks.scale", "--count-stage", stage, "--seed", str(seed), "--instructions-at", str(at),
-                "--instructions", str(articles)]
-        for stage in stages
-    })
+    # One file per run: two checkouts (or versions) counting at once must not load each other's state.
+    with tempfile.TemporaryDirectory(prefix="newsbeam-count-") as folder:
+        state_file = Path(folder) / f"state-{at}-{seed}.json"
+        state_file.write_text(json.dumps({name: base64.b64encode(data).decode() for name, data in parts.items()}))
+        stages = ("base", "normalize", "featurize", "assign")
+        totals = callgrind.count({
+            stage: ["-m", "benchmarks.scale", "--count-stage", stage, "--seed", str(seed), "--instructions-at", str(at),
+                    "--instructions", str(articles), "--state-file", str(state_file)]
+            for stage in stages
+        })
     return {
         "instructions_at": at,
         "instructions_articles": articles,
@@ -284,20 +288,16 @@ def count_instructions(seed: int, at: int, articles: int, workers: int) -> dict:
     }
 
 
-def _state_file(at: int, seed: int) -> Path:
-    return CACHE / f"state-{at}-{seed}.json"
-
-
-def count_stage(stage: str, seed: int, at: int, articles: int) -> None:
-    """Run inside callgrind: the state after `at` articles, memos warmed, then
-    the next `articles` through the stages up to `stage` ("base": none)."""
+def count_stage(stage: str, seed: int, at: int, articles: int, state_file: Path) -> None:
+    """Run inside callgrind: the state after `at` articles (saved in `state_file`), memos
+    warmed, then the next `articles` through the stages up to `stage` ("base": none)."""
     from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
     from newsbeam.pipelines.features import featurize
     from newsbeam.pipelines.local import rare_collections
     from newsbeam.pipelines.normalize import normalize_record
 
     config = AssignConfig()
-    parts = {name: base64.b64decode(data) for name, data in json.loads(_state_file(at, seed).read_text()).items()}
+    parts = {name: base64.b64decode(data) for name, data in json.loads(state_file.read_text()).items()}
     assigner = OnlineAssigner.restore(parts, config)
     warm_up = min(_COUNT_WARM_UP, at)
     with stream_file(at + articles, seed).open(encoding="utf-8") as handle:
@@ -436,11 +436,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the counted articles start; the hot window is full from ~50k on")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--count-stage", choices=("base", "normalize", "featurize", "assign"), help=argparse.SUPPRESS)
+    parser.add_argument("--state-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.instructions and not callgrind.available():
         parser.error("--instructions needs valgrind")
     if args.count_stage:
-        count_stage(args.count_stage, args.seed, args.instructions_at, args.instructions)
+        count_stage(args.count_stage, args.seed, args.instructions_at, args.instructions, args.state_file)
         return 0
     command = "python -m benchmarks.scale " + " ".join(argv if argv is not None else sys.argv[1:])
     if args.one:
