@@ -29,6 +29,7 @@ from newsbeam.connectors.http import FetchError, Fetcher, FetchSettings
 from newsbeam.connectors.pages.extract import language_code
 from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.state import ConnectorState, ListingCheckpoint
+from newsbeam.connectors.web import FetchingReader
 from newsbeam.pipelines.normalize.dates import parse_published
 from newsbeam.schemas import DeadLetter
 
@@ -86,40 +87,34 @@ class _Progress:
                                       **{"articles/s": f"{rate:.1f}"}, refresh=False)
 
 
-class CCNewsReader:
+class CCNewsReader(FetchingReader):
     """`reader(spec)` for `ReadRecords`: `ccnews:PATH` specs here, any other spec to `fallback`.
 
     Checkpoints from either go to the same connector state (`commit`). Pickles
     as its settings and fallback.
     """
 
+    settings: CCNewsSettings
+
     def __init__(self, settings: CCNewsSettings, fallback: Callable[[str], Iterable[ReadItem]]) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.fallback = fallback
-        self._fetcher: Fetcher | None = None
-        self._state: ConnectorState | None = None
         self._progress: _Progress | None = None
 
     def __reduce__(self):
         return (CCNewsReader, (self.settings, self.fallback))
 
-    def _open_state(self) -> ConnectorState:
-        if self._state is None:
-            self._state = ConnectorState(self.settings.state_path)
-        return self._state
-
     def __call__(self, spec: str) -> Iterator[ReadItem]:
         if not spec.startswith(CCNEWS):
             yield from self.fallback(spec)
             return
-        if self._fetcher is None:
-            self._fetcher = Fetcher(self.settings.fetch)
+        fetcher = self._open_fetcher()
         if self.settings.progress and self._progress is None:
             self._progress = _Progress(self.settings.files)
         path = spec[len(CCNEWS):]
         url = urljoin(self.settings.base if self.settings.base.endswith("/") else self.settings.base + "/", path)
         try:
-            with self._fetcher.stream(url) as body:
+            with fetcher.stream(url) as body:
                 for item in read_warc_stream(body, url, keep=self._keep):
                     if isinstance(item, RawRecord) and not self._language_kept(item.data.get("language")):
                         continue
@@ -158,16 +153,6 @@ class CCNewsReader:
         if language is None:
             return declared_only
         return language in self.settings.languages
-
-    def commit(self, checkpoints: Iterable[ListingCheckpoint]) -> None:
-        """Mark finished files (and any fallback reader's listings); call only once their records are stored."""
-        self._open_state().commit(checkpoints)
-
-    def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
-        if self._state is not None:
-            self._state.close()
 
 
 def unfinished(state: ConnectorState, paths: list[str]) -> list[str]:
