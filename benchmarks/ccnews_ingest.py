@@ -33,8 +33,8 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from benchmarks.ingest import NEWSBEAM, RESULTS, _timed, run_ingest, write_articles
-from benchmarks.machine import describe
+from benchmarks.ingest import NEWSBEAM, _timed, run_ingest, write_articles
+from benchmarks.kafka_ingest import write_throughput
 
 MONTH = "crawl-data/CC-NEWS/2025/06/"
 
@@ -116,21 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         (f"`ingest --cc-news` from the local tree ({files} WARC files, pages extracted)", articles, seconds,
          before, after),
     ]
-    lines = [
-        "# `newsbeam ingest --cc-news` beside `newsbeam ingest` of JSON Lines", "",
-        f"`python -m benchmarks.ccnews_ingest {' '.join(argv or sys.argv[1:])}`, {started:%Y-%m-%d %H:%M} UTC, "
-        f"{describe()}.", "",
-        f"{args.articles:,} synthetic full-text records (`benchmarks.synthetic`), as JSON Lines and as "
-        f"HTML response records in {files} WARC files served over local HTTP.", "",
-        "| command | articles indexed | seconds | articles/s | load average before → after |",
-        "|---|---:|---:|---:|---|",
-        *(f"| {name} | {count:,} | {secs:.1f} | {count / secs:,.0f} | {b:.1f} → {a:.1f} |"
-          for name, count, secs, b, a in rows),
-        "",
-    ]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ccnews_ingest.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_throughput("ccnews_ingest", "`newsbeam ingest --cc-news` beside `newsbeam ingest` of JSON Lines", argv,
+                     started, f"{args.articles:,} synthetic full-text records (`benchmarks.synthetic`), as JSON Lines "
+                     f"and as HTML response records in {files} WARC files served over local HTTP.", rows)
     return 0
 
 
