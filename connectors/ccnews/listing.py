@@ -3,7 +3,8 @@
 Common Crawl publishes CC-NEWS as `crawl-data/CC-NEWS/YYYY/MM/` folders whose
 `warc.paths.gz` lists the month's files, each named by the time its crawl
 started (`CC-NEWS-20250601012345-00042.warc.gz`). A file is picked when that
-time falls in the range; the records inside are filtered by their own dates.
+time falls in the range, and so is the last file started before the range,
+which runs into it; the records inside are filtered by their own dates.
 """
 
 from __future__ import annotations
@@ -68,9 +69,15 @@ def warc_time(path: str) -> datetime | None:
 
 
 def select_warcs(paths: list[str], dates: DateRange) -> list[str]:
-    """The listed paths whose file names' times fall in `dates`, in time order."""
-    timed = [(when, path) for path in paths if (when := warc_time(path)) is not None and when in dates]
-    return [path for _, path in sorted(timed)]
+    """The listed paths whose file names' times fall in `dates`, and the last one started before, in time order.
+
+    A file holds what was captured from its start until the next file's: the
+    one started last before the range holds the range's first minutes.
+    """
+    timed = sorted((when, path) for path in paths if (when := warc_time(path)) is not None and when < dates.end)
+    inside = [i for i, (when, _) in enumerate(timed) if when >= dates.start]
+    first = inside[0] - 1 if inside else len(timed) - 1
+    return [path for _, path in timed[max(first, 0):]]
 
 
 def paths_listing_url(base: str, year: int, month: int) -> str:
@@ -84,7 +91,8 @@ def list_warcs(base: str, dates: DateRange, fetcher: Fetcher) -> list[str]:
     skipped a month would look complete.
     """
     paths: list[str] = []
-    for year, month in dates.months():
+    # The month before, too, when the range starts on the 1st: its last file may run into the range.
+    for year, month in DateRange(dates.first - timedelta(days=1), dates.last).months():
         body = fetcher.get(paths_listing_url(base, year, month)).body
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)

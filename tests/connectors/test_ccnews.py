@@ -21,9 +21,17 @@ from newsbeam.connectors.sinks.sqlite import INDEX_FILE
 
 PAGE = {page.language: page_html(page).encode() for page in PAGES}
 MONTH = "/crawl-data/CC-NEWS/2025/06/"
+MAY = "/crawl-data/CC-NEWS/2025/05/"
+#: May's files: the last one runs into June.
+MAY_FILES = {
+    "CC-NEWS-20250531120000-00000.warc.gz": [("https://gone.example/noon", "404 Not Found", "2025-05-31T12:00:00Z")],
+    "CC-NEWS-20250531235500-00001.warc.gz": [
+        ("https://gone.example/early", "404 Not Found", "2025-05-31T23:59:00Z"),  # captured before the range
+        ("https://akhbar.example/taqa", "ar", "2025-06-01T00:02:00Z"),
+    ],
+}
 #: File name → (url, language of the page or an HTTP status, WARC-Date) of its response records.
 FILES = {
-    "CC-NEWS-20250531235500-00001.warc.gz": [("https://news.example/may", "en", "2025-05-31T23:59:00Z")],
     "CC-NEWS-20250601010000-00002.warc.gz": [
         ("https://news.example/floods", "en", "2025-06-01T01:05:00Z"),
         ("https://www.zeitung.example/sturm", "de", "2025-06-01T02:00:00Z"),
@@ -37,7 +45,7 @@ FILES = {
     ],
     "CC-NEWS-20250609000000-00004.warc.gz": [("https://news.example/later", "tr", "2025-06-09T00:01:00Z")],
 }
-IN_RANGE = ["https://news.example/floods", "https://www.zeitung.example/sturm", "https://diario.example/incendios",
+IN_RANGE = ["https://akhbar.example/taqa", "https://news.example/floods", "https://www.zeitung.example/sturm", "https://diario.example/incendios",
             "https://world.news.example/vybory", "https://shimbun.example/ooame"]
 
 
@@ -56,13 +64,14 @@ def warc_bytes(records: list[tuple[str, str, str]]) -> bytes:
 
 @pytest.fixture
 def cc_news(web, monkeypatch):
-    """The tree: each month's warc.paths.gz (June lists a May file too) and the WARC files."""
+    """The tree: May's and June's warc.paths.gz and their WARC files."""
     monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
     monkeypatch.setenv("NEWSBEAM_FETCH_MIN_INTERVAL", "0")
-    listing = "".join(f"{MONTH.lstrip('/')}{name}\n" for name in FILES)
-    web.add(f"{MONTH}warc.paths.gz", gzip.compress(listing.encode()), content_type="application/octet-stream")
-    for name, records in FILES.items():
-        web.add(f"{MONTH}{name}", warc_bytes(records), content_type="application/octet-stream")
+    for month, files in ((MAY, MAY_FILES), (MONTH, FILES)):
+        listing = "".join(f"{month.lstrip('/')}{name}\n" for name in files)
+        web.add(f"{month}warc.paths.gz", gzip.compress(listing.encode()), content_type="application/octet-stream")
+        for name, records in files.items():
+            web.add(f"{month}{name}", warc_bytes(records), content_type="application/octet-stream")
     return web
 
 
@@ -96,10 +105,13 @@ def warcs_requested(requests: list[tuple[str, dict]]) -> list[str]:
 
 
 def test_the_range_picks_files_by_the_time_in_their_names():
-    paths = [f"crawl-data/CC-NEWS/2025/06/{name}" for name in FILES] + ["crawl-data/CC-NEWS/2025/06/notes.txt"]
+    paths = [f"crawl-data/CC-NEWS/2025/06/{name}" for name in [*FILES, *MAY_FILES]] + ["crawl-data/notes.txt"]
     dates = DateRange.parse("2025-06-01..2025-06-07")
     assert [p.rsplit("/", 1)[1] for p in select_warcs(paths, dates)] == [
-        "CC-NEWS-20250601010000-00002.warc.gz", "CC-NEWS-20250603120000-00003.warc.gz"]
+        "CC-NEWS-20250531235500-00001.warc.gz", "CC-NEWS-20250601010000-00002.warc.gz",
+        "CC-NEWS-20250603120000-00003.warc.gz"]
+    assert [p.rsplit("/", 1)[1] for p in select_warcs(paths, DateRange.parse("2025-06-02"))] == [
+        "CC-NEWS-20250601010000-00002.warc.gz"]
     assert DateRange.parse("2025-12-30..2026-02-01").months() == [(2025, 12), (2026, 1), (2026, 2)]
     with pytest.raises(ValueError):
         DateRange.parse("2025-06-07..2025-06-01")
@@ -108,8 +120,10 @@ def test_the_range_picks_files_by_the_time_in_their_names():
 def test_a_week_of_cc_news_is_indexed_with_dead_letters_for_bad_records(cc_news, newsbeam, tmp_path):
     data_dir = tmp_path / "data"
     result = newsbeam(*ingest_args(cc_news, data_dir))
-    assert "2 file(s), 0 finished" in result.output, result.output
-    assert warcs_requested(cc_news.requests) == ["CC-NEWS-20250601010000-00002.warc.gz", "CC-NEWS-20250603120000-00003.warc.gz"]
+    assert "3 file(s), 0 finished" in result.output, result.output
+    assert warcs_requested(cc_news.requests) == ["CC-NEWS-20250531235500-00001.warc.gz",
+                                                 "CC-NEWS-20250601010000-00002.warc.gz",
+                                                 "CC-NEWS-20250603120000-00003.warc.gz"]
     assert indexed_urls(data_dir) == Counter(IN_RANGE)
     assert [(letter["reason"], letter["raw"]) for letter in dead_letters(data_dir)] == [
         ("http_404", "https://gone.example/missing")]
@@ -159,16 +173,16 @@ def test_a_rerun_after_a_failed_file_reads_only_that_file_and_doubles_nothing(cc
     data_dir = wire_index.data_dir
     backend = ["--es-url", wire_index.es_url] if wire_index.es_url else []
     newsbeam(*ingest_args(cc_news, data_dir, *backend))
-    assert 2 <= article_count(wire_index) < len(IN_RANGE)
+    assert 3 <= article_count(wire_index) < len(IN_RANGE)
     assert reason in [letter["reason"] for letter in dead_letters(data_dir)]
 
     before = len(cc_news.requests)
     result = newsbeam(*ingest_args(cc_news, data_dir, *backend))
-    assert "2 file(s), 1 finished" in result.output, result.output
+    assert "3 file(s), 2 finished" in result.output, result.output
     assert warcs_requested(cc_news.requests[before:]) == [second]
     assert article_count(wire_index) == len(IN_RANGE)
     if not wire_index.es_url:
         assert indexed_urls(data_dir) == Counter(IN_RANGE)
 
     third = newsbeam(*ingest_args(cc_news, data_dir, *backend))
-    assert "2 file(s), 2 finished" in third.output and "articles indexed 0" in third.output, third.output
+    assert "3 file(s), 3 finished" in third.output and "articles indexed 0" in third.output, third.output
