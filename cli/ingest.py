@@ -158,8 +158,9 @@ def command(sources: tuple[str, ...], data_dir: Path | None, es_url: str | None,
     configuration file's ([sources] in newsbeam.toml).
 
     With --cc-news FIRST..LAST, the WARC files of those days are picked from
-    each month's crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz (by the time in their
-    names) and streamed from --cc-news-base. Records outside the days, or not
+    each month's crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz by the time in their
+    names (with the file before, which runs into the first day) and streamed
+    from --cc-news-base. Records outside the days, or not
     of a --cc-news-host, or declaring another --cc-news-language, are passed
     over before their pages are extracted. A file read to its end is marked
     finished once its articles are indexed, so re-running the command skips
