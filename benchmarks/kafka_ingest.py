@@ -112,22 +112,33 @@ def main(argv: list[str] | None = None) -> int:
         ("`run --kafka` from the topic (until the last offset is committed)", kafka_articles, kafka_seconds,
          load_before, load_after),
     ]
+    write_throughput("kafka_ingest", "`newsbeam run --kafka` beside `newsbeam ingest`", argv, started,
+                     f"{records:,} synthetic full-text records (`benchmarks.synthetic`), produced to the topic in "
+                     f"{produce_seconds:.1f} s before the run started.", rows)
+    return 0
+
+
+#: (command, articles indexed, seconds, load average before, after)
+ThroughputRow = tuple[str, int, float, float, float]
+
+
+def write_throughput(name: str, title: str, argv: list[str] | None, started: datetime, about: str,
+                     rows: list[ThroughputRow]) -> None:
+    """A results page `benchmarks/results/NAME.md`: the command, machine and date, then articles/s by command."""
     lines = [
-        "# `newsbeam run --kafka` beside `newsbeam ingest`", "",
-        f"`python -m benchmarks.kafka_ingest {' '.join(argv or sys.argv[1:])}`, {started:%Y-%m-%d %H:%M} UTC, "
+        f"# {title}", "",
+        f"`python -m benchmarks.{name} {' '.join(argv or sys.argv[1:])}`, {started:%Y-%m-%d %H:%M} UTC, "
         f"{describe()}.", "",
-        f"{records:,} synthetic full-text records (`benchmarks.synthetic`), produced to the topic in "
-        f"{produce_seconds:.1f} s before the run started.", "",
+        about, "",
         "| command | articles indexed | seconds | articles/s | load average before → after |",
         "|---|---:|---:|---:|---|",
-        *(f"| {name} | {count:,} | {seconds:.1f} | {count / seconds:,.0f} | {before:.1f} → {after:.1f} |"
-          for name, count, seconds, before, after in rows),
+        *(f"| {command} | {count:,} | {seconds:.1f} | {count / seconds:,.0f} | {before:.1f} → {after:.1f} |"
+          for command, count, seconds, before, after in rows),
         "",
     ]
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "kafka_ingest.md").write_text("\n".join(lines), encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
-    return 0
 
 
 def _free_port() -> int:

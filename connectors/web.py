@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from newsbeam.connectors.feeds import FeedSettings, read_feed
 from newsbeam.connectors.files import read_path
@@ -44,21 +45,17 @@ class WebSourceSettings:
     run: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-class WebSourceReader:
-    """`reader(spec)` for `ReadRecords`: feeds, sitemaps, or local paths.
-
-    The fetcher and the state store are opened on first use in each worker and
-    reused for every spec it reads, so per-host politeness and robots.txt
-    caching span the whole run there. Pickles as its settings.
+class FetchingReader:
+    """A reader that fetches and remembers: the fetcher and the state store are opened on
+    first use in each worker and reused for every spec it reads, so per-host politeness
+    and robots.txt caching span the whole run there. `settings` has `fetch` and
+    `state_path`; subclasses pickle as their settings.
     """
 
-    def __init__(self, settings: WebSourceSettings) -> None:
+    def __init__(self, settings: Any) -> None:
         self.settings = settings
         self._fetcher: Fetcher | None = None
         self._state: ConnectorState | None = None
-
-    def __reduce__(self):
-        return (WebSourceReader, (self.settings,))
 
     def _open_fetcher(self) -> Fetcher:
         if self._fetcher is None:
@@ -69,6 +66,25 @@ class WebSourceReader:
         if self._state is None:
             self._state = ConnectorState(self.settings.state_path)
         return self._state
+
+    def commit(self, checkpoints: Iterable[ListingCheckpoint]) -> None:
+        """Remember what the checkpoints say; call only once their records are stored."""
+        self._open_state().commit(checkpoints)
+
+    def close(self) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+        if self._state is not None:
+            self._state.close()
+
+
+class WebSourceReader(FetchingReader):
+    """`reader(spec)` for `ReadRecords`: feeds, sitemaps, or local paths. Pickles as its settings."""
+
+    settings: WebSourceSettings
+
+    def __reduce__(self):
+        return (WebSourceReader, (self.settings,))
 
     def __call__(self, spec: str) -> Iterator[ReadItem]:
         if spec.startswith(FEED):
@@ -82,13 +98,3 @@ class WebSourceReader:
                                             settings=self.settings.sitemaps)
         else:
             yield from read_path(Path(spec))
-
-    def commit(self, checkpoints: Iterable[ListingCheckpoint]) -> None:
-        """Remember what the checkpoints say; call only once their records are stored."""
-        self._open_state().commit(checkpoints)
-
-    def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
-        if self._state is not None:
-            self._state.close()

@@ -9,8 +9,9 @@ than one hostile web page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
@@ -76,16 +77,33 @@ def _article(record, origin: str, limit: int) -> RawRecord | DeadLetter:
     return RawRecord(origin, {"url": url, **article})
 
 
+#: Looks at a response record's WARC and HTTP headers and says whether to extract it.
+RecordFilter = Callable[[Any], bool]
+
+
+def read_warc_stream(handle: IO[bytes], name: str, *, keep: RecordFilter | None = None,
+                     max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[RawRecord | DeadLetter]:
+    """One record per archived HTML page of an open WARC stream (gzipped or not), in stream order.
+
+    `keep` sees each response record before its body is read: records it turns
+    down cost neither decompression of the page nor extraction. `name` prefixes
+    each record's origin (`name#<WARC-Record-ID>`).
+    """
+    records = ArchiveIterator(handle)
+    try:
+        for record in records:
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            if keep is not None and not keep(record):
+                continue
+            record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
+            yield _article(record, f"{name}#{record_id.strip('<>')}", max_record_bytes)
+    except ArchiveLoadFailed as error:
+        yield DeadLetter.of(STAGE, "malformed_warc", f"unreadable from here on: {error}", name, "")
+
+
 def read_warc(path: str | Path, *, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[RawRecord | DeadLetter]:
     """One record per archived HTML page of a `.warc` / `.warc.gz` file, in file order."""
     path = Path(path)
     with open(path, "rb") as handle:
-        records = ArchiveIterator(handle)
-        try:
-            for record in records:
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                record_id = record.rec_headers.get_header("WARC-Record-ID") or ""
-                yield _article(record, f"{path}#{record_id.strip('<>')}", max_record_bytes)
-        except ArchiveLoadFailed as error:
-            yield DeadLetter.of(STAGE, "malformed_warc", f"unreadable from here on: {error}", str(path), "")
+        yield from read_warc_stream(handle, str(path), max_record_bytes=max_record_bytes)

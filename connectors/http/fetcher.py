@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -279,6 +280,35 @@ class Fetcher:
         if encoding not in INFLATABLE:
             raise FetchError("bad_encoding", f"unsupported Content-Encoding {encoding!r}", url)
         return inflate(capped_raw(), encoding, limit)
+
+    @contextmanager
+    def stream(self, url: str) -> Iterator[BaseHTTPResponse]:
+        """GET `url` and hand over its raw body as a file object, for bulk downloads (archives).
+
+        The same guard, robots.txt check and host gate as `get` (the host's slot is
+        held while the body is read), but no size cap or total deadline and no
+        redirects: an archive of a gigabyte is read as it arrives, and its reader
+        decides what to keep. Content-Encoding is not undone.
+        """
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError("bad_url", "only http and https URLs are fetched", url)
+        if self.settings.respect_robots:
+            self._check_robots(url)
+        with self._gate.slot(_host(url)):
+            try:
+                raw = self._pools.urlopen("GET", url, headers=self._headers | {"Accept-Encoding": "identity"},
+                                          redirect=False, retries=False, preload_content=False, decode_content=False)
+            except PrivateAddressError as error:
+                raise FetchError("private_address", str(error), url) from None
+            except HTTPError as error:
+                raise FetchError("fetch_error", f"{type(error).__name__}: {error}", url) from None
+            try:
+                if raw.status >= 300:
+                    raise FetchError(f"http_{raw.status}", f"HTTP {raw.status} from {url}", url)
+                yield raw
+            finally:
+                raw.close()
+                raw.release_conn()
 
     # -- robots.txt ------------------------------------------------------------
 
