@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
+import langcodes
 import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -73,8 +74,14 @@ class ExtractSettings:
 
 
 def language_code(value: str | None) -> str | None:
-    """`en-GB` → `en`; anything that is not a two-letter code → None."""
+    """`en-GB` → `en`; `eng` → `en` (the three-letter ISO 639 codes that WARC and
+    library metadata use, read by langcodes); anything without a two-letter code → None."""
     code = (value or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    if len(code) == 3 and code.isalpha():
+        try:
+            code = langcodes.standardize_tag(code)
+        except ValueError:  # langcodes' LanguageTagError: not a tag it knows
+            return None
     return code if len(code) == 2 and code.isalpha() else None
 
 

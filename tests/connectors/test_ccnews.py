@@ -16,6 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsbeam.connectors.ccnews import DateRange, select_warcs
+from newsbeam.connectors.pages.extract import language_code
 from newsbeam.connectors.sinks import open_backend
 from newsbeam.connectors.sinks.sqlite import INDEX_FILE
 
@@ -186,3 +187,10 @@ def test_a_rerun_after_a_failed_file_reads_only_that_file_and_doubles_nothing(cc
 
     third = newsbeam(*ingest_args(cc_news, data_dir, *backend))
     assert "3 file(s), 3 finished" in third.output and "articles indexed 0" in third.output, third.output
+
+
+@pytest.mark.parametrize("declared, code", [("eng", "en"), ("deu,eng", "de"), ("jpn", "ja"), ("en-GB", "en"),
+                                            ("fil", None), ("qqq", None), ("", None)])
+def test_declared_languages_are_read_in_their_three_letter_iso_form_too(declared, code):
+    """CC-NEWS's WARC-Identified-Content-Language names languages as ISO 639-3 codes."""
+    assert language_code(declared.split(",", 1)[0]) == code
