@@ -209,10 +209,12 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
 
 @cache
 def _stem_starts(stems: frozenset[str]) -> re.Pattern[str] | None:
-    """A pattern for where a word of the stems may start in text as written."""
+    """A pattern for where a word of the stems may start in text as written: at a word's start."""
     if not stems:
         return None
-    return re.compile("|".join(map(re.escape, sorted(stems, key=len, reverse=True))), re.IGNORECASE)
+    # Not after a word character (checked by the regex engine, not per candidate in Python).
+    alternatives = "|".join(map(re.escape, sorted(stems, key=len, reverse=True)))
+    return re.compile(f"(?<!(?-i:{_WORD_CHAR.pattern}))(?:{alternatives})", re.IGNORECASE)
 
 
 def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:
@@ -229,10 +231,7 @@ def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator
     stems = frozenset(t.rpartition(LANGUAGE_MARK)[2] for t in wanted if not _HAS_CJK.search(t))
     if starts := _stem_starts(stems):
         for match in starts.finditer(text):
-            start = match.start()
-            if start and _WORD_CHAR.match(text, start - 1):
-                continue  # inside a word
-            word = _WORD.match(text, start)
+            word = _WORD.match(text, match.start())
             if word and terms_of[word.group()] in wanted:
                 found = True
                 yield word.span()

@@ -54,6 +54,15 @@ def test_snippets_mark_the_forms_that_match_and_escape_the_rest() -> None:
     assert "<mark>知事選</mark>" in snippet("", "東京都知事選挙", "ja", query_words("知事選", ["ja"]), "")
 
 
+
+def test_a_stem_inside_another_word_is_not_marked() -> None:
+    words = query_words("election", ["en"])
+    # After a letter, a digit, an underscore or a combining mark the stem is inside a word.
+    for before in ("re", "9", "_", "a\u0301", "\u0915\u093e"):
+        assert "<mark>" not in snippet("", f"The {before}election.", "en", words, ""), before
+    assert snippet("", "Re-election, (Election)", "en", words, "") == (
+        "Re-<mark>election</mark>, (<mark>Election</mark>)")
+
 def test_function_words_are_left_out_of_a_query_with_other_words() -> None:
     # "for" is a function word in English and Norwegian: in the few Norwegian articles of
     # a mostly English index, BM25 would weigh it above the word that matters.
