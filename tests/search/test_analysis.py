@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+from newsbeam.connectors.sinks import analysis
 from newsbeam.connectors.sinks.analysis import QueryWord, index_terms, query_words, snippet
 
 
@@ -51,8 +54,36 @@ def test_snippets_mark_the_forms_that_match_and_escape_the_rest() -> None:
     assert "<mark>知事選</mark>" in snippet("", "東京都知事選挙", "ja", query_words("知事選", ["ja"]), "")
 
 
+
+def test_a_stem_inside_another_word_is_not_marked() -> None:
+    words = query_words("election", ["en"])
+    # After a letter, a digit, an underscore or a combining mark the stem is inside a word.
+    for before in ("re", "9", "_", "a\u0301", "\u0915\u093e"):
+        assert "<mark>" not in snippet("", f"The {before}election.", "en", words, ""), before
+    assert snippet("", "Re-election, (Election)", "en", words, "") == (
+        "Re-<mark>election</mark>, (<mark>Election</mark>)")
+
 def test_function_words_are_left_out_of_a_query_with_other_words() -> None:
     # "for" is a function word in English and Norwegian: in the few Norwegian articles of
     # a mostly English index, BM25 would weigh it above the word that matters.
     assert query_words("What's next for", ["en", "no"]) == query_words("next", ["en", "no"])
     assert len(query_words("The Who", ["en"])) == 2  # nothing but function words: all kept
+
+
+def _reference_terms(text: str, language: str) -> str:
+    """The terms made the straightforward way: every token by the regex, each analysed afresh."""
+    words = analysis._WORD.findall(analysis.normalise(text).replace("_", " "))
+    return " ".join(analysis._token_terms(language, word) for word in words)
+
+
+def test_the_fast_paths_make_the_terms_the_straightforward_way_makes() -> None:
+    # Every ASCII character (the byte-table split), and text in several scripts (the regex split).
+    every_ascii = "".join(map(chr, range(128)))
+    rng = random.Random(7)
+    pieces = ["Elections", "voters'", "don't", "e-mail", "snake_case", "3.14", "#tag", "@user", "x\ty\nz",
+              "Wahlen", "Straße", "élections", "Выборы", "الانتخابات", "選挙の結果", "선거", "การเลือกตั้ง",
+              "ＦＵＬＬ", "naïve", "İstanbul", "हिन्दी", every_ascii]
+    texts = [every_ascii, every_ascii.upper()] + [" ".join(rng.choices(pieces, k=12)) for _ in range(200)]
+    for language in ("en", "de", "fr", "ru", "ar", "tr", "ja", "xx", ""):
+        for text in texts:
+            assert analysis.index_terms(text, language) == _reference_terms(text, language), (language, text)
