@@ -8,6 +8,7 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from newsbeam.connectors.pages.extract import language_code
 from newsbeam.schemas import RecordError
 
 #: Statuses of an item that must not be shown: the wire has killed (canceled) or
@@ -60,8 +61,9 @@ def version_of(value: Any, default: int = 1) -> int:
 
 
 def language_of(tag: str | None) -> str:
-    """The ISO 639-1 part of a language tag (`en-GB` → `en`), which is what newsbeam keys on."""
-    return (tag or "").strip().lower().replace("_", "-").split("-", 1)[0]
+    """The two-letter code of an item's language tag (`en-GB` → `en`, `eng` → `en`), which is
+    what newsbeam keys on, read as pages' and feeds' tags are; "" when the tag names none."""
+    return language_code(tag) or ""
 
 
 def _local(tag: Any) -> str:
