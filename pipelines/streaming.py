@@ -182,6 +182,24 @@ class _SourceMemory:
     saved_health: FeedHealth = field(default_factory=FeedHealth)
     #: Link → the article this job emitted for it (id, and version for a wire item), None once the index has it.
     emitted: dict[str, Emitted | None] = field(default_factory=dict)
+    #: Link → when (time.monotonic()) it was emitted, while the index does not have it yet.
+    sent_at: dict[str, float] = field(default_factory=dict)
+
+    def forget(self, links: Sequence[str]) -> None:
+        """Read `links` again at the next poll: their records never reached the index.
+
+        The feeds' validators go too, or an unchanged feed would answer 304 and
+        the next poll would not see the links at all.
+        """
+        with self.lock:
+            self.drop(links)
+
+    def drop(self, links: Sequence[str]) -> None:
+        """`forget`, by the poll that holds the lock."""
+        for link in links:
+            self.emitted.pop(link, None)
+            self.sent_at.pop(link, None)
+        self.validators = {}
 
 
 @dataclass
@@ -193,6 +211,9 @@ class _Polled:
     dead: list[DeadLetter]
     not_modified: bool
     health: FeedHealth
+    memory: _SourceMemory
+    #: Links emitted earlier that the index still lacked after `resend_after`: read again by this poll.
+    resent: int = 0
 
 
 def encode_feed_validators(validators: dict[str, Validators]) -> bytes:
@@ -243,7 +264,11 @@ class PollSourceFn(beam.DoFn):
     is new). The index decides what is new, so a restarted job, or a poll of
     the source on another worker, neither loses nor repeats an item: what the
     index already has is skipped, and an item in flight twice is dropped by
-    `DedupByUrlFn`. The validators are saved in the index (for the next job)
+    `DedupByUrlFn`. That memory is outside the runner's transactions, so it
+    forgets what a bundle emitted when the bundle fails (a runner that retries
+    the bundle gets the items again), and a link the index still lacks
+    `resend_after` seconds after it was emitted (its bundle was lost some other
+    way) is read again. The validators are saved in the index (for the next job)
     only after a poll that found nothing new: a later 304 then means "unchanged
     since everything in it was indexed", which stays true even if this job dies
     with items in flight.
@@ -251,14 +276,18 @@ class PollSourceFn(beam.DoFn):
 
     #: Links remembered per source; a feed shows its newest few dozen items.
     MAX_EMITTED = 2000
+    #: Seconds after which an emitted link the index lacks is read again: far longer than
+    #: a bundle takes to reach the index, so only a lost one comes twice.
+    RESEND_AFTER = 600.0
 
     def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, job: str,
-                 concurrent: int = 8) -> None:
+                 concurrent: int = 8, resend_after: float = RESEND_AFTER) -> None:
         self._backend_settings = backend
         self._fetch = fetch
         self._pages = pages
         self._job = job
         self._concurrent = concurrent
+        self._resend_after = resend_after
 
     def setup(self) -> None:
         self._polling = shared_in_process(
@@ -282,10 +311,21 @@ class PollSourceFn(beam.DoFn):
 
     def finish_bundle(self):
         running, self._running = self._running, []
-        now = Timestamp.now()
+        polls: list[_Polled] = []
+        failure: BaseException | None = None
         for future in running:
-            polled = future.result()
+            try:
+                polls.append(future.result())
+            except Exception as error:  # the other polls' items are not lost with the bundle
+                failure = failure or error
+        if failure is not None:
+            for polled in polls:
+                polled.memory.forget([record.origin for record in polled.records])
+            raise failure
+        now = Timestamp.now()
+        for polled in polls:
             counter("polls").inc()
+            counter("resent").inc(polled.resent)
             if polled.not_modified:
                 counter("polls_not_modified").inc()
             if polled.health.failing:
@@ -312,6 +352,7 @@ class PollSourceFn(beam.DoFn):
             memory.validators = decode_feed_validators(saved.get("feeds"))
             memory.health = memory.saved_health = decode_health(saved.get(HEALTH_PART))
         emitted = memory.emitted
+        resent = self._forget_lost(memory)
         started = time.perf_counter()
         try:
             result = polling.poller.poll(url, memory.validators, skip=emitted)
@@ -328,12 +369,15 @@ class PollSourceFn(beam.DoFn):
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
+                memory.sent_at.pop(link, None)
         new: list[RawRecord] = []
+        sent = time.monotonic()
         for record in records:
             article = ids.get(record.origin)
             emitted[record.origin] = None if article in known else article
             if article not in known:
                 new.append(record)
+                memory.sent_at[record.origin] = sent
         settled = not new and all(i is None for i in emitted.values())
         parts: dict[str, bytes] = {}
         deletes: frozenset[str] = frozenset()
@@ -345,15 +389,39 @@ class PollSourceFn(beam.DoFn):
         if worth_saving(memory.saved_health, memory.health):
             parts[HEALTH_PART] = encode_health(memory.health)
         if parts or deletes:
-            with polling.index_lock:
-                polling.backend.save_state(poll_state_key(url), StateChanges(parts, deletes=deletes))
+            try:
+                with polling.index_lock:
+                    polling.backend.save_state(poll_state_key(url), StateChanges(parts, deletes=deletes))
+            except Exception:  # the bundle fails, and this poll's items are not emitted
+                memory.drop([record.origin for record in new])
+                raise
             memory.saved_health = memory.health
         while len(emitted) > self.MAX_EMITTED:
+            memory.sent_at.pop(next(iter(emitted)), None)
             emitted.pop(next(iter(emitted)))
         dead = [item for item in result.items if isinstance(item, DeadLetter)]
         _log.debug("polled %s in %.1f s: %d new, %d dead letters%s", url, read_seconds, len(new), len(dead),
                    " (not modified)" if result.not_modified else "")
-        return _Polled(url, new, dead, result.not_modified, memory.health)
+        return _Polled(url, new, dead, result.not_modified, memory.health, memory, resent)
+
+    def _forget_lost(self, memory: _SourceMemory) -> int:
+        """Forget the links emitted over `resend_after` ago that the index still lacks; how many."""
+        deadline = time.monotonic() - self._resend_after
+        overdue = [link for link, sent in memory.sent_at.items() if sent < deadline]
+        if not overdue:
+            return 0
+        with self._polling.index_lock:
+            known = indexed(self._polling.backend, [memory.emitted[link] for link in overdue])
+        lost = [link for link in overdue if memory.emitted[link] not in known]
+        for link in overdue:
+            if memory.emitted[link] in known:
+                memory.emitted[link] = None
+                del memory.sent_at[link]
+        if lost:
+            memory.drop(lost)
+            _log.warning("%d items emitted %.0f s ago are not in the index; reading them again", len(lost),
+                         self._resend_after)
+        return len(lost)
 
     @staticmethod
     def _ids(records: Sequence[RawRecord]) -> dict[str, Emitted]:

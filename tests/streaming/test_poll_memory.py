@@ -1,0 +1,101 @@
+"""The poller's memory of links in flight never hides an item the index does not have.
+
+`PollSourceFn` keeps, per source, the links it emitted until the index has their
+articles, and skips them at the next poll. That memory lives in the worker process,
+outside the runner's transactions: these tests drive the DoFn as a runner does
+(setup, bundles, a retried bundle) against a local news site and the embedded index.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from feedserver import LOCAL_FETCH
+
+from newsbeam.connectors.pages import PageSettings
+from newsbeam.connectors.records import RawRecord
+from newsbeam.connectors.sinks import BackendSettings, IndexedArticle, open_backend
+from newsbeam.pipelines.normalize import normalize_record
+from newsbeam.pipelines.streaming import PollSourceFn, release_shared
+
+
+def _bundle(fn: PollSourceFn, *urls: str) -> list[RawRecord]:
+    """One bundle of `urls`' turns: the records it emits (it raises as the bundle fails)."""
+    fn.start_bundle()
+    for url in urls:
+        fn.process((url, 0))
+    emitted = [getattr(out, "value", out) for out in fn.finish_bundle()]
+    return [record for record in emitted if isinstance(record, RawRecord)]
+
+
+@pytest.fixture
+def poll_fn(tmp_path):
+    made: list[str] = []
+
+    def make(resend_after: float = PollSourceFn.RESEND_AFTER) -> PollSourceFn:
+        job = f"poll-memory-{uuid.uuid4().hex}"
+        made.append(job)
+        fn = PollSourceFn(BackendSettings(data_dir=tmp_path), LOCAL_FETCH, PageSettings(), job, concurrent=2,
+                          resend_after=resend_after)
+        fn.setup()
+        return fn
+
+    yield make
+    for job in made:
+        release_shared(job)
+
+
+def test_a_failed_bundle_forgets_what_its_other_polls_emitted(news_site, poll_fn, monkeypatch):
+    good, broken = news_site(total=3), news_site(total=2, seed=11)
+    good.publish_now(3)
+    broken.publish_now(2)
+    fn = poll_fn()
+    poller = fn._polling.poller
+    real_poll = poller.poll
+
+    def poll_failing_on_broken(url, *args, **kwargs):
+        if url == broken.feed_url:
+            raise RuntimeError("injected failure of one source's poll")
+        return real_poll(url, *args, **kwargs)
+
+    monkeypatch.setattr(poller, "poll", poll_failing_on_broken)
+    with pytest.raises(RuntimeError, match="injected failure"):
+        _bundle(fn, good.feed_url, broken.feed_url)
+
+    # The runner retries the bundle: the good source's items come again, none is lost.
+    monkeypatch.setattr(poller, "poll", real_poll)
+    retried = _bundle(fn, good.feed_url, broken.feed_url)
+    assert sorted(record.origin for record in retried) == sorted(
+        [good.link(item) for item in good.items] + [broken.link(item) for item in broken.items])
+    # And a bundle after a successful one skips what is in flight.
+    assert _bundle(fn, good.feed_url, broken.feed_url) == []
+
+
+def test_links_the_index_lacks_after_the_resend_delay_are_read_again(news_site, poll_fn, tmp_path):
+    site = news_site(total=4)
+    site.publish_now(4)
+    fn = poll_fn(resend_after=0.0)
+    first = _bundle(fn, site.feed_url)
+    assert len(first) == 4
+
+    # Two of them reach the index; the other two were lost downstream.
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first[:2]])
+    finally:
+        backend.close()
+    again = _bundle(fn, site.feed_url)
+    assert sorted(record.origin for record in again) == sorted(record.origin for record in first[2:])
+
+
+def test_links_in_flight_within_the_resend_delay_are_not_read_again(news_site, poll_fn):
+    site = news_site(total=2)
+    site.publish_now(2)
+    fn = poll_fn(resend_after=3600.0)
+    assert len(_bundle(fn, site.feed_url)) == 2
+    assert _bundle(fn, site.feed_url) == []
+    requests_before = len(site.requests)
+    assert _bundle(fn, site.feed_url) == []
+    # Only the feed was asked again: no page was fetched twice.
+    assert [path for _, path in site.requests[requests_before:]] == ["/feed.xml"]
