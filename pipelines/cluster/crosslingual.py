@@ -36,7 +36,6 @@ decision are in docs/clustering.md ("Events across languages").
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -242,18 +241,20 @@ def _most_mentioned(items: list[str], count: int) -> frozenset[str]:
 def cross_language_keys(title: str, text: str, language: str, published: datetime | None) -> CrossLanguageKeys:
     """An article's name skeletons and numbers, from its title and lede."""
     lede = " ".join(text.split(None, LEDE_WORDS)[:LEDE_WORDS])
-    # The title reads as a sentence of its own: title-case headlines ("House
-    # Panel Demands Answers") would otherwise make every word a name.
-    title_words = name_words(title, language) if not _title_case(title) else []
-    skeletons = [key for word in title_words + name_words(lede, language) if (key := skeleton(word))]
+    # Title-case text ("House Panel Demands Answers": most headlines in English,
+    # and the whole text of a headline-only item) would make every word a name.
+    found = [word for part in (title, lede) if not _title_case(part) for word in name_words(part, language)]
+    skeletons = [key for word in found if (key := skeleton(word))]
     figures = numbers(f"{title}\n{lede}", published)
     return CrossLanguageKeys(_most_mentioned(skeletons, ARTICLE_KEYS), _most_mentioned(figures, ARTICLE_KEYS))
 
 
-def _title_case(title: str) -> bool:
-    """Whether most words of a title are capitalised (English headline style)."""
-    tokens = [token for token in _TOKEN.findall(title) if token[0].lower() != token[0].upper()]
-    return len(tokens) >= 3 and sum(token[0].isupper() for token in tokens) > math.ceil(len(tokens) / 2)
+def _title_case(text: str) -> bool:
+    """Whether a text is in headline title case: more than three in four of its
+    words capitalised (all but short function words). German capitalises every
+    noun, about half of running text, and stays below."""
+    tokens = [token for token in _TOKEN.findall(text) if token[0].lower() != token[0].upper()]
+    return len(tokens) >= 3 and 4 * sum(token[0].isupper() for token in tokens) > 3 * len(tokens)
 
 
 def shared(a: CrossLanguageKeys, b: CrossLanguageKeys) -> tuple[int, int]:
