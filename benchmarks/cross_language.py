@@ -8,8 +8,9 @@
         [--write-dir DIR]
 
 Measures the rule of `pipelines/cluster/crosslingual.py` (`LinkRule`: two shared
-name skeletons, one shared number, two days) three ways, and the same for a few
-other settings of the rule, so the reader sees how much hangs on it:
+name skeletons, one shared number, two days) three ways, beside a few other counts
+and the same counts of distinctive keys (`CrossLanguageLinker`: keys no third event
+of the two languages in the window carries), so the reader sees how much hangs on each:
 
 - **invented** (recall and false links on a bilingual set the project wrote: the same
   invented events told in English, German, Russian, Arabic and Japanese, with
@@ -26,8 +27,10 @@ other settings of the rule, so the reader sees how much hangs on it:
   cluster` does, each event's keys are counted over its members (`EventKeys`), and
   every pair of events the rule links is merged as if they were in different
   languages. B-cubed precision/recall/F1 before and after, and the links that join
-  events of different true events. `--write-dir` writes both clusterings as
-  `id`/`event_id` lines for `../shared/tools/score_clusters.py`.
+  events of different true events. Without `:LABELS` the records carry their `event`
+  (the project's invented full-text sets). `--write-dir` writes the clusterings
+  (`.clusterer`, `.linked` by the rule, `.distinctive`) as `id`/`event_id` lines for
+  `../shared/tools/score_clusters.py`.
 
 Prints a Markdown report. For development: nothing here is tuned to these data.
 """
@@ -43,25 +46,30 @@ from datetime import datetime, timedelta, timezone
 from itertools import combinations
 from pathlib import Path
 
-from benchmarks.quality import bcubed
+from benchmarks.quality import bcubed, load
 from newsbeam.connectors.records import RawRecord
 from newsbeam.pipelines.cluster.crosslingual import (
     CrossLanguageKeys,
-    EventKeys,
+    CrossLanguageLinker,
     LinkRule,
     cross_language_keys,
-    links,
-    span_gap,
 )
 from newsbeam.pipelines.local import assign_locally
 
-#: The rule as set before measuring, then the variations shown beside it.
+#: The rule as set before measuring, then the variations shown beside it; the
+#: last two count only keys no third event of the two languages in the window
+#: carries (`CrossLanguageLinker`'s `distinctive`), a rule written after the
+#: first one's failures on allsides_dev.
 RULES = {
-    "2 names + 1 number, ≤ 2 d (the rule)": LinkRule(),
-    "1 name + 1 number, ≤ 2 d": LinkRule(min_names=1),
-    "2 names, no number, ≤ 2 d": LinkRule(min_numbers=0),
-    "3 names + 1 number, ≤ 2 d": LinkRule(min_names=3),
+    "2 names + 1 number, ≤ 2 d (the rule)": (LinkRule(), False),
+    "1 name + 1 number, ≤ 2 d": (LinkRule(min_names=1), False),
+    "2 names, no number, ≤ 2 d": (LinkRule(min_numbers=0), False),
+    "3 names + 1 number, ≤ 2 d": (LinkRule(min_names=3), False),
+    "distinctive keys: 2 names + 1 number, ≤ 2 d": (LinkRule(), True),
+    "distinctive keys: 1 name + 1 number, ≤ 2 d": (LinkRule(min_names=1), True),
 }
+#: The recommended rule (see docs/clustering.md).
+DISTINCTIVE = "distinctive keys: 2 names + 1 number, ≤ 2 d"
 _ANY_TIME = timedelta(days=100_000)
 
 
@@ -93,12 +101,24 @@ def _gap(a: Report, b: Report) -> timedelta:
     return abs(a.published - b.published)
 
 
+def _linked_reports(reports: list[Report], rule: LinkRule, distinctive: bool,
+                    within_language: bool = False) -> set[tuple[str, str]]:
+    """Pairs of reports (ids in input order) the linker links, each report an event of its own."""
+    linker = CrossLanguageLinker(rule, distinctive=distinctive, within_language=within_language)
+    for report in reports:
+        linker.add(report.id, report.language, report.keys, report.published)
+    position = {report.id: n for n, report in enumerate(reports)}
+    return {tuple(sorted((report.id, other), key=position.__getitem__))
+            for report in reports for other in linker.links(report.id)}
+
+
 def invented(path: str) -> list[str]:
     """Recall and false links over every pair of reports in different languages."""
     with open(path, encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     reports = [_report(r["id"], r["title"], r["text"], r["language"], _date(r["published"]), r["event"])
                for r in rows]
+    by_id = {report.id: report for report in reports}
     pairs = [(a, b) for a, b in combinations(reports, 2) if a.language != b.language]
     same = [(a, b) for a, b in pairs if a.event == b.event]
     lines = [f"### Invented bilingual set (`{path}`)", "",
@@ -106,20 +126,23 @@ def invented(path: str) -> list[str]:
              f"languages {', '.join(sorted({r.language for r in reports}))}; "
              f"{len(pairs)} pairs in different languages, {len(same)} of them on one event.", "",
              "| rule | same-event pairs linked (recall) | different-event pairs linked |", "|---|---|---|"]
-    for name, rule in RULES.items():
-        hits = sum(links(a.keys, b.keys, _gap(a, b), rule) for a, b in same)
-        false = sum(links(a.keys, b.keys, _gap(a, b), rule) for a, b in pairs if a.event != b.event)
-        lines.append(f"| {name} | {hits} / {len(same)} ({hits / len(same):.0%}) | {false} / {len(pairs) - len(same)} |")
-    rule = LinkRule()
-    by_languages: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for a, b in same:
-        tally = by_languages[tuple(sorted((a.language, b.language)))]
-        tally[0] += links(a.keys, b.keys, _gap(a, b), rule)
-        tally[1] += 1
-    lines += ["", "Recall of the rule by language pair: " + ", ".join(
-        f"{x}–{y} {hit}/{total}" for (x, y), (hit, total) in sorted(by_languages.items())) + ".", ""]
-    wrong = [f"{a.id}–{b.id}" for a, b in pairs if a.event != b.event and links(a.keys, b.keys, _gap(a, b), rule)]
-    lines.append("False links of the rule: " + (", ".join(wrong) if wrong else "none") + ".")
+    linked_by_rule = {}
+    for name, (rule, distinctive) in RULES.items():
+        linked = linked_by_rule[name] = _linked_reports(reports, rule, distinctive)
+        hits = sum(by_id[a].event == by_id[b].event for a, b in linked)
+        lines.append(f"| {name} | {hits} / {len(same)} ({hits / len(same):.0%}) | "
+                     f"{len(linked) - hits} / {len(pairs) - len(same)} |")
+    for name in (next(iter(RULES)), DISTINCTIVE):
+        linked = linked_by_rule[name]
+        by_languages: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for a, b in same:
+            tally = by_languages[tuple(sorted((a.language, b.language)))]
+            tally[0] += (a.id, b.id) in linked
+            tally[1] += 1
+        wrong = [f"{a}–{b}" for a, b in sorted(linked) if by_id[a].event != by_id[b].event]
+        lines += ["", f"*{name}*: recall by language pair " + ", ".join(
+            f"{x}–{y} {hit}/{total}" for (x, y), (hit, total) in sorted(by_languages.items()))
+            + "; false links: " + (", ".join(wrong) if wrong else "none") + "."]
     lines += ["", "Keys per report (name skeletons | numbers):", ""]
     lines += [f"- `{r.id}`: {' '.join(sorted(r.keys.names))} | {' '.join(sorted(r.keys.numbers))}" for r in reports]
     return lines + [""]
@@ -136,6 +159,7 @@ def pages(folder: str) -> list[str]:
         reports.append(_report(f"{n}:{row['publisher']}", expected.get("title") or "",
                                expected.get("paragraphs") or expected.get("full_body") or "", language,
                                _date(expected.get("publishing_date")), f"page-{n}"))
+    by_id = {report.id: report for report in reports}
     pairs = [(a, b) for a, b in combinations(reports, 2) if a.language != b.language]
     close = [(a, b) for a, b in pairs if _gap(a, b) <= LinkRule().max_gap]
     lines = [f"### Real pages in many languages (`{folder}`)", "",
@@ -143,16 +167,18 @@ def pages(folder: str) -> list[str]:
              f"languages, {len(close)} of them published within two days of each other. No two pages tell the "
              "same event, so every link is false.", "",
              "| rule | links within its time window | links at any distance in time (stress) |", "|---|---|---|"]
-    for name, rule in RULES.items():
-        near = sum(links(a.keys, b.keys, _gap(a, b), rule) for a, b in close)
-        anytime = [(a, b) for a, b in pairs if links(a.keys, b.keys, timedelta(0), rule)]
-        lines.append(f"| {name} | {near} | {len(anytime)} |")
-    stress = [(a, b) for a, b in pairs if links(a.keys, b.keys, timedelta(0), LinkRule())]
-    for a, b in stress:
-        names = " ".join(sorted(a.keys.names & b.keys.names))
-        figures = " ".join(sorted(a.keys.numbers & b.keys.numbers))
-        lines.append(f"\nStress link of the rule: `{a.id}` ({a.language}) – `{b.id}` ({b.language}): "
-                     f"names {names}; numbers {figures}.")
+    stress_links = {}
+    for name, (rule, distinctive) in RULES.items():
+        near = _linked_reports(reports, rule, distinctive)
+        anytime = stress_links[name] = _linked_reports(
+            reports, LinkRule(rule.min_names, rule.min_numbers, _ANY_TIME), distinctive)
+        lines.append(f"| {name} | {len(near)} | {len(anytime)} |")
+    for name in (next(iter(RULES)), DISTINCTIVE):
+        for a_id, b_id in sorted(stress_links[name]):
+            a, b = by_id[a_id], by_id[b_id]
+            lines.append(f"\nStress link, *{name}*: `{a.id}` ({a.language}) – `{b.id}` ({b.language}): names "
+                         f"{' '.join(sorted(a.keys.names & b.keys.names))}; numbers "
+                         f"{' '.join(sorted(a.keys.numbers & b.keys.numbers))}.")
     with_names = Counter(r.language for r in reports if r.keys.names)
     lines += ["", "Pages with at least one name key, by language: " + ", ".join(
         f"{language} {with_names[language]}/{total}"
@@ -180,78 +206,55 @@ class _Unions:
 
 
 def labelled(spec: str, write_dir: str | None) -> list[str]:
-    """What merging every pair of events the rule links would do to a labelled stream."""
-    records_path, _, labels_path = spec.partition(":")
-    with open(records_path, encoding="utf-8") as handle:
-        records = [json.loads(line) for line in handle if line.strip()]
-    with open(labels_path, encoding="utf-8") as handle:
-        gold = {str(d["id"]): str(d["event"]) for d in map(json.loads, filter(str.strip, handle))}
-    run = assign_locally(RawRecord(f"record {n}", record) for n, record in enumerate(records, 1))
+    """What merging every pair of events the rule links would do to a labelled stream.
+
+    `RECORDS.jsonl:LABELS.jsonl`, or `RECORDS.jsonl` whose records carry their `event`.
+    """
+    records_path = spec.partition(":")[0]
+    records, gold, _ = load(spec)
+    inputs = ({k: v for k, v in record.items() if k not in ("event", "duplicate_of")} for record in records)
+    run = assign_locally(RawRecord(f"record {n}", record) for n, record in enumerate(inputs, 1))
     predicted = {article.id: decision.event_id for article, decision in run.decisions}
-    events: dict[str, EventKeys] = defaultdict(EventKeys)
     members: dict[str, list[str]] = defaultdict(list)
-    article_reports = []
+    article_reports, event_members = [], []
     for article, decision in run.decisions:
         keys = cross_language_keys(article.title, article.text, article.language, article.published)
-        events[decision.event_id].add(keys, article.published)
         members[decision.event_id].append(article.id)
+        event_members.append((decision.event_id, keys, article.published))
         article_reports.append(Report(article.id, article.language, article.published, gold[article.id], keys))
     majority = {event: Counter(gold[item] for item in items).most_common(1)[0][0] for event, items in members.items()}
     name = Path(records_path).name
     lines = [f"### `{name}` ({len(gold)} articles, {len(set(gold.values()))} true events, "
-             f"{len(events)} events found by the clusterer)", "",
+             f"{len(members)} events found by the clusterer)", "",
              "Events merged wherever the rule links them, as if each were in a language of its own.", "",
              "| rule | links | links joining different true events | B-cubed P / R / F1 |", "|---|---|---|---|",
              "| no linking (the clusterer alone) | – | – | {:.3f} / {:.3f} / {:.3f} |".format(
                  *bcubed({item: predicted[item] for item in gold}, gold))]
-    for rule_name, rule in RULES.items():
-        merged, count, wrong = _merge(events, majority, predicted, rule)
-        lines.append("| {} | {} | {} | {:.3f} / {:.3f} / {:.3f} |".format(
-            rule_name, count, wrong, *bcubed({item: merged[item] for item in gold}, gold)))
-        if write_dir and rule == LinkRule():
-            _write(Path(write_dir) / f"{Path(records_path).stem}.linked.jsonl", merged)
-            _write(Path(write_dir) / f"{Path(records_path).stem}.clusterer.jsonl", predicted)
-    lines += ["", *_article_pairs(article_reports)]
-    return lines + [""]
-
-
-def _merge(events: dict[str, EventKeys], majority: dict[str, str], predicted: dict[str, str],
-           rule: LinkRule) -> tuple[dict[str, str], int, int]:
-    """Article → event after merging linked events; how many links, how many between true events."""
-    unions = _Unions()
-    count = wrong = 0
-    keys = {event: state.keys() for event, state in events.items()}
-    for a, b in _candidates(keys):
-        ea, eb = events[a], events[b]
-        if None in (ea.first_seen, eb.first_seen):
-            continue
-        if links(keys[a], keys[b], span_gap(ea.first_seen, ea.last_seen, eb.first_seen, eb.last_seen), rule):
-            count += 1
-            wrong += majority[a] != majority[b]
+    for rule_name, (rule, distinctive) in RULES.items():
+        linker = CrossLanguageLinker(rule, distinctive=distinctive, within_language=True)
+        for event, keys, published in event_members:
+            linker.add(event, "", keys, published)
+        unions = _Unions()
+        linked = {tuple(sorted((event, other))) for event in members for other in linker.links(event)}
+        for a, b in sorted(linked):
             unions.union(a, b)
-    return {item: unions.find(event) for item, event in predicted.items()}, count, wrong
-
-
-def _candidates(keys: dict[str, CrossLanguageKeys]) -> list[tuple[str, str]]:
-    """Pairs of items sharing at least one name key (the rule needs one), by an inverted index."""
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for item, item_keys in keys.items():
-        for key in item_keys.names:
-            by_name[key].append(item)
-    return sorted({(a, b) for items in by_name.values() for a, b in combinations(items, 2)})
-
-
-def _article_pairs(reports: list[Report]) -> list[str]:
-    """The rule on single articles: pairs it links, and how many of them are on different true events."""
-    by_id = {report.id: report for report in reports}
-    keys = {report.id: report.keys for report in reports}
-    rule = LinkRule()
-    linked = [(by_id[a], by_id[b]) for a, b in _candidates(keys)
-              if links(keys[a], keys[b], _gap(by_id[a], by_id[b]), rule)]
-    wrong = sum(a.event != b.event for a, b in linked)
-    with_keys = sum(1 for report in reports if report.keys.names and report.keys.numbers)
-    return [f"Article pairs the rule links directly: {len(linked)}, of which {wrong} on different true events "
-            f"({with_keys} of {len(reports)} articles carry both a name key and a number)."]
+        merged = {item: unions.find(event) for item, event in predicted.items()}
+        wrong = sum(majority[a] != majority[b] for a, b in linked)
+        lines.append("| {} | {} | {} | {:.3f} / {:.3f} / {:.3f} |".format(
+            rule_name, len(linked), wrong, *bcubed({item: merged[item] for item in gold}, gold)))
+        if write_dir:
+            stem = Path(records_path).stem
+            slug = "distinctive" if rule_name == DISTINCTIVE else "linked" if rule_name == next(iter(RULES)) else None
+            if slug:
+                _write(Path(write_dir) / f"{stem}.{slug}.jsonl", merged)
+            _write(Path(write_dir) / f"{stem}.clusterer.jsonl", predicted)
+    linked = _linked_reports(article_reports, LinkRule(), False, within_language=True)
+    by_id = {report.id: report for report in article_reports}
+    wrong = sum(by_id[a].event != by_id[b].event for a, b in linked)
+    with_keys = sum(1 for report in article_reports if report.keys.names and report.keys.numbers)
+    lines += ["", f"Article pairs the rule links directly: {len(linked)}, of which {wrong} on different true "
+              f"events ({with_keys} of {len(article_reports)} articles carry both a name key and a number)."]
+    return lines + [""]
 
 
 def _write(path: Path, assignment: dict[str, str]) -> None:
@@ -267,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="records with `event` labels telling events in several languages")
     parser.add_argument("--pages", action="append", default=[], metavar="FOLDER",
                         help="a pages_dev-like folder of real pages, no two on one event")
-    parser.add_argument("--labelled", action="append", default=[], metavar="RECORDS:LABELS",
-                        help="a labelled single-language stream")
+    parser.add_argument("--labelled", action="append", default=[], metavar="RECORDS[:LABELS]",
+                        help="a labelled single-language stream (without LABELS, records carry `event`)")
     parser.add_argument("--write-dir", help="write the clusterings before and after linking here")
     args = parser.parse_args(argv)
     lines: list[str] = []

@@ -16,6 +16,7 @@ import pytest
 
 from newsbeam.pipelines.cluster.crosslingual import (
     EVENT_KEYS,
+    CrossLanguageLinker,
     CrossLanguageKeys,
     EventKeys,
     LinkRule,
@@ -100,6 +101,8 @@ def test_a_title_case_headline_names_nothing_but_german_running_text_does():
 def test_numbers_read_every_script_and_drop_what_every_report_shares():
     text = "About 2,300 (2.300, 2 300) people; ٢٨ dead, ２６ hurt; 7 bridges; in 2026 and 2027; budget for 1999."
     assert numbers(text, MARCH_10) == ["2300", "2300", "2300", "28", "26", "1999"]
+    # The 9th to the 11th and 2025 to 2027 are the days and years around the 10th of March 2026.
+    assert numbers("On the 11th, 12 of 2025 and 10 of 2027; 09 and 13.", MARCH_10) == ["12", "13"]
 
 
 def test_an_article_keeps_a_bounded_number_of_keys():
@@ -148,3 +151,66 @@ def test_event_keys_stay_bounded_and_keep_the_most_counted():
         event.add(CrossLanguageKeys(frozenset({"srs", f"k{n:03d}"}), frozenset({str(10 + n)})), MARCH_10)
     assert len(event.names) <= 2 * EVENT_KEYS and len(event.numbers) <= 2 * EVENT_KEYS
     assert "srs" in event.keys().names and len(event.keys().names) == EVENT_KEYS
+
+
+def _linker(row_ids: list[str], **options) -> CrossLanguageLinker:
+    """Each fixture report an event of its own, named by its id."""
+    rows = _fixture()
+    linker = CrossLanguageLinker(**options)
+    for row_id in row_ids:
+        linker.add(row_id, rows[row_id]["language"], _keys(rows[row_id]), _published(rows[row_id]))
+    return linker
+
+
+def test_the_linker_links_one_event_across_languages_past_a_topic_neighbour():
+    # The governor's budget carries her name and the town's: those keys are not
+    # the breach's own, but the operator's name and the toll still are.
+    linker = _linker(["dam-en", "dam-ru", "budget-en", "budget-ru"])
+    assert linker.links("dam-en") == ["dam-ru"]
+    assert linker.links("dam-ru") == ["dam-en"]
+    assert not {"dam-en", "dam-ru"} & set(linker.links("budget-en") + linker.links("budget-ru"))
+
+
+def test_keys_a_third_event_carries_do_not_count():
+    # The next day's talks name the same ministers and cite the deal's sum: plain
+    # counts take them for the deal, distinctive keys do not, at the cost of the
+    # deal's own link, whose every name the talks share.
+    ids = ["rail-en", "rail-ru", "fish-en"]
+    assert _linker(ids, distinctive=False).links("rail-ru") == ["rail-en", "fish-en"]
+    assert _linker(ids).links("rail-ru") == []
+    assert _linker(["rail-en", "rail-ru"]).links("rail-ru") == ["rail-en"]
+
+
+def test_a_third_event_outside_the_window_or_forgotten_does_not_block():
+    rows = _fixture()
+    linker = _linker(["rail-en", "rail-ru"])
+    late = datetime(2026, 3, 20, tzinfo=timezone.utc)
+    linker.add("fish-late", "en", _keys(rows["fish-en"]), late)
+    assert linker.links("rail-ru") == ["rail-en"]
+    linker.add("fish-en", "en", _keys(rows["fish-en"]), _published(rows["fish-en"]))
+    assert linker.links("rail-ru") == []
+    linker.forget("fish-en")
+    assert linker.links("rail-ru") == ["rail-en"]
+
+
+def test_events_of_one_language_are_linked_only_when_asked():
+    rows = _fixture()
+    twin = dict(rows["dam-ru"], id="dam-ru-2")
+    linker = _linker(["dam-ru"])
+    linker.add("dam-ru-2", "ru", _keys(twin), _published(twin))
+    assert linker.links("dam-ru") == []
+    within = _linker(["dam-ru"], within_language=True)
+    within.add("dam-ru-2", "ru", _keys(twin), _published(twin))
+    assert within.links("dam-ru") == ["dam-ru-2"]
+
+
+def test_an_event_grows_its_keys_as_members_join():
+    rows = _fixture()
+    linker = CrossLanguageLinker()
+    linker.add("english", "en", CrossLanguageKeys(frozenset({skeleton("Orvex")}), frozenset({"14"})),
+               _published(rows["dam-en"]))
+    linker.add("russian", "ru", _keys(rows["dam-ru"]), _published(rows["dam-ru"]))
+    assert linker.links("russian") == []  # one shared name so far
+    linker.add("english", "en", _keys(rows["dam-en"]), _published(rows["dam-en"]))
+    assert linker.links("russian") == ["english"]
+    assert linker.links("unknown") == []

@@ -24,14 +24,18 @@ names) are dropped, since every event of a week shares them.
 
 Numbers are digit runs of any script (Arabic-Indic and full-width digits read
 as the same number), thousands separators removed; one-digit numbers and the
-years next to the article's own date are dropped as saying nothing. Dates
-count through their numerals (the day of the month, a year) and through the
-time window of the linking rule.
+years and days of the month next to the article's own date are dropped as
+saying nothing (every report of those days carries them). Dates count through
+the time window of the linking rule and through the numerals of other dates
+a report names.
 
 The rule (`LinkRule`) is general, set before any measurement: two reports (or
 events) in different languages are the same event when they share at least two
-name keys and one number and are at most two days apart. The measurement and the
-decision are in docs/clustering.md ("Events across languages").
+name keys and one number and are at most two days apart. `CrossLanguageLinker`
+applies it to hot events, by default counting only keys no third event of the
+two languages in the window carries. Neither is used by the pipeline: measured,
+both would cost single-language precision (docs/clustering.md, "Events across
+languages"), so events stay per language.
 """
 
 from __future__ import annotations
@@ -221,8 +225,11 @@ def _close_run(run: list[str], opens_sentence: bool, language: str, found: list[
 
 def numbers(text: str, published: datetime | None) -> list[str]:
     """Numbers of two or more digits as canonical strings, in order; the years
-    around `published` dropped (every report of the week carries them)."""
+    around `published` and the days of the month around it dropped: every
+    report of those days carries them (in datelines, "on the 15th")."""
     years = {str(published.year + step) for step in (-1, 0, 1)} if published else set()
+    days = {str((published + timedelta(days=step)).day) for step in (-1, 0, 1)} if published else set()
+    years |= days
     found = []
     for match in _NUMBER.finditer(text):
         digits = "".join(ch for ch in match.group() if ch.isdigit())
@@ -280,3 +287,124 @@ def events_link(a: EventKeys, b: EventKeys, rule: LinkRule = LinkRule()) -> bool
     if None in (a.first_seen, a.last_seen, b.first_seen, b.last_seen):
         return False
     return links(a.keys(), b.keys(), span_gap(a.first_seen, a.last_seen, b.first_seen, b.last_seen), rule)
+
+
+class CrossLanguageLinker:
+    """Which hot events of other languages an event is one with.
+
+    One instance would sit above the per-language assigners (which never see
+    each other's events): each joined article's keys are added to its event
+    (`add`), events leaving the hot window are forgotten (`forget`), and
+    `links` names the events of other languages the event is one with.
+
+    With `distinctive` (the default), a shared key counts only if no third
+    event of the two languages within the window carries it: a key several
+    events carry belongs to a topic ("Covid", "Pfizer" and the "19" of
+    COVID-19 are shared by every pandemic story of a week), not to one
+    happening. It is what the stream IDF does for terms, taken to its limit, and
+    what kept single-language precision unchanged where plain counts did not
+    (docs/clustering.md, "Events across languages").
+
+    `within_language` links events of one language too: the measurement's way of
+    asking what the rule would do to events that share a language's names and
+    figures, on labelled single-language streams.
+
+    Candidates come from an inverted index of name keys, and a key's other
+    carriers from the same index, so the cost of `links` follows the events
+    sharing a name with this one, not the whole window.
+    """
+
+    def __init__(self, rule: LinkRule = LinkRule(), *, distinctive: bool = True,
+                 within_language: bool = False) -> None:
+        self.rule = rule
+        self.distinctive = distinctive
+        self.within_language = within_language
+        self._events: dict[str, EventKeys] = {}
+        self._language: dict[str, str] = {}
+        self._keys: dict[str, CrossLanguageKeys] = {}
+        #: Event → when it was first added (ties among links are broken by it).
+        self._sequence: dict[str, int] = {}
+        self._added = 0
+        #: ("n", name key) or ("#", number) → the events whose keys hold it, in order added.
+        self._carriers: dict[tuple[str, str], dict[str, None]] = {}
+
+    def add(self, event_id: str, language: str, keys: CrossLanguageKeys, published: datetime | None) -> None:
+        """Count one member's keys into its event (created on first sight)."""
+        event = self._events.get(event_id)
+        if event is None:
+            event = self._events[event_id] = EventKeys()
+            self._sequence[event_id] = self._added
+            self._added += 1
+        self._language[event_id] = language
+        self._unindex(event_id)
+        event.add(keys, published)
+        current = event.keys()
+        self._keys[event_id] = current
+        for kind, values in (("n", current.names), ("#", current.numbers)):
+            for value in values:
+                self._carriers.setdefault((kind, value), {})[event_id] = None
+
+    def forget(self, event_id: str) -> None:
+        """Drop an event that left the hot window."""
+        self._unindex(event_id)
+        for table in (self._events, self._language, self._keys, self._sequence):
+            table.pop(event_id, None)
+
+    def _unindex(self, event_id: str) -> None:
+        old = self._keys.get(event_id)
+        if old is None:
+            return
+        for key in [("n", value) for value in old.names] + [("#", value) for value in old.numbers]:
+            holders = self._carriers.get(key)
+            if holders is not None:
+                holders.pop(event_id, None)
+                if not holders:
+                    del self._carriers[key]
+
+    def links(self, event_id: str) -> list[str]:
+        """The events this one is one with, in the order they were first added."""
+        event = self._events.get(event_id)
+        if event is None or event.first_seen is None:
+            return []
+        keys = self._keys[event_id]
+        candidates: dict[str, None] = {}
+        for value in sorted(keys.names):
+            candidates.update(self._carriers.get(("n", value), {}))
+        candidates.pop(event_id, None)
+        found = []
+        for other in sorted(candidates, key=self._sequence.__getitem__):
+            if not self.within_language and self._language[other] == self._language[event_id]:
+                continue
+            other_event = self._events[other]
+            if other_event.first_seen is None:
+                continue
+            gap = span_gap(event.first_seen, event.last_seen, other_event.first_seen, other_event.last_seen)
+            other_keys = self._keys[other]
+            if not links(keys, other_keys, gap, self.rule):
+                continue
+            if self.distinctive and not self._distinctive_link(event_id, other, keys, other_keys):
+                continue
+            found.append(other)
+        return found
+
+    def _distinctive_link(self, a: str, b: str, a_keys: CrossLanguageKeys, b_keys: CrossLanguageKeys) -> bool:
+        """Whether enough shared keys are carried by no third event of the two languages in the window."""
+        names = sum(1 for value in a_keys.names & b_keys.names if self._only_theirs(("n", value), a, b))
+        if names < self.rule.min_names:
+            return False
+        numbers = sum(1 for value in a_keys.numbers & b_keys.numbers if self._only_theirs(("#", value), a, b))
+        return numbers >= self.rule.min_numbers
+
+    def _only_theirs(self, key: tuple[str, str], a: str, b: str) -> bool:
+        languages = {self._language[a], self._language[b]}
+        ea, eb = self._events[a], self._events[b]
+        for other in self._carriers.get(key, ()):
+            if other in (a, b) or (not self.within_language and self._language[other] not in languages):
+                continue
+            third = self._events[other]
+            if third.first_seen is None:
+                continue
+            if min(span_gap(ea.first_seen, ea.last_seen, third.first_seen, third.last_seen),
+                   span_gap(eb.first_seen, eb.last_seen, third.first_seen, third.last_seen)) <= self.rule.max_gap:
+                return False
+        return True
