@@ -65,7 +65,7 @@ LEDE_WORDS = 200
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _KATAKANA_RUN = re.compile(r"[\u30A0-\u30FA\u30FC-\u30FF\u31F0-\u31FF]{2,}")
-_HAN = re.compile(r"[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]")
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]")
 #: A number, with thousands groups ("3,000", "3.000", "3 000") read as one.
 _NUMBER = re.compile(r"\d{1,3}(?:[,.\u00A0\u202F ]\d{3})+(?!\d)|\d+")
 #: What may stand before a run that opens a sentence.
@@ -189,6 +189,7 @@ def name_words(text: str, language: str) -> list[str]:
         token = match.group()
         first = token[0]
         gap = text[previous_end:match.start()]
+        opens_text = previous_end == 0  # no token before this one
         previous_end = match.end()
         if first.isupper():
             if run and gap.isspace():
@@ -197,13 +198,13 @@ def name_words(text: str, language: str) -> list[str]:
             _close_run(run, run_opens_sentence, language, found)
             before = gap.strip()
             run = [token]
-            run_opens_sentence = match.start() == len(gap) or (bool(before) and before[-1] in _SENTENCE_END)
+            run_opens_sentence = opens_text or (bool(before) and before[-1] in _SENTENCE_END)
             continue
         _close_run(run, run_opens_sentence, language, found)
         run = []
         if first.lower() != first.upper() or first.isdigit():
             continue  # a lower-case word, or a number
-        if _HAN.search(token):
+        if _HAN_OR_KANA.search(token):
             found.extend(_KATAKANA_RUN.findall(token))
         elif not _is_common(token, language):
             found.append(token)
