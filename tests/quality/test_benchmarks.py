@@ -55,3 +55,30 @@ def test_scale_script_writes_report(tmp_path, monkeypatch):
     assert [r["articles"] for r in results] == [300, 600]
     assert all(0.5 < r["bcubed_f1"] <= 1.0 and r["articles_per_second"] > 0 for r in results)
     assert "| 600 |" in (out / "scale.md").read_text()
+
+
+def test_cross_language_study_runs_on_the_projects_own_sets(tmp_path, capsys):
+    from benchmarks import cross_language
+
+    # A pages folder like the development corpus's, with two invented pages of other events.
+    rows = [{"publisher": name, "publisher_languages": [language],
+             "expected": {"title": title, "paragraphs": text, "publishing_date": "2026-03-10T08:00:00+00:00"}}
+            for name, language, title, text in [
+                ("Kvitblad", "no", "Brann i Vardholm", "Brannvesenet i Vardholm rykket ut til 14 hus natt til tirsdag."),
+                ("Gazeta", "ru", "Выборы в Северограде", "Дмитрий Волканов набрал 58% голосов в Северограде."),
+            ]]
+    (tmp_path / "pages.jsonl").write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows))
+    fixtures = REPO_ROOT / "tests"
+    assert cross_language.main([
+        "--invented", str(fixtures / "fixtures" / "cross_language_events.jsonl"),
+        "--pages", str(tmp_path),
+        "--labelled", str(fixtures / "quality" / "fixtures" / "fulltext_events.jsonl"),
+        "--write-dir", str(tmp_path / "out"),
+    ]) == 0
+    report = capsys.readouterr().out
+    assert "43 of them on one event" in report and "2 pages, 2 languages" in report
+    # The distinctive-key rule links none of the invented distractors to the events they name.
+    assert "*distinctive keys: 2 names + 1 number, ≤ 2 d*" in report
+    assert report.split("*distinctive keys: 2 names + 1 number, ≤ 2 d*")[1].split("\n")[0].endswith("false links: none.")
+    written = [json.loads(line) for line in (tmp_path / "out" / "fulltext_events.linked.jsonl").open()]
+    assert len(written) == 29 and {"id", "event_id"} <= set(written[0])
