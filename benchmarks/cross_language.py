@@ -7,7 +7,7 @@
         --labelled ../shared/corpus/uci_dev.jsonl:../shared/corpus/uci_dev.labels.jsonl \\
         [--write-dir DIR]
 
-Measures the rule of `pipelines/cluster/crosslingual.py` (`LinkRule`: two shared
+Measures the rule of `benchmarks/crosslingual_keys.py` (`LinkRule`: two shared
 name skeletons, one shared number, two days) three ways, beside a few other counts
 and the same counts of distinctive keys (`CrossLanguageLinker`: keys no third event
 of the two languages in the window carries), so the reader sees how much hangs on each:
@@ -48,7 +48,7 @@ from pathlib import Path
 
 from benchmarks.quality import bcubed, load
 from newsbeam.connectors.records import RawRecord
-from newsbeam.pipelines.cluster.crosslingual import (
+from newsbeam.benchmarks.crosslingual_keys import (
     CrossLanguageKeys,
     CrossLanguageLinker,
     LinkRule,

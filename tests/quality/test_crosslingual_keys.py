@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbeam.pipelines.cluster.crosslingual import (
+from newsbeam.benchmarks.crosslingual_keys import (
     EVENT_KEYS,
     CrossLanguageLinker,
     CrossLanguageKeys,
