@@ -28,7 +28,7 @@ from newsbeam.benchmarks.crosslingual_keys import (
     skeleton,
 )
 
-FIXTURE = Path(__file__).parent / "fixtures" / "cross_language_events.jsonl"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "cross_language_events.jsonl"
 MARCH_10 = datetime(2026, 3, 10, 9, tzinfo=timezone.utc)
 
 
