@@ -158,20 +158,25 @@ def words(text: str) -> list[str]:
 #: of testing a word boundary everywhere), with what precedes the run captured
 #: by two lookbehinds: a sentence end right before it, or a sentence end and one
 #: whitespace character.
-_ENTITY_IN_CONTEXT = re.compile(
-    r"""([A-Z](?<!\w.)(?:(?<=([.!?"“]).)|(?<=([.!?"“]\s).))?[\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*)"""
-)
+_ENTITY_PATTERN = r"""([{upper}](?<!\w.)(?:(?<=([.!?"“«„]).)|(?<=([.!?"“«„]\s).))?[\w’'\-]*(?:\s+[{upper}][\w’'\-]*)*)"""
+_ENTITY_IN_CONTEXT = re.compile(_ENTITY_PATTERN.format(upper="A-Z"))
+#: The same for text beyond ASCII: capitals of every script with case (Latin with
+#: accents, Greek, Cyrillic, Armenian, …), so "Šefčovič" and "Шольц" are names too.
+_ENTITY_IN_CONTEXT_ANY_SCRIPT = re.compile(_ENTITY_PATTERN.format(
+    upper=re.escape("".join(c for c in map(chr, range(0x110000)) if c.isupper() or c.istitle()))))
 
 
 def capitalised_runs(text: str) -> list[tuple[str, bool]]:
     """Every capitalised word run, as written, and whether it starts a sentence.
 
     One `findall` does both the scan and the sentence-start test, which
-    per-match Python code made a tenth of all featurizing.
+    per-match Python code made a tenth of all featurizing. ASCII text is scanned
+    with an ASCII class of capitals, which is faster and finds the same runs.
     """
+    pattern = _ENTITY_IN_CONTEXT if text.isascii() else _ENTITY_IN_CONTEXT_ANY_SCRIPT
     runs = [(run, bool(after_end or after_end_space))
-            for run, after_end, after_end_space in _ENTITY_IN_CONTEXT.findall(text)]
-    if text[:1].isascii() and text[:1].isupper() and runs:
+            for run, after_end, after_end_space in pattern.findall(text)]
+    if text[:1].isupper() and runs:
         # The text opens with a capitalised run: the first match, at position 0, starts a sentence.
         runs[0] = (runs[0][0], True)
     return runs

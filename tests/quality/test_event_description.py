@@ -83,3 +83,21 @@ def test_a_sentence_opening_is_a_name_only_when_two_uncommon_words_remain():
     runs = [("Councillor Ines Barrow", True), ("Critics", True), ("The Valmora", True),
             ("In Valmora City", True)]
     assert main_names(runs, rarity, 5) == ("Councillor Ines Barrow", "Valmora City")
+
+
+def test_names_are_found_in_every_script_with_capitals():
+    article = normalize_record({
+        "id": "ru-1", "source": "Вечерний курьер", "language": "ru", "url": "https://kurier.example/ru-1",
+        "published": "2026-03-10T09:00:00Z",
+        "title": "Переговоры в Брюсселе",
+        "text": ("Министр Велислав Остроградов прибыл в Брюссель во вторник. Встреча с Марошем Шефчовичем "
+                 "продлилась три часа, сообщил Велислав Остроградов журналистам. " * 3),
+    })
+    names = featurize(article).names
+    assert "Марошем Шефчовичем" in names and any(name.endswith("Велислав Остроградов") for name in names)
+    accented = normalize_record({
+        "id": "fr-1", "source": "Le Courrier", "language": "fr", "url": "https://courrier.example/fr-1",
+        "published": "2026-03-10T09:00:00Z", "title": "Accord à Genève",
+        "text": "Selon Élodie Ærsøe-Vančura, la délégation d'Émile Ščedrin a signé. " * 4,
+    })
+    assert {"Élodie Ærsøe-Vančura", "Émile Ščedrin"} <= set(featurize(accented).names)
