@@ -60,6 +60,17 @@ class LocalRun:
     decisions: list[tuple[Article, Assignment]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
+    def standing(self) -> list[Assignment]:
+        """The decisions that stand as the run ends: one per id, of its newest version, none for an id
+        whose newest version is a kill. Earlier versions' decisions and killed items' events are not
+        counted, as the index holds none of them."""
+        newest: dict[str, tuple[int, Assignment]] = {}
+        for article, decision in self.decisions:
+            version = article.version or 0
+            if article.id not in newest or version >= newest[article.id][0]:
+                newest[article.id] = (version, decision)
+        return [decision for _, decision in newest.values() if decision.event_id]
+
 
 def normalized(items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun) -> Iterator[Article]:
     """The articles of `items`, in order; what is rejected goes to `run.dead_letters`."""
