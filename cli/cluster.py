@@ -35,7 +35,9 @@ def command(input_path: Path, output: Path, dead_letters: Path | None, workers: 
     Articles are processed per language in publication order, exactly as the
     ingest pipeline does, with the clustering settings of the configuration
     file ([clustering]); rejected records go to the dead-letter file. The
-    answer does not depend on --workers, only the time it takes.
+    answer does not depend on --workers, only the time it takes. Each version
+    of a wire item gets its line; the summary counts what stands at the end:
+    the newest version of each, and no event of a killed item.
     """
     from newsbeam.config.build import assign_config
     from newsbeam.connectors.files import read_path
@@ -56,11 +58,13 @@ def command(input_path: Path, output: Path, dead_letters: Path | None, workers: 
             for letter in run.dead_letters:
                 handle.write(json.dumps(letter.to_json(), ensure_ascii=False) + "\n")
     seconds = time.monotonic() - started
-    decisions = [d for _, d in run.decisions]
-    events = len({d.event_id for d in decisions if d.event_id})
-    duplicates = sum(1 for d in decisions if d.duplicate_of)
-    rate = len(decisions) / seconds if seconds else 0.0
-    click.echo(f"Clustered {len(decisions)} articles into {events} events in {seconds:.1f} s ({rate:,.0f} articles/s)")
+    standing = run.standing()
+    events = len({d.event_id for d in standing})
+    duplicates = sum(1 for d in standing if d.duplicate_of)
+    rate = len(run.decisions) / seconds if seconds else 0.0
+    click.echo(f"Clustered {len(standing)} articles into {events} events in {seconds:.1f} s ({rate:,.0f} articles/s)")
+    if len(standing) != len(run.decisions):
+        click.echo(f"  records     {len(run.decisions)} (earlier wire versions replaced, killed items in no event)")
     click.echo(f"  duplicates  {duplicates}")
     click.echo(f"  rejected    {len(run.dead_letters)}" + (f" → {dead_path}" if run.dead_letters else ""))
     click.echo(f"  output      {output}")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from newsbeam.config import Configuration
-from newsbeam.config.kinds import FeedSource, parse_since
+from newsbeam.config.kinds import FeedSource, Kind, parse_since
 from newsbeam.connectors.sinks.select import BackendSettings, require_backend
 
 #: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
@@ -76,20 +76,25 @@ def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: boo
     return settings
 
 
-class FeedSourceParam(click.ParamType):
-    """A feed or site URL, or a feed list file (one URL a line, or OPML)."""
+class KindParam(click.ParamType):
+    """A flag read and checked by its setting's kind, so the flag, the environment and the file
+    accept the same values and refuse the others in the same words."""
 
-    name = "URL|FILE"
+    def __init__(self, kind: Kind, metavar: str) -> None:
+        self.kind = kind
+        self.name = metavar
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
         try:
-            return FeedSource().from_file(value, Path.cwd())
+            return self.kind.from_text(value)
         except ValueError as error:
             self.fail(str(error), param, ctx)
 
 
 feeds_option = click.option(
-    "--feeds", "feeds", multiple=True, type=FeedSourceParam(),
+    "--feeds", "feeds", multiple=True, type=KindParam(FeedSource(), "URL|FILE"),
     help="A feed or site home page URL, or a feed list: one URL a line (# comments) or an OPML export. "
     "Repeatable [file sources.feeds].",
 )

@@ -8,6 +8,7 @@ import click
 
 from newsbeam.cli.ingest import dead_letter_file
 from newsbeam.cli.options import (
+    KindParam,
     backend_options,
     backend_settings,
     configuration,
@@ -16,6 +17,7 @@ from newsbeam.cli.options import (
     fetch_settings,
     user_agent_option,
 )
+from newsbeam.config.kinds import Brokers, KafkaTopic
 from newsbeam.config.schema import RUNNERS
 
 
@@ -23,11 +25,14 @@ from newsbeam.config.schema import RUNNERS
 @feeds_option
 @backend_options
 @user_agent_option
-@click.option("--kafka", "kafka_brokers", metavar="BROKERS",
-              help="Also read a Kafka topic (bootstrap servers host:port[,…]; needs --topic and the kafka extra): "
-              "records of article JSON, ninjs or NewsML-G2, offsets committed once indexed.")
-@click.option("--topic", help="The Kafka topic to read with --kafka.")
-@click.option("--kafka-group", default="newsbeam", show_default=True, help="The Kafka consumer group.")
+@click.option("--kafka", "kafka_brokers", type=KindParam(Brokers(), "BROKERS"),
+              help="Also read a Kafka topic (bootstrap servers host:port[,…]; needs a topic and the kafka extra): "
+              "records of article JSON, ninjs or NewsML-G2, offsets committed once indexed "
+              "[env NEWSBEAM_KAFKA_BROKERS; file kafka.brokers].")
+@click.option("--topic", type=KindParam(KafkaTopic(), "TOPIC"),
+              help="The Kafka topic to read [env NEWSBEAM_KAFKA_TOPIC; file kafka.topic].")
+@click.option("--kafka-group", metavar="GROUP",
+              help="The Kafka consumer group [env NEWSBEAM_KAFKA_GROUP; file kafka.group; default newsbeam].")
 @click.option("--runner", type=click.Choice(RUNNERS),
               help="Beam runner; prism and flink run locally (engines are fetched and cached on first use) "
               "[env NEWSBEAM_RUNNER; file runner.name; default prism].")
@@ -51,7 +56,7 @@ from newsbeam.config.schema import RUNNERS
               "[env NEWSBEAM_CONCURRENT_FEEDS; file run.concurrent_feeds; default 8].")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, user_agent: str | None,
-            kafka_brokers: str | None, topic: str | None, kafka_group: str, runner: str | None,
+            kafka_brokers: tuple[str, ...] | None, topic: str | None, kafka_group: str | None, runner: str | None,
             poll_interval: float | None, run_for: float | None, once: bool,
             metrics_interval: float | None, metrics_port: int | None, metrics_host: str | None,
             concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
@@ -64,7 +69,9 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     --metrics-interval seconds, and served to Prometheus with --metrics-port
     (docs/runners.md lists the metrics); `newsbeam status` shows each feed's health. Stopping and restarting loses and doubles
     nothing: the index says what is already done. The feeds come from --feeds,
-    else from the configuration file's sources.feeds.
+    else from the configuration file's sources.feeds; a Kafka topic from --kafka,
+    else from $NEWSBEAM_KAFKA_BROKERS or the file's [kafka] table. Sources on the
+    command line replace the configured ones.
 
     \b
     Examples:
@@ -77,22 +84,24 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
       NEWSBEAM_FLINK_MASTER=host:8081 newsbeam run --feeds feeds.txt --runner flink
       newsbeam run --feeds feeds.txt --runner dataflow -- --project P --region R --temp_location gs://B/tmp
     """
-    from newsbeam.config.build import assign_config, runner_settings
+    from newsbeam.config.build import assign_config, kafka_source, runner_settings
     from newsbeam.pipelines.streaming import StreamSettings, run
-    from newsbeam.pipelines.streaming_kafka import KafkaSource
 
     config = configuration()
-    if bool(kafka_brokers) != bool(topic):
-        raise click.UsageError("--kafka and --topic go together")
-    kafka = KafkaSource(kafka_brokers, topic, kafka_group) if kafka_brokers else None
+    # Sources named on the command line replace the configured ones: --feeds alone reads no
+    # configured Kafka topic, --kafka alone no configured feeds.
+    kafka = kafka_source(config, kafka_brokers, topic, kafka_group) if kafka_brokers or not feeds else None
+    if topic and not kafka:
+        raise click.UsageError("--topic names a Kafka topic: give its brokers too (--kafka BROKERS)")
     if kafka:
         try:
             import confluent_kafka  # noqa: F401
         except ImportError:
             raise click.UsageError("--kafka needs the kafka extra: pip install 'newsbeam[kafka]'") from None
-    urls = feed_urls(config.value("sources.feeds", feeds or None)) if feeds or not kafka else []
+    urls = feed_urls(config.value("sources.feeds", feeds or None)) if feeds or not kafka_brokers else []
     if not urls and not kafka:
-        raise click.UsageError("no feeds: give --feeds URL|FILE, or sources.feeds in the configuration file")
+        raise click.UsageError("no feeds: give --feeds URL|FILE or --kafka BROKERS, or sources.feeds or kafka.brokers "
+                               "in the configuration file")
     settings = backend_settings(data_dir, es_url)
     assign = assign_config(config)
     runner_options = runner_settings(config, runner, pipeline_args)

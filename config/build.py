@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the CLI starts without importing the pipelines
     from newsbeam.connectors.sinks import BackendSettings
     from newsbeam.pipelines.assign import AssignConfig
     from newsbeam.pipelines.runners import RunnerSettings
+    from newsbeam.pipelines.streaming_kafka import KafkaSource
 
 
 def backend_settings(config: Configuration, data_dir: Path | None = None, es_url: str | None = None) -> BackendSettings:
@@ -44,6 +45,21 @@ def fetch_settings(config: Configuration, user_agent: str | None = None, *, allo
         host_intervals=config.value("fetch.hosts"),
         allow_loopback=allow_loopback,
     )
+
+
+def kafka_source(config: Configuration, brokers: tuple[str, ...] | None = None, topic: str | None = None,
+                 group: str | None = None) -> KafkaSource | None:
+    """The Kafka topic `run` reads, None when no brokers are set; brokers without a topic are an error."""
+    servers = config.resolve("kafka.brokers", brokers or None)
+    if not servers.value:
+        return None
+    name = config.value("kafka.topic", topic)
+    if not name:
+        raise ConfigError(f"Kafka brokers from {servers.origin} but no topic: give --topic, $NEWSBEAM_KAFKA_TOPIC "
+                          "or kafka.topic")
+    from newsbeam.pipelines.streaming_kafka import KafkaSource
+
+    return KafkaSource(",".join(servers.value), name, config.value("kafka.group", group))
 
 
 def assign_config(config: Configuration) -> AssignConfig:
@@ -75,4 +91,4 @@ def runner_settings(config: Configuration, runner: str | None = None, options: t
     )
 
 
-__all__ = ["ConfigError", "assign_config", "backend_settings", "fetch_settings", "runner_settings"]
+__all__ = ["ConfigError", "assign_config", "backend_settings", "fetch_settings", "kafka_source", "runner_settings"]

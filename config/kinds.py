@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 _SPAN = re.compile(r"^(\d+)\s*([dhm])$")
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 
 def parse_since(value: str) -> datetime:
@@ -148,6 +149,51 @@ class Texts(Kind):
 
     def show(self, value: Any) -> str:
         return ", ".join(self.item.show(item) for item in value) if value else "(none)"
+
+
+@dataclass(frozen=True)
+class BrokerAddress(Kind):
+    """A Kafka bootstrap server, `host:port`."""
+
+    describe = "a host:port address"
+
+    def from_file(self, value: Any, base: Path) -> str:
+        text = Text().from_file(value, base).strip()
+        host, _, port = text.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{text!r} is not a host:port address")
+        return text
+
+
+@dataclass(frozen=True)
+class Brokers(Texts):
+    """Kafka bootstrap servers: a list of host:port, or one string of them separated by commas,
+    the way Kafka's own tools and `--kafka` write them."""
+
+    item: Kind = BrokerAddress()
+
+    def from_file(self, value: Any, base: Path) -> tuple[Any, ...]:
+        return super().from_file(_comma_list(value) if isinstance(value, str) else value, base)
+
+    def from_text(self, text: str) -> tuple[Any, ...]:
+        return self.from_file(text, Path.cwd())
+
+
+def _comma_list(text: str) -> list[str]:
+    return [part for part in re.split(r"[,\s]+", text) if part]
+
+
+@dataclass(frozen=True)
+class KafkaTopic(Kind):
+    """A topic name as Kafka accepts it: letters, digits, `.`, `_` and `-`, at most 249 of them."""
+
+    describe = "a Kafka topic name"
+
+    def from_file(self, value: Any, base: Path) -> str:
+        text = Text().from_file(value, base)
+        if not _TOPIC.match(text) or text in (".", ".."):
+            raise ValueError(f"{text!r} is not a Kafka topic name (letters, digits, '.', '_', '-'; at most 249)")
+        return text
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from newsbeam.config.kinds import (
+    Brokers,
     Choice,
     FeedSource,
     Folder,
     HostIntervals,
+    KafkaTopic,
     Kind,
     Number,
     Since,
@@ -101,6 +103,13 @@ _OPERATIONAL_LIST = [
             default=(), flag="--cc-news-host"),
     Setting("sources.cc_news_languages", Texts(), "Keep only CC-NEWS pages in these languages, two-letter codes (`ingest --cc-news`).",
             default=(), flag="--cc-news-language"),
+    Setting("kafka.brokers", Brokers(),
+            "Kafka bootstrap servers (host:port) whose topic `run` reads, beside or instead of feeds.",
+            default=(), env="NEWSBEAM_KAFKA_BROKERS", flag="--kafka"),
+    Setting("kafka.topic", KafkaTopic(), "The Kafka topic `run` reads (with kafka.brokers).",
+            env="NEWSBEAM_KAFKA_TOPIC", flag="--topic"),
+    Setting("kafka.group", Text(), "The Kafka consumer group whose committed offsets say what is indexed (`run`).",
+            default="newsbeam", env="NEWSBEAM_KAFKA_GROUP", flag="--kafka-group"),
     Setting("fetch.user_agent", Text(), "User-Agent of every web request; name a contact URL.",
             default=_fetch_default("user_agent"), env="NEWSBEAM_USER_AGENT", flag="--user-agent"),
     Setting("fetch.min_interval", Number(minimum=0), "Seconds between two requests to one host.", default=_fetch_default("min_interval"),

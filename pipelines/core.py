@@ -12,12 +12,18 @@ rules each path must apply the same way:
   reports (`duplicates_exact`, `duplicates_near`, `replayed`, `events_new`,
   `events_updated`) are kept in one place;
 - an event id handed out before a merge resolves to the survivor;
-- a wire item (an article with a `version`) is decided once per id: a newer
-  version of an id already decided is a correction, indexed in the event the
-  id is in (no second decision, no duplicate), a withdrawn one (a kill) leaves
-  its event and the index, and a version no newer than the one taken is a
-  `superseded_version` dead letter (the same version again, after a restart,
-  is a replay). What was taken is looked up in this core, then in the index.
+- a wire item (an article with a `version`) is decided once per id, and the
+  newest version wins, as IPTC means it: a newer version of an id already
+  decided is a correction, indexed in the event the id is in (no second
+  decision, no duplicate); a withdrawn one (a kill) leaves its event and the
+  index; a newer usable version after a kill re-publishes the item, back in
+  the event it left while that event is hot (else decided afresh); and a
+  version no newer than the one taken is a `superseded_version` dead letter,
+  so an older version arriving after a kill stays out. The same version again
+  (after a restart or a re-run) is a replay: it writes the same again and
+  re-applies its effect on the hot state, which changes nothing unless a
+  crash between the index write and the state save left the state without it.
+  What was taken is looked up in this core, then in the index.
 
 `commit` writes a worker's results in the one order that lets a re-run or a
 restart repair a crash at any point: articles and events land in the index
@@ -146,8 +152,7 @@ class AssignmentCore:
         if taken is not None and taken.version >= article.version:
             if taken.version == article.version and (self._decided is None or article.id not in self._wire):
                 self.counts["replayed"] += 1  # sent again after a restart: the same write again
-                return IndexedArticle(article, "" if taken.withdrawn else self.resolve(assigner.resolve(taken.event_id)),
-                                      taken.duplicate_of)
+                return self._replay(assigner, article, taken)
             self.counts["superseded"] += 1
             return DeadLetter.of("assign", "superseded_version",
                                  f"version {article.version} is not newer than version {taken.version}, already taken",
@@ -159,7 +164,14 @@ class AssignmentCore:
             self._remember(article.id, StoredVersion(article.version, True))
             self.counts["withdrawn"] += 1
             return IndexedArticle(article, "")
-        if taken is not None and taken.event_id:
+        # Re-published after its kill: an original goes back to its event; a copy is decided afresh,
+        # as the copy of its original again.
+        if taken is not None and taken.withdrawn and assigner.exact.original_of(article) in (None, article.id) \
+                and (event_id := self._held_event(assigner, article)) and assigner.clusterer.rejoin(event_id, article):
+            self._remember(article.id, StoredVersion(article.version, False, event_id, None, article.source))
+            self.counts["republished"] += 1
+            return IndexedArticle(article, event_id)
+        if taken is not None and taken.event_id and not taken.withdrawn:
             event_id = self.resolve(assigner.resolve(taken.event_id))
             assigner.clusterer.retitle(event_id, article)
             self._remember(article.id, StoredVersion(article.version, False, event_id, taken.duplicate_of,
@@ -171,6 +183,29 @@ class AssignmentCore:
             self._remember(article.id, StoredVersion(article.version, False, outcome.event_id, outcome.duplicate_of,
                                                      article.source))
         return outcome
+
+    def _replay(self, assigner: OnlineAssigner, article: Article, taken: StoredVersion) -> IndexedArticle:
+        """The version the index holds, sent again: the same write, and its effect on the hot state re-applied.
+
+        The effect (out of its event for a kill, in it with its headline otherwise)
+        is a no-op on a state that has it, and repairs one saved before it: the
+        index write of a crashed commit landed, its state save did not.
+        """
+        if taken.withdrawn:
+            if (event_id := self._held_event(assigner, article)) is not None:
+                assigner.clusterer.withdraw(event_id, article.id, article.source, article.language)
+            return IndexedArticle(article, "")
+        event_id = self.resolve(assigner.resolve(taken.event_id))
+        if assigner.clusterer.rejoin(event_id, article):
+            assigner.clusterer.retitle(event_id, article)
+        return IndexedArticle(article, event_id, taken.duplicate_of)
+
+    def _held_event(self, assigner: OnlineAssigner, article: Article) -> str | None:
+        """The event this state put `article` in: its own (an original), else its original's (a copy
+        with the same URL or text), while the dedup horizon holds it; None when the state does not know."""
+        original = assigner.exact.original_of(article) or article.id
+        event_id = assigner.event_of.get(original)
+        return None if event_id is None else self.resolve(assigner.resolve(event_id))
 
     def offer(self, key: str, article: Article, features: ArticleFeatures) -> IndexedArticle | DeadLetter:
         """Decide `article` under `key`: what to index, or why it is rejected."""

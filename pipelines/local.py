@@ -60,6 +60,17 @@ class LocalRun:
     decisions: list[tuple[Article, Assignment]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
+    def standing(self) -> list[Assignment]:
+        """The decisions that stand as the run ends: one per id, of its newest version, none for an id
+        whose newest version is a kill. Earlier versions' decisions and killed items' events are not
+        counted, as the index holds none of them."""
+        newest: dict[str, tuple[int, Assignment]] = {}
+        for article, decision in self.decisions:
+            version = article.version or 0
+            if article.id not in newest or version >= newest[article.id][0]:
+                newest[article.id] = (version, decision)
+        return [decision for _, decision in newest.values() if decision.event_id]
+
 
 def normalized(items: Iterable[RawRecord | DeadLetter], limits: NormalizeLimits, run: LocalRun) -> Iterator[Article]:
     """The articles of `items`, in order; what is rejected goes to `run.dead_letters`."""
@@ -154,7 +165,8 @@ def assign_locally(
     """Normalize, featurize and assign every record, per language in publication order.
 
     Decisions name each article's event as it stands at the end of the run: an
-    event merged into another later on is reported under the survivor's id.
+    event merged into another later on is reported under the survivor's id, and
+    no version of a wire item its newest version killed is in any event.
     With `workers` > 1, records are normalized, then featurized, in that many
     processes while this one assigns them; the decisions are the same.
     """
@@ -184,8 +196,21 @@ def _assign_locally(
         if step % _DRAIN_EVERY == 0:
             core.drain_events([keys[i]])
     core.drain_events()
-    run.decisions = [(articles[i], _decision_of(decided[i], core)) for i in range(len(articles)) if i in decided]
+    run.decisions = _as_they_stand([(articles[i], _decision_of(decided[i], core))
+                                    for i in range(len(articles)) if i in decided])
     return run
+
+
+def _as_they_stand(decisions: list[tuple[Article, Assignment]]) -> list[tuple[Article, Assignment]]:
+    """`decisions` with every version of an item killed by its newest version in no event: the
+    event it was in has lost it (and, when it was alone there, is gone)."""
+    newest: dict[str, Article] = {}
+    for article, _ in decisions:
+        if article.version is not None and (article.id not in newest or article.version >= newest[article.id].version):
+            newest[article.id] = article
+    killed = {article_id for article_id, article in newest.items() if article.withdrawn}
+    return [(article, Assignment(article.id, "", None) if article.id in killed else decision)
+            for article, decision in decisions]
 
 
 def _decision_of(item: IndexedArticle, core: AssignmentCore) -> Assignment:

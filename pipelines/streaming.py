@@ -53,6 +53,7 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
+from newsbeam.connectors.sinks.withdrawals import holds_version
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.feed_health import (
@@ -442,7 +443,7 @@ def indexed(backend: IndexBackend, articles: Sequence[Emitted]) -> set[Emitted]:
     wire = [article_id for article_id, version in articles if version is not None and article_id in known]
     stored = backend.stored_versions(wire) if wire else {}
     return {(article_id, version) for article_id, version in articles if article_id in known
-            and (version is None or article_id not in stored or stored[article_id].version >= version)}
+            and (version is None or article_id not in stored or holds_version(stored[article_id], version))}
 
 
 def url_key(article: Article) -> str:

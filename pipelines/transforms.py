@@ -23,6 +23,7 @@ from tqdm import tqdm
 from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.sinks import BackendSettings, StateChanges, open_backend
 from newsbeam.connectors.state import ListingCheckpoint
+from newsbeam.connectors.sinks.withdrawals import holds_version
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.coders import ArticleCoder  # noqa: F401  (registers the coder of `Article`)
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
@@ -232,7 +233,7 @@ class SkipIndexedFn(beam.DoFn):
         wire = [article.id for article, _ in waiting if article.version is not None and article.id in known]
         stored = self._backend.stored_versions(wire) if wire else {}
         for article, timestamp in waiting:
-            if article.id in known and (article.id not in stored or stored[article.id].version >= article.version):
+            if article.id in known and (article.id not in stored or holds_version(stored[article.id], article.version)):
                 counter("already_indexed").inc()
             else:
                 yield windowed(article, timestamp, window)

@@ -16,7 +16,8 @@ from newsbeam.config.build import assign_config, backend_settings, fetch_setting
 
 SAMPLE_CONFIG = Path(__file__).parents[1] / "samples" / "newsbeam.toml"
 VARIABLES = ("NEWSBEAM_CONFIG", "NEWSBEAM_DATA_DIR", "NEWSBEAM_POLL_INTERVAL", "NEWSBEAM_ES_URL", "NEWSBEAM_CACHE_DIR",
-             "NEWSBEAM_CACHE", "NEWSBEAM_USER_AGENT", "NEWSBEAM_ES_API_KEY")
+             "NEWSBEAM_CACHE", "NEWSBEAM_USER_AGENT", "NEWSBEAM_ES_API_KEY", "NEWSBEAM_KAFKA_BROKERS",
+             "NEWSBEAM_KAFKA_TOPIC", "NEWSBEAM_KAFKA_GROUP")
 
 
 @pytest.fixture(autouse=True)
@@ -251,3 +252,73 @@ def test_a_metrics_port_in_use_stops_run_with_one_line(tmp_path):
     assert result.exit_code == 1
     assert f"Error: cannot serve metrics on 127.0.0.1:{port}: Address already in use (choose another --metrics-port)" \
         in result.output
+
+
+KAFKA_VARIABLES = {"NEWSBEAM_KAFKA_BROKERS": "env-a:9092,env-b:9093", "NEWSBEAM_KAFKA_TOPIC": "env-topic",
+                   "NEWSBEAM_KAFKA_GROUP": "env-group"}
+
+
+@pytest.mark.parametrize("given", ["flag", "environment", "file", "default"])
+def test_kafka_settings_come_from_the_flag_else_the_environment_else_the_file_else_the_default(tmp_path, given):
+    from newsbeam.config.build import kafka_source
+
+    config_file = write(tmp_path / "k.toml", '[kafka]\nbrokers = ["file-a:9092", "file-b:9092"]\ntopic = "file-topic"\n'
+                                             'group = "file-group"\n')
+    config = Configuration.load(config_file if given != "default" else None,
+                                environ=KAFKA_VARIABLES if given in ("flag", "environment") else {})
+    flags = (("flag-a:1",), "flag-topic", "flag-group") if given == "flag" else (None, None, None)
+    source = kafka_source(config, *flags)
+    expected = {"flag": ("flag-a:1", "flag-topic", "flag-group"),
+                "environment": ("env-a:9092,env-b:9093", "env-topic", "env-group"),
+                "file": ("file-a:9092,file-b:9092", "file-topic", "file-group"), "default": None}[given]
+    assert (source and (source.brokers, source.topic, source.group)) == expected
+    origins = {"flag": "--kafka", "environment": "$NEWSBEAM_KAFKA_BROKERS", "file": f"{config_file}:2",
+               "default": "default"}
+    assert config.resolve("kafka.brokers", flags[0]).origin == origins[given]
+
+
+def test_config_show_and_check_cover_the_kafka_settings(tmp_path):
+    good = write(tmp_path / "newsbeam.toml", '[kafka]\nbrokers = "k1.example:9092, k2.example:9092"\n'
+                                             'topic = "wire.items"\n')
+    shown = json.loads(cli("config", "show", "--json").output)
+    assert shown["kafka.brokers"] == {"value": "k1.example:9092, k2.example:9092", "origin": f"{good}:2"}
+    assert shown["kafka.topic"] == {"value": "wire.items", "origin": f"{good}:3"}
+    assert shown["kafka.group"] == {"value": "newsbeam", "origin": "default"}
+    assert cli("config", "check").exit_code == 0
+
+    bad = write(tmp_path / "bad.toml", '[kafka]\nbrokers = ["k1.example:9092",\n  "k2.example"]\n'
+                                       'topic = "wire items"\ngroop = "g"\n')
+    result = cli("config", "check", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:3: kafka.brokers: 'k2.example' is not a host:port address" in result.output
+    assert f"{bad}:4: kafka.topic: 'wire items' is not a Kafka topic name" in result.output
+    assert f"{bad}:5: unknown key `groop` in [kafka] (did you mean `group`?)" in result.output
+    alone = write(tmp_path / "alone.toml", '[kafka]\nbrokers = ["k1.example:9092"]\n')
+    result = cli("config", "check", str(alone))
+    assert result.exit_code == 1
+    assert f"{alone}:2: kafka.brokers: name the topic to read there" in result.output
+
+
+def test_the_samples_kafka_table_is_valid_once_uncommented(tmp_path):
+    from newsbeam.config.build import kafka_source
+
+    text = SAMPLE_CONFIG.read_text(encoding="utf-8")
+    block = text[text.index("# [kafka]"):text.index("\n\n", text.index("# [kafka]"))]
+    enabled = write(tmp_path / "newsbeam.toml", text.replace(block, block.replace("# ", "")))
+    (tmp_path / "feeds.txt").write_text("https://example.org/rss\n")
+    assert read_config_file(enabled).problems == ()
+    source = kafka_source(Configuration.load(enabled))
+    assert (source.brokers, source.topic, source.group) == ("127.0.0.1:9092", "wire", "newsbeam")
+
+
+def test_run_names_what_is_missing_for_kafka_before_it_starts(tmp_path):
+    data = ["--data-dir", str(tmp_path / "data")]
+    result = CliRunner().invoke(main, ["run", "--kafka", "127.0.0.1:9092", *data])
+    assert result.exit_code == 1
+    assert "Kafka brokers from --kafka but no topic: give --topic, $NEWSBEAM_KAFKA_TOPIC or kafka.topic" in result.output
+    result = CliRunner().invoke(main, ["run", "--kafka", "127.0.0.1", "--topic", "t", *data])
+    assert result.exit_code == 2 and "'127.0.0.1' is not a host:port address" in result.output
+    # Sources on the command line replace the configured ones: --feeds reads no configured topic.
+    write(tmp_path / "newsbeam.toml", '[kafka]\nbrokers = ["127.0.0.1:9092"]\ntopic = "wire"\n')
+    result = CliRunner().invoke(main, ["run", "--feeds", "https://example.org/rss", "--topic", "other", *data])
+    assert result.exit_code == 2 and "--topic names a Kafka topic: give its brokers too" in result.output

@@ -11,14 +11,17 @@ real Elasticsearch node.
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from es_node import fresh_prefix
 from wire_items import (
     BRIDGE,
     FERRY,
     FERRY_CORRECTED,
     FERRY_OTHER_OUTLET,
+    FERRY_THIRD_OUTLET,
     LIBRARY,
     news_message,
     newsitem,
@@ -26,7 +29,7 @@ from wire_items import (
     ninjs_lines,
 )
 
-from newsbeam.connectors.sinks import SearchQuery, open_backend
+from newsbeam.connectors.sinks import BackendSettings, SearchQuery, open_backend
 
 @pytest.fixture
 def cli(wire_index):
@@ -187,7 +190,8 @@ def test_malformed_wire_items_are_dead_letters(tmp_path, ingest, store):
 
 
 def test_cluster_decides_each_version_once(tmp_path, newsbeam):
-    """`newsbeam cluster` (the same core, no index): a correction keeps its event, a kill is in none."""
+    """`newsbeam cluster` (the same core, no index): a correction keeps its event; a kill, and every
+    earlier version of what it killed, is in none."""
     source = tmp_path / "items.jsonl"
     source.write_text(ninjs_lines(
         ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
@@ -197,7 +201,137 @@ def test_cluster_decides_each_version_once(tmp_path, newsbeam):
     newsbeam("cluster", str(source), "-o", str(tmp_path / "out.jsonl"))
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     ferry, corrected, bridge, killed, other = lines
-    assert ferry["event_id"] == corrected["event_id"] == other["event_id"] and bridge["event_id"] != ferry["event_id"]
-    assert killed == {"id": "urn:nw:bridge", "event_id": None, "duplicate_of": None}
+    assert ferry["event_id"] == corrected["event_id"] == other["event_id"]
+    assert killed == bridge == {"id": "urn:nw:bridge", "event_id": None, "duplicate_of": None}
     letters = (tmp_path / "out.deadletters.jsonl").read_text().splitlines()
     assert [json.loads(letter)["reason"] for letter in letters] == ["superseded_version"]
+
+
+def test_a_newer_version_after_a_kill_republishes_and_an_older_one_stays_out(tmp_path, ingest, store):
+    """IPTC's newest version wins: a usable version newer than the kill re-publishes the item, back in
+    the event it left (alone or beside others); a version older than the kill stays out."""
+    (tmp_path / "first.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", story=BRIDGE)))
+    assert ingest(tmp_path / "first.jsonl") == []
+    before = state(store)
+    ferry_event, bridge_event = before["events"]["urn:nw:ferry"][0], before["events"]["urn:nw:bridge"][0]
+    assert before["events"]["urn:nj:ferry-2"][0] == ferry_event != bridge_event
+    (tmp_path / "kills.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE)))
+    assert ingest(tmp_path / "kills.jsonl") == []
+    killed = state(store)
+    assert killed["counts"] == {"articles": 1, "events": 1}
+    assert killed["events"]["urn:nw:ferry"][1] == ["urn:nw:ferry"]
+    # Older than the kill: nothing changes.
+    (tmp_path / "late.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=1, story=FERRY_OTHER_OUTLET), ninjs("urn:nw:bridge", version=1, story=BRIDGE)))
+    ingest(tmp_path / "late.jsonl")
+    assert state(store) == killed
+    assert search(store, "bridge bearings") == []
+    # Newer than the kill: re-published, each in the event it left.
+    republished_title = "Lindholm swing bridge closes for four weeks of bearing work"
+    (tmp_path / "again.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=3, story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", version=3, story=BRIDGE, title=republished_title)))
+    assert ingest(tmp_path / "again.jsonl") == []
+    after = state(store)
+    assert after["counts"] == {"articles": 3, "events": 2}
+    assert after["articles"]["urn:nj:ferry-2"]["version"] == 3
+    assert after["events"]["urn:nj:ferry-2"][:2] == (ferry_event, ["urn:nj:ferry-2", "urn:nw:ferry"])
+    assert sorted(after["events"]["urn:nw:ferry"][3]) == ["Coastal Daily", "Nordwire"]
+    bridge = after["articles"]["urn:nw:bridge"]
+    assert (bridge["version"], bridge["title"], bridge["event_id"]) == (3, republished_title, bridge_event)
+    assert after["events"]["urn:nw:bridge"][1:3] == (["urn:nw:bridge"], republished_title)
+    assert search(store, "bridge bearings") == [["urn:nw:bridge"]]
+
+
+@pytest.fixture
+def another_index(wire_index):
+    """Settings of further indexes of `wire_index`'s kind: a data folder each, and on Elasticsearch a prefix each."""
+    with ExitStack() as stack:
+        def make(data_dir: Path) -> BackendSettings:
+            if not wire_index.es_url:
+                return BackendSettings(data_dir=data_dir)
+            prefix = stack.enter_context(fresh_prefix(wire_index.es_url))
+            return BackendSettings(data_dir=data_dir, es_url=wire_index.es_url, es_index_prefix=prefix)
+
+        yield make
+
+
+def _index_view(backend) -> dict:
+    """Every article and event a reader finds, by id (the test's ids), with what it shows."""
+    try:
+        if hasattr(backend, "refresh"):
+            backend.refresh()
+        view: dict = {"counts": backend.counts(), "articles": {}, "events": {}}
+        for article_id in ("urn:nw:ferry", "urn:nj:ferry-2", "urn:nj:ferry-3", "urn:nw:bridge", "urn:nj:library"):
+            doc = backend.get_article(article_id)
+            view["articles"][article_id] = doc and (doc["version"], doc["title"], doc["event_id"], doc["duplicate_of"])
+            if doc:
+                event = backend.get_event(doc["event_id"])
+                view["events"][event.event_id] = (sorted(event.article_ids), event.title, sorted(event.sources))
+        return view
+    finally:
+        backend.close()
+
+
+def test_a_crash_between_a_kills_index_write_and_its_state_save_is_repaired_by_the_rerun(tmp_path, another_index):
+    """Crashed after the index writes of a batch of kills (NEWSBEAM_CRASH_AT=index_written), then run again:
+    the index and its events end as in a history that never crashed, also once later articles change the
+    events the killed items left."""
+    from crash_scenarios import run_cli
+
+    from newsbeam.pipelines import faults
+
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-3", story=FERRY_THIRD_OUTLET), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
+    views = {}
+    for history in ("whole", "crashed"):
+        settings = another_index(tmp_path / history)
+
+        def run(name: str, crash: str | None = None, expect: int = 0) -> None:
+            args = ["ingest", str(inputs / name), "--data-dir", str(settings.data_dir),
+                    *(["--es-url", settings.es_url] if settings.es_url else [])]
+            env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix, faults.ENVIRONMENT: crash}
+            result = run_cli(*args, env=env)
+            assert (result.exit_code == 0) == (expect == 0), result.output
+
+        run("1.jsonl")
+        if history == "crashed":
+            run("2.jsonl", crash="index_written", expect=1)
+        run("2.jsonl")
+        run("3.jsonl")
+        views[history] = _index_view(open_backend(settings))
+    whole = views["whole"]
+    assert whole["counts"] == {"articles": 3, "events": 2}
+    ferry_event = whole["articles"]["urn:nw:ferry"][2]
+    assert whole["events"][ferry_event][0] == ["urn:nj:ferry-3", "urn:nw:ferry"]
+    assert whole["articles"]["urn:nj:ferry-2"] is None and whole["articles"]["urn:nw:bridge"] is None
+    assert views["crashed"] == whole
+
+
+def test_cluster_counts_no_event_of_a_killed_item(tmp_path, newsbeam):
+    source = tmp_path / "items.jsonl"
+    source.write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE),
+        ninjs("urn:nj:library", story=LIBRARY), ninjs("urn:nj:library", version=2, pubstatus="withheld", story=LIBRARY),
+    ))
+    out = newsbeam("cluster", str(source), "-o", str(tmp_path / "out.jsonl")).output
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    # Every version of a killed item is in no event; the ferry's versions and its other outlet share one.
+    assert [line["event_id"] is None for line in lines] == [False, False, False, True, True, True, True]
+    assert len({line["event_id"] for line in lines if line["event_id"]}) == 1
+    assert "Clustered 2 articles into 1 events" in out
+    assert "records     7 (earlier wire versions replaced, killed items in no event)" in out

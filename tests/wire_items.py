@@ -51,6 +51,13 @@ FERRY_OTHER_OUTLET = dict(
           "would keep a forty minute timetable until June, when the summer timetable starts."),
     source="Coastal Daily", author="Per Lunde",
 )
+FERRY_THIRD_OUTLET = dict(
+    title="Skarvik harbour ferry crossings restart after wall rebuilt",
+    text=("The Skarvik harbour ferry made its first crossings in six weeks on Monday, after engineers rebuilt "
+          "the harbour wall the storm had damaged. The ferry office said the harbour ferry would cross every "
+          "forty minutes until the summer timetable in June."),
+    source="Fjord Post", author="Lena Berg",
+)
 BRIDGE = dict(
     title="Lindholm swing bridge closes for three weeks of bearing work",
     text=("The Lindholm swing bridge will close to road traffic from Tuesday while contractors replace its "

@@ -44,6 +44,16 @@ def latest_writes(articles: Sequence[IndexedArticle], stored: Mapping[str, Store
             or stored[item.article.id].version <= item.article.version]
 
 
+def holds_version(stored: StoredVersion, version: int) -> bool:
+    """Whether the index holds a wire item at `version` or a newer one, so reading it again has nothing to add.
+
+    A kill at exactly `version` is the exception: read again, it goes on to the
+    assignment core, whose replay takes the item out of a hot state that a crash
+    between the kill's index write and the state save left it in (a no-op otherwise).
+    """
+    return stored.version > version or (stored.version == version and not stored.withdrawn)
+
+
 def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:
     """What stays of a withdrawn article: enough to refuse its older versions, nothing to show."""
     article = item.article

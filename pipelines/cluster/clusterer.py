@@ -497,11 +497,38 @@ class OnlineClusterer:
             event.centrality = -1.0
         self._mark_changed(event_id)
 
+    def rejoin(self, event_id: str, article: Article) -> bool:
+        """Make hot event `event_id` list `article` again; False when the event is not hot.
+
+        A wire item re-published after its kill (a newer usable version) comes back
+        to the event it was withdrawn from: its terms never left the centroid (see
+        `withdraw`), so only its membership, its outlet and language counts and,
+        when the event has none, its place as representative return. An article
+        the event lists already changes nothing, so a replay after a crash between
+        the index write and the state save repairs a state that missed it and
+        leaves any other state as it was.
+        """
+        event = self.events.get(event_id)
+        if event is None:
+            return False
+        if article.id in event.article_ids:
+            return True
+        event.article_ids.append(article.id)
+        if article.source and article.source not in event.sources:
+            event.sources.append(article.source)
+        event.count(article)
+        if not event.representative_id:
+            event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
+            event.summary = first_sentence(article.text)
+        self._touch(event, article.published)
+        return True
+
     def retitle(self, event_id: str, article: Article) -> None:
         """A corrected article's headline replaces its old one when it represents its hot event."""
         event = self.events.get(event_id)
-        if event is not None and event.representative_id == article.id and article.title:
-            event.title = _headline_of(article)
+        if event is not None and event.representative_id == article.id and article.title \
+                and event.title != (title := _headline_of(article)):
+            event.title = title
             self._mark_changed(event_id)
 
     def _mark_changed(self, event_id: str) -> None:
