@@ -54,12 +54,16 @@ from newsbeam.config.schema import RUNNERS
 @click.option("--concurrent-feeds", type=click.IntRange(1), metavar="N",
               help="Feeds a worker reads at once, each site still one request a second "
               "[env NEWSBEAM_CONCURRENT_FEEDS; file run.concurrent_feeds; default 8].")
+@click.option("--warm-start/--no-warm-start", default=None,
+              help="Load every language's saved clustering state as the job starts, so the first articles do "
+              "not wait for it; off on runners with many worker processes, each of which would load all of it "
+              "[env NEWSBEAM_WARM_START; file run.warm_start; default on].")
 @click.argument("pipeline_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- BEAM_OPTIONS...]")
 def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, user_agent: str | None,
             kafka_brokers: tuple[str, ...] | None, topic: str | None, kafka_group: str | None, runner: str | None,
             poll_interval: float | None, run_for: float | None, once: bool,
             metrics_interval: float | None, metrics_port: int | None, metrics_host: str | None,
-            concurrent_feeds: int | None, pipeline_args: tuple[str, ...]) -> None:
+            concurrent_feeds: int | None, warm_start: bool | None, pipeline_args: tuple[str, ...]) -> None:
     """Poll feeds continuously and index new articles as they appear.
 
     Each poll fetches the feeds (conditional GET), the pages of new items, and
@@ -115,6 +119,7 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
         metrics_port=config.value("run.metrics_port", metrics_port),
         metrics_host=config.value("run.metrics_host", metrics_host),
         concurrent_feeds=config.value("run.concurrent_feeds", concurrent_feeds),
+        warm_start=config.value("run.warm_start", warm_start),
         dead_letter_path=dead_letter_file(settings.data_dir, "run"),
         fetch=fetch_settings(user_agent),
         kafka=kafka,

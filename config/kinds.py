@@ -112,6 +112,27 @@ class Number(Kind):
 
 
 @dataclass(frozen=True)
+class Switch(Kind):
+    describe = "true or false"
+
+    def from_file(self, value: Any, base: Path) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"must be {self.describe}, not {_shown(value)}")
+        return value
+
+    def from_text(self, text: str) -> bool:
+        folded = text.strip().lower()
+        if folded in ("1", "true", "yes", "on"):
+            return True
+        if folded in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"must be {self.describe} (or 1/0, yes/no, on/off), not {text!r}")
+
+    def show(self, value: Any) -> str:
+        return "" if value is None else str(value).lower()
+
+
+@dataclass(frozen=True)
 class Folder(Kind):
     describe = "a path"
 

@@ -29,6 +29,7 @@ from newsbeam.config.kinds import (
     Kind,
     Number,
     Since,
+    Switch,
     Text,
     Texts,
     Url,
@@ -134,6 +135,10 @@ _OPERATIONAL_LIST = [
             default=60.0, env="NEWSBEAM_POLL_INTERVAL", flag="--poll-interval"),
     Setting("run.concurrent_feeds", Number(minimum=1, integer=True), "Feeds a worker reads at once (`run`).",
             default=8, env="NEWSBEAM_CONCURRENT_FEEDS", flag="--concurrent-feeds"),
+    Setting("run.warm_start", Switch(),
+            "Load every language's saved clustering state as the job starts (`run`); turn off on runners "
+            "with many worker processes, each of which would load all of it.",
+            default=True, env="NEWSBEAM_WARM_START", flag="--warm-start/--no-warm-start"),
     Setting("run.metrics_interval", Number(minimum=1), "Seconds between two metrics lines in the log (`run`).",
             default=30.0, env="NEWSBEAM_METRICS_INTERVAL", flag="--metrics-interval"),
     Setting("run.metrics_port", Number(minimum=1, integer=True),

@@ -17,7 +17,7 @@ from newsbeam.config.build import assign_config, backend_settings, fetch_setting
 SAMPLE_CONFIG = Path(__file__).parents[1] / "samples" / "newsbeam.toml"
 VARIABLES = ("NEWSBEAM_CONFIG", "NEWSBEAM_DATA_DIR", "NEWSBEAM_POLL_INTERVAL", "NEWSBEAM_ES_URL", "NEWSBEAM_CACHE_DIR",
              "NEWSBEAM_CACHE", "NEWSBEAM_USER_AGENT", "NEWSBEAM_ES_API_KEY", "NEWSBEAM_KAFKA_BROKERS",
-             "NEWSBEAM_KAFKA_TOPIC", "NEWSBEAM_KAFKA_GROUP")
+             "NEWSBEAM_KAFKA_TOPIC", "NEWSBEAM_KAFKA_GROUP", "NEWSBEAM_WARM_START")
 
 
 @pytest.fixture(autouse=True)
@@ -322,3 +322,17 @@ def test_run_names_what_is_missing_for_kafka_before_it_starts(tmp_path):
     write(tmp_path / "newsbeam.toml", '[kafka]\nbrokers = ["127.0.0.1:9092"]\ntopic = "wire"\n')
     result = CliRunner().invoke(main, ["run", "--feeds", "https://example.org/rss", "--topic", "other", *data])
     assert result.exit_code == 2 and "--topic names a Kafka topic: give its brokers too" in result.output
+
+
+def test_warm_start_is_a_switch_from_the_flag_the_environment_or_the_file(tmp_path):
+    config_file = write(tmp_path / "w.toml", "[run]\nwarm_start = false\n")
+    assert Configuration.load(None, environ={}).value("run.warm_start") is True
+    assert Configuration.load(config_file, environ={}).value("run.warm_start") is False
+    assert Configuration.load(config_file, environ={"NEWSBEAM_WARM_START": "on"}).value("run.warm_start") is True
+    assert Configuration.load(config_file, environ={"NEWSBEAM_WARM_START": "on"}).value("run.warm_start", False) is False
+    bad = write(tmp_path / "bad.toml", '[run]\nwarm_start = "sometimes"\n')
+    result = CliRunner().invoke(main, ["config", "check", str(bad)])
+    assert result.exit_code == 1 and "must be true or false" in result.output and ":2" in result.output
+    result = CliRunner().invoke(main, ["run", "--feeds", "https://example.org/rss"],
+                                env={"NEWSBEAM_WARM_START": "maybe"})
+    assert result.exit_code == 1 and "$NEWSBEAM_WARM_START: must be true or false" in result.output
