@@ -133,7 +133,9 @@ def job_counters(answer: Mapping[str, list]) -> dict[str, int]:
 def _ours(items: Iterable, value: Callable) -> dict[str, Any]:
     """Name → value of the job's own metrics, summed over the steps that report one.
 
-    `committed` where the runner reports it (Prism does, as each bundle finishes), else `attempted`.
+    `committed` where the runner reports it (Prism does, as each bundle finishes), else `attempted`:
+    Prism's `attempted` is the value of the last progress report that carried a metric, not a total.
+    Prism's committed totals can miss the first counts of a counter (docs/runners.md), a floor.
     """
     totals: dict[str, Any] = defaultdict(int)
     for item in items:
