@@ -242,6 +242,17 @@ def test_a_kicker_most_sources_state_with_the_headline_is_part_of_it():
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
 
 
+
+def test_a_headline_sources_give_different_kickers_is_the_headline_without_them():
+    headline = "«The harbour will not close again»"
+    page = article_page(meta("og:title", f"Storm damage on the coast: {headline}", "property"),
+                        body=f"<article><h1>Winter weather - {headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == headline
+    # One kicker spelled twice ("Coast" and "Storm coast") is the same label: the order decides.
+    page = article_page(meta("og:title", f"Storm coast: {headline}", "property"),
+                        body=f"<article><h1>Coast - {headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == f"Storm coast: {headline}"
+
 @pytest.mark.parametrize("credit, names", [
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
     ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
