@@ -120,13 +120,31 @@ def _main_text(document: Any, tags: PageTags, signals: PageSignals) -> str:
     return text
 
 
-def _body(text: str, titles: set[str]) -> str:
+def _headings(document: Any) -> set[str]:
+    """The texts of the headings trafilatura kept in the main text (`<h2>`
+    crossheads, a teaser's `<h3>`), white space collapsed."""
+    body = getattr(document, "body", None)
+    if body is None:
+        return set()
+    return {heading for element in body.iter("head") if (heading := " ".join("".join(element.itertext()).split()))}
+
+
+def _body(text: str, titles: set[str], headings: set[str]) -> str:
     """`text` without what is no body text: a first line that repeats one of
-    the page's `titles` (the record's title holds it) and lines that point
-    to other stories ("Read more: …")."""
+    the page's `titles` (the record's title holds it), lines that are the
+    page's `headings` and lines that point to other stories ("Read more: …").
+
+    Headings inside an article are signposts, not its prose: crossheads
+    ("Steeper yield curve") repeat what the paragraphs below them say, and
+    the headings trafilatura keeps beside the article are mostly those of
+    teasers for other stories. A text that is nothing but headings is kept.
+    """
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
         text = rest
+    if headings:
+        prose = "\n".join(line for line in text.split("\n") if " ".join(line.split()) not in headings)
+        text = prose if prose.strip() else text
     return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
 
 
@@ -175,7 +193,7 @@ def extract_article(
         raise RecordError("empty_extraction", "not parseable as HTML")
     titles = title_candidates(signals)
     title = choose_title(titles)
-    text = _body(_main_text(document, tags, signals), {candidate for candidate, _ in titles})
+    text = _body(_main_text(document, tags, signals), {candidate for candidate, _ in titles}, _headings(document))
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
     markup = lambda: PageMarkup.read(tree(), signals.json_ld)  # noqa: E731
     if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):

@@ -220,6 +220,19 @@ def test_the_body_does_not_repeat_the_headline():
     assert record["text"].startswith("The harbour reopened on Monday")
 
 
+
+def test_crossheads_are_no_body_text():
+    second = ("The port authority said the new stone would hold for thirty years. Insurance claims from the "
+              "winter storms are still being settled, and the ferry company expects a busy summer season. ")
+    page = article_page(body=f"<article><h1>Harbour reopens</h1><p>{STORY * 2}</p><h2>Thirty more years</h2>"
+                             f"<p>{second * 2}</p><h3>Ferries return</h3><p>{STORY}</p></article>")
+    text = extract_article(page, URL)["text"]
+    assert "The port authority said" in text and text.count("The harbour reopened") == 3
+    assert "Thirty more years" not in text and "Ferries return" not in text
+    # A sentence that happens to sit in a heading tag is kept when nothing else is text.
+    page = article_page(body=f"<article><h2>{STORY * 2}</h2></article>")
+    assert "The harbour reopened on Monday" in extract_article(page, URL)["text"]
+
 def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
                         body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>",
