@@ -45,6 +45,13 @@ _CROSS_LINK = re.compile(
     r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также|اقرأ أيضا[ًّ]?|"
     r"soma (?:pia|zaidi)|funda (?:olunye udaba|nalokhu)(?: lapha)?)[ \t]*[:：|].*(?:\n|$)",
     re.I | re.M)
+#: A line that only credits a picture ("Photo: AFP", "Фото: Дмитрий Азаров, Коммерсантъ"): a
+#: caption's credit trafilatura kept, the photographer's, not the story's. A credit is a name or
+#: two and an agency, no sentence.
+_PICTURE_CREDIT = re.compile(
+    r"^[ \t]*(?:photos?|pictures?|images?|credits?|fotos?|fotografie|bild|foto ?credit|фото|ảnh|fotoğraf|"
+    r"写真|사진|फ़ोटो|फोटो|صورة)[ \t]*[:：][^.!?。\n]{1,80}(?:\n|$)",
+    re.I | re.M)
 
 #: Lines at each end of the main text where trafilatura keeps a byline.
 _EDGE_LINES = 3
@@ -132,7 +139,8 @@ def _headings(document: Any) -> set[str]:
 def _body(text: str, titles: set[str], headings: set[str]) -> str:
     """`text` without what is no body text: a first line that repeats one of
     the page's `titles` (the record's title holds it), lines that are the
-    page's `headings` and lines that point to other stories ("Read more: …").
+    page's `headings`, lines that point to other stories ("Read more: …")
+    and picture credits ("Photo: AFP").
 
     Headings inside an article are signposts, not its prose: crossheads
     ("Steeper yield curve") repeat what the paragraphs below them say, and
@@ -145,7 +153,9 @@ def _body(text: str, titles: set[str], headings: set[str]) -> str:
     if headings:
         prose = "\n".join(line for line in text.split("\n") if " ".join(line.split()) not in headings)
         text = prose if prose.strip() else text
-    return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
+    if any(mark in text for mark in ":：|"):
+        text = _PICTURE_CREDIT.sub("", _CROSS_LINK.sub("", text))
+    return text.strip()
 
 
 def _without_bylines(text: str, authors: list[str]) -> str:

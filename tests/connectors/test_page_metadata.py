@@ -233,6 +233,16 @@ def test_crossheads_are_no_body_text():
     page = article_page(body=f"<article><h2>{STORY * 2}</h2></article>")
     assert "The harbour reopened on Monday" in extract_article(page, URL)["text"]
 
+
+def test_a_picture_credit_is_no_body_text():
+    page = article_page(body=f"<article><p>{STORY * 2}</p><p>Photo: Jane Doe, Riverside Gazette</p>"
+                             f"<p>Фото: Дмитрий Азаров</p><p>{STORY}</p>"
+                             f"<p>Photo: the harbour at dawn was the first picture anyone took. It ran on page one.</p>"
+                             f"</article>")
+    text = extract_article(page, URL)["text"]
+    assert "Jane Doe" not in text and "Азаров" not in text
+    assert "Photo: the harbour at dawn was the first picture" in text  # a sentence, not a credit
+
 def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
                         body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>",
