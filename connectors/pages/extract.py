@@ -226,7 +226,7 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hint=language_code(tags.lang),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, tree),
+        "authors": choose_authors(signals, tree, html),
     }
     record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:

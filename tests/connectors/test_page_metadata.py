@@ -286,6 +286,16 @@ def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names)
     assert extract_article(page, URL)["authors"] == names
 
 
+
+def test_a_chinese_editor_credit_names_the_page_that_states_no_other():
+    story = "港口在修复防波堤三周后于周一重新开放。工人们更换了四十米的石块，第一班渡轮在黎明时分离港。" * 4
+    credit = '<div class="edit">(责编：张晓明、李华)</div>'
+    page = article_page(body=f"<article><p>{story}</p>{credit}</article>", lang="zh")
+    record = extract_article(page, URL)
+    assert record["authors"] == ["张晓明", "李华"] and "责编" not in record["text"]
+    page = article_page(meta("author", "王芳"), body=f"<article><p>{story}</p>{credit}</article>", lang="zh")
+    assert extract_article(page, URL)["authors"] == ["王芳"]
+
 def test_the_outlet_name_the_feed_gave_is_cut_from_the_title():
     page = article_page("<title>Harbour reopens after repairs · The Estuary Courier</title>",
                         body=f"<article><p>{STORY * 3}</p></article>")
