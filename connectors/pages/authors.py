@@ -189,6 +189,7 @@ def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] 
         if names := _people_first(named, site_keys):
             return names
     named = [(n, False) for value in _page_credits(tree()) for n in _split(value) if not _names_outlet(n, site_keys)]
-    if not named and (credit := _EDITOR_CREDIT.search(html)):
+    # A scan for the credit's characters first: the pattern starts at every "(" of the page's scripts.
+    if not named and ("责" in html or "責" in html) and (credit := _EDITOR_CREDIT.search(html)):
         named = [(n, False) for n in _split(credit.group(1))]
     return _people_first(named, site_keys)
