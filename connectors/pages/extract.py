@@ -53,6 +53,8 @@ _PICTURE_CREDIT = re.compile(
     r"写真|사진|फ़ोटो|फोटो|صورة)[ \t]*[:：][^.!?。\n]{1,80}(?:\n|$)",
     re.I | re.M)
 
+#: Marks that end a sentence.
+_SENTENCE_END = ".!?…。！？"
 #: Lines at each end of the main text where trafilatura keeps a byline.
 _EDGE_LINES = 3
 #: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
@@ -153,6 +155,11 @@ def _body(text: str, titles: set[str], headings: set[str]) -> str:
     if headings:
         prose = "\n".join(line for line in text.split("\n") if " ".join(line.split()) not in headings)
         text = prose if prose.strip() else text
+        # A body stated as one blob (JSON-LD `articleBody`) runs its crossheads into the
+        # sentences: one stands between a sentence's end and the next sentence. A heading
+        # that is a sentence itself is a pull quote, which the prose also holds.
+        if phrases := [re.escape(heading) for heading in headings if heading[-1] not in _SENTENCE_END]:
+            text = re.sub(rf"(?<=[{_SENTENCE_END}\"“”»«’'])\s+(?:{'|'.join(phrases)})(?=\s)", "", text)
     if any(mark in text for mark in ":：|"):
         text = _PICTURE_CREDIT.sub("", _CROSS_LINK.sub("", text))
     return text.strip()

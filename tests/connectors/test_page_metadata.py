@@ -234,6 +234,20 @@ def test_crossheads_are_no_body_text():
     assert "The harbour reopened on Monday" in extract_article(page, URL)["text"]
 
 
+
+def test_crossheads_run_into_a_stated_article_body_are_no_body_text():
+    second = ("The port authority said the new stone would hold for thirty years. Insurance claims from the "
+              "winter storms are still being settled, and the ferry company expects a busy summer season. ")
+    quote = "The sea always wins in the end."
+    blob = f"{STORY * 2}Thirty more years {second * 2}{quote} said the harbour master. {STORY}"
+    page = article_page(body=f"<article><p>{STORY * 2}</p><h2>Thirty more years</h2><p>{second * 2}</p>"
+                             f"<h3>{quote}</h3><p>{quote} said the harbour master. {STORY}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens", "articleBody": blob})
+    text = extract_article(page, URL)["text"]
+    assert "\n" not in text.strip()  # the stated body, one blob
+    assert "Thirty more years" not in text and "season. The port authority" in text
+    assert f"{quote} said the harbour master" in text  # a pull quote is a sentence of the prose
+
 def test_a_picture_credit_is_no_body_text():
     page = article_page(body=f"<article><p>{STORY * 2}</p><p>Photo: Jane Doe, Riverside Gazette</p>"
                              f"<p>Фото: Дмитрий Азаров</p><p>{STORY}</p>"
