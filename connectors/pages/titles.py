@@ -135,9 +135,15 @@ def _without_disputed_kicker(first: str, titles: Iterable[str]) -> str | None:
     kicker, rest = _kicker_and_rest(first)
     if not kicker:
         return None
-    words = set(_WORD.findall(kicker.casefold()))
     for other in titles:
         other_kicker, other_rest = _kicker_and_rest(other)
-        if other_kicker and other_rest == rest and not words & set(_WORD.findall(other_kicker.casefold())):
+        if other_kicker and other_rest == rest and not _one_label(kicker, other_kicker):
             return rest
     return None
+
+
+def _one_label(kicker: str, other: str) -> bool:
+    """Whether two kickers are one label spelled twice: a word in common, or
+    one inside the other (scripts without spaces write a label as one "word")."""
+    kicker, other = kicker.casefold(), other.casefold()
+    return bool(set(_WORD.findall(kicker)) & set(_WORD.findall(other))) or kicker in other or other in kicker

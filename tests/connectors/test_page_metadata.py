@@ -289,6 +289,9 @@ def test_a_headline_sources_give_different_kickers_is_the_headline_without_them(
     page = article_page(meta("og:title", f"Storm coast: {headline}", "property"),
                         body=f"<article><h1>Coast - {headline}</h1><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == f"Storm coast: {headline}"
+    page = article_page(meta("og:title", f"英超联赛挫折：{headline}", "property"),
+                        body=f"<article><h1>挫折：{headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == f"英超联赛挫折：{headline}"
 
 @pytest.mark.parametrize("credit, names", [
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
