@@ -5,9 +5,10 @@ The JSON-LD article's `author` is the most deliberate statement a page makes
 `article:author`, Dublin Core, citation tags) come next, then the page's
 microdata (`itemprop="author"` within the article's item), trafilatura's
 reading of the byline, and last the editor's credit Chinese pages close
-with ("(责编：…)"). Within a source, what is not a credit is dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
-the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
-a person is named beside them; a news agency beside a reporter is a credit.
+with ("(责编：…)"). Within a source, what is not a credit is dropped: URLs
+and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and the outlet
+itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when a person
+is named beside them; a news agency beside a reporter is a credit.
 A page credited only to an organisation ("dpa", "ndr.de") keeps that
 credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
 "Last, First" is one person.
