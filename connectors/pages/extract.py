@@ -152,13 +152,16 @@ def _body(text: str, titles: set[str], headings: set[str]) -> str:
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
         text = rest
-    if headings:
-        prose = "\n".join(line for line in text.split("\n") if " ".join(line.split()) not in headings)
+    # Headings and text are trafilatura's, white space collapsed alike: a heading is
+    # looked for as it is written.
+    if present := {heading for heading in headings if heading in text}:
+        prose = "\n".join(line for line in text.split("\n") if line.strip() not in present)
         text = prose if prose.strip() else text
         # A body stated as one blob (JSON-LD `articleBody`) runs its crossheads into the
         # sentences: one stands between a sentence's end and the next sentence. A heading
         # that is a sentence itself is a pull quote, which the prose also holds.
-        if phrases := [re.escape(heading) for heading in headings if heading[-1] not in _SENTENCE_END]:
+        if phrases := [re.escape(heading) for heading in present
+                       if heading[-1] not in _SENTENCE_END and heading in text]:
             text = re.sub(rf"(?<=[{_SENTENCE_END}\"“”»«’'])\s+(?:{'|'.join(phrases)})(?=\s)", "", text)
     if any(mark in text for mark in ":：|"):
         text = _PICTURE_CREDIT.sub("", _CROSS_LINK.sub("", text))
