@@ -3,11 +3,12 @@
 The JSON-LD article's `author` is the most deliberate statement a page makes
 (objects, strings, `@id` references into its `@graph`); meta tags (`author`,
 `article:author`, Dublin Core, citation tags) come next, then the page's
-microdata (`itemprop="author"` within the article's item), and trafilatura's
-reading of the byline last. Within a source, what is not a credit is
-dropped: URLs and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and
-the outlet itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when
-a person is named beside them; a news agency beside a reporter is a credit.
+microdata (`itemprop="author"` within the article's item), trafilatura's
+reading of the byline, and last the editor's credit Chinese pages close
+with ("(责编：…)"). Within a source, what is not a credit is dropped: URLs
+and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and the outlet
+itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when a person
+is named beside them; a news agency beside a reporter is a credit.
 A page credited only to an organisation ("dpa", "ndr.de") keeps that
 credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
 "Last, First" is one person.
@@ -38,9 +39,9 @@ _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", 
 #: Words that join two authors' names in a byline.
 _AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
                   r"|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
-#: A credit's leading role word ("By", "Von", "Autor:").
-_ROLE = re.compile(r"^(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
-                   r"written by|geschrieben von)\s*:?\s+", re.I)
+#: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
+_ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
+                   r"written by|geschrieben von)\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*)", re.I)
 _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 #: A URL slug: lower-case words joined by hyphens, no spaces.
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
@@ -51,6 +52,9 @@ _LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\
 #: Microdata credits: elements whose `itemprop` (a list of names) holds "author".
 _ITEMPROP_AUTHOR = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]")
 _ITEMPROP_NAME = etree.XPath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' name ')]")
+#: The editor's credit Chinese news pages close with ("(责编：牛镛、岳弘彬)", "（责任编辑：王小明）"),
+#: often their only credit and outside any byline markup.
+_EDITOR_CREDIT = re.compile(r"[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*([^()（）<>]{1,60}?)\s*[)）]")
 #: One word of a name ("Brazil", "María"): no digits, no dots but an initial's.
 _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
@@ -171,9 +175,12 @@ def _page_credits(tree: HtmlElement | None) -> list[str]:
     return microdata_credits(tree) or (extract_author(tree) or "").split(";")
 
 
-def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] = lambda: None) -> list[str]:
+def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] = lambda: None,
+                   html: str = "") -> list[str]:
     """The page's authors (see the module docstring). `tree` gives the page
-    parsed; it is asked only when no JSON-LD or meta tag names anyone."""
+    parsed; it is asked only when no JSON-LD or meta tag names anyone. The
+    page's `html` is searched for an editor's credit ("(责编：…)") when nothing
+    else names anyone."""
     site_keys = signals.site_keys
     if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
         return names
@@ -183,4 +190,7 @@ def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] 
         if names := _people_first(named, site_keys):
             return names
     named = [(n, False) for value in _page_credits(tree()) for n in _split(value) if not _names_outlet(n, site_keys)]
+    # A scan for the credit's characters first: the pattern starts at every "(" of the page's scripts.
+    if not named and ("责" in html or "責" in html) and (credit := _EDITOR_CREDIT.search(html)):
+        named = [(n, False) for n in _split(credit.group(1))]
     return _people_first(named, site_keys)

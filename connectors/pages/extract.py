@@ -45,7 +45,16 @@ _CROSS_LINK = re.compile(
     r"ilginizi çekebilir|ये भी पढ़ें|यह भी पढ़ें|đọc thêm|xem thêm|читайте также|اقرأ أيضا[ًّ]?|"
     r"soma (?:pia|zaidi)|funda (?:olunye udaba|nalokhu)(?: lapha)?)[ \t]*[:：|].*(?:\n|$)",
     re.I | re.M)
+#: A line that only credits a picture ("Photo: AFP", "Фото: Дмитрий Азаров, Коммерсантъ"): a
+#: caption's credit trafilatura kept, the photographer's, not the story's. A credit is a name or
+#: two and an agency, no sentence.
+_PICTURE_CREDIT = re.compile(
+    r"^[ \t]*(?:photos?|pictures?|images?|credits?|fotos?|fotografie|bild|foto ?credit|фото|ảnh|fotoğraf|"
+    r"写真|사진|फ़ोटो|फोटो|صورة)[ \t]*[:：][^.!?。\n]{1,80}(?:\n|$)",
+    re.I | re.M)
 
+#: Marks that end a sentence.
+_SENTENCE_END = ".!?…。！？"
 #: Lines at each end of the main text where trafilatura keeps a byline.
 _EDGE_LINES = 3
 #: Embedded social-media posts (X/Twitter, Instagram, TikTok, Bluesky, Facebook) as their
@@ -120,14 +129,43 @@ def _main_text(document: Any, tags: PageTags, signals: PageSignals) -> str:
     return text
 
 
-def _body(text: str, titles: set[str]) -> str:
+def _headings(document: Any) -> set[str]:
+    """The texts of the headings trafilatura kept in the main text (`<h2>`
+    crossheads, a teaser's `<h3>`), white space collapsed."""
+    body = getattr(document, "body", None)
+    if body is None:
+        return set()
+    return {heading for element in body.iter("head") if (heading := " ".join("".join(element.itertext()).split()))}
+
+
+def _body(text: str, titles: set[str], headings: set[str]) -> str:
     """`text` without what is no body text: a first line that repeats one of
-    the page's `titles` (the record's title holds it) and lines that point
-    to other stories ("Read more: …")."""
+    the page's `titles` (the record's title holds it), lines that are the
+    page's `headings`, lines that point to other stories ("Read more: …")
+    and picture credits ("Photo: AFP").
+
+    Headings inside an article are signposts, not its prose: crossheads
+    ("Steeper yield curve") repeat what the paragraphs below them say, and
+    the headings trafilatura keeps beside the article are mostly those of
+    teasers for other stories. A text that is nothing but headings is kept.
+    """
     first, _, rest = text.partition("\n")
     if rest.strip() and " ".join(first.split()) in titles:
         text = rest
-    return _CROSS_LINK.sub("", text).strip() if any(mark in text for mark in ":：|") else text.strip()
+    # Headings and text are trafilatura's, white space collapsed alike: a heading is
+    # looked for as it is written.
+    if present := {heading for heading in headings if heading in text}:
+        prose = "\n".join(line for line in text.split("\n") if line.strip() not in present)
+        text = prose if prose.strip() else text
+        # A body stated as one blob (JSON-LD `articleBody`) runs its crossheads into the
+        # sentences: one stands between a sentence's end and the next sentence. A heading
+        # that is a sentence itself is a pull quote, which the prose also holds.
+        if phrases := [re.escape(heading) for heading in present
+                       if heading[-1] not in _SENTENCE_END and heading in text]:
+            text = re.sub(rf"(?<=[{_SENTENCE_END}\"“”»«’'])\s+(?:{'|'.join(phrases)})(?=\s)", "", text)
+    if any(mark in text for mark in ":：|"):
+        text = _PICTURE_CREDIT.sub("", _CROSS_LINK.sub("", text))
+    return text.strip()
 
 
 def _without_bylines(text: str, authors: list[str]) -> str:
@@ -175,7 +213,7 @@ def extract_article(
         raise RecordError("empty_extraction", "not parseable as HTML")
     titles = title_candidates(signals)
     title = choose_title(titles)
-    text = _body(_main_text(document, tags, signals), {candidate for candidate, _ in titles})
+    text = _body(_main_text(document, tags, signals), {candidate for candidate, _ in titles}, _headings(document))
     # `wall_reason` reads the page (and parses it for the markup) only for short texts.
     markup = lambda: PageMarkup.read(tree(), signals.json_ld)  # noqa: E731
     if wall := wall_reason(url=url or "", html=html, markup=markup, title=title, text=text):
@@ -198,7 +236,7 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hint=language_code(tags.lang),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, tree),
+        "authors": choose_authors(signals, tree, html),
     }
     record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
 from newsbeam.pipelines.normalize.text import plain_punctuation
@@ -28,6 +29,8 @@ _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 _BYLINE = re.compile(r"^(by|von|par|por|di|door|av|af)\s+\S", re.I)
 #: A piece that is a date: no letters, at least four digits ("28.04.2023", "2026"; not a score "3:1").
 _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
+#: A word of a kicker, for telling two kickers apart.
+_WORD = re.compile(r"[^\W_]+")
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 
@@ -86,14 +89,17 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
 def choose_title(candidates: list[tuple[str, str]]) -> str:
     """The page's headline among its `title_candidates` (see the module docstring), or "".
 
-    Three exceptions to the order. Whether a kicker or section beside the
+    Exceptions to the order. Whether a kicker or section beside the
     headline ("Ski jumping | Row over the rules") is part of it is decided
     by the sources: when the first title is another one with such a piece,
     and two sources state that other one alone, the piece is no part of the
     headline; else, when the first title lacks a piece that more sources
-    state with it, the piece is part of it. When sources spell the chosen title
-    with different quotes or dashes (`'` and `’`), the spelling most of
-    them use is the page's.
+    state with it, the piece is part of it; else, when another source puts a
+    different kicker (no word in common) before the same headline ("Attack on
+    Israel: «…»" and "Escalation in the Middle East - «…»"), the kickers are
+    labels of the topic and the headline is what they share. When sources
+    spell the chosen title with different quotes or dashes (`'` and `’`),
+    the spelling most of them use is the page's.
     """
     if not candidates:
         return ""
@@ -102,9 +108,9 @@ def choose_title(candidates: list[tuple[str, str]]) -> str:
     shorter = next((title for title, count in stated.items() if count >= 2 and _is_part_of(title, first)), None)
     longer = next((title for title, count in stated.items() if count > stated[first] and _is_part_of(first, title)),
                   None)
-    first = shorter or longer or first
+    first = shorter or longer or _without_disputed_kicker(first, stated) or first
     plain = plain_punctuation(first)
-    spellings = [title for title in stated if plain_punctuation(title) == plain]
+    spellings = [title for title in stated if plain_punctuation(title) == plain] or [first]
     return max(spellings, key=lambda title: (stated[title], title == first))
 
 
@@ -114,3 +120,30 @@ def _is_part_of(title: str, longer: str) -> bool:
     separators = _KICKER_END.findall(longer)
     return any(_join(pieces[i:j], separators[i:j - 1]) == title
                for i in range(len(pieces)) for j in range(i + 1, len(pieces) + 1) if (i, j) != (0, len(pieces)))
+
+
+def _kicker_and_rest(title: str) -> tuple[str, str]:
+    """`title`'s first piece (a kicker, if it has more) and the rest, or ("", title)."""
+    pieces = _KICKER_END.split(title, maxsplit=1)
+    return (pieces[0], pieces[1]) if len(pieces) == 2 and pieces[0] and pieces[1] else ("", title)
+
+
+def _without_disputed_kicker(first: str, titles: Iterable[str]) -> str | None:
+    """The headline `first` shares with another title that puts a different
+    kicker before it (one with no word in common: "Premier League Setback"
+    and "Setback" are one kicker, spelled twice), or None."""
+    kicker, rest = _kicker_and_rest(first)
+    if not kicker:
+        return None
+    for other in titles:
+        other_kicker, other_rest = _kicker_and_rest(other)
+        if other_kicker and other_rest == rest and not _one_label(kicker, other_kicker):
+            return rest
+    return None
+
+
+def _one_label(kicker: str, other: str) -> bool:
+    """Whether two kickers are one label spelled twice: a word in common, or
+    one inside the other (scripts without spaces write a label as one "word")."""
+    kicker, other = kicker.casefold(), other.casefold()
+    return bool(set(_WORD.findall(kicker)) & set(_WORD.findall(other))) or kicker in other or other in kicker

@@ -220,6 +220,43 @@ def test_the_body_does_not_repeat_the_headline():
     assert record["text"].startswith("The harbour reopened on Monday")
 
 
+
+def test_crossheads_are_no_body_text():
+    second = ("The port authority said the new stone would hold for thirty years. Insurance claims from the "
+              "winter storms are still being settled, and the ferry company expects a busy summer season. ")
+    page = article_page(body=f"<article><h1>Harbour reopens</h1><p>{STORY * 2}</p><h2>Thirty more years</h2>"
+                             f"<p>{second * 2}</p><h3>Ferries return</h3><p>{STORY}</p></article>")
+    text = extract_article(page, URL)["text"]
+    assert "The port authority said" in text and text.count("The harbour reopened") == 3
+    assert "Thirty more years" not in text and "Ferries return" not in text
+    # A sentence that happens to sit in a heading tag is kept when nothing else is text.
+    page = article_page(body=f"<article><h2>{STORY * 2}</h2></article>")
+    assert "The harbour reopened on Monday" in extract_article(page, URL)["text"]
+
+
+
+def test_crossheads_run_into_a_stated_article_body_are_no_body_text():
+    second = ("The port authority said the new stone would hold for thirty years. Insurance claims from the "
+              "winter storms are still being settled, and the ferry company expects a busy summer season. ")
+    quote = "The sea always wins in the end."
+    blob = f"{STORY * 2}Thirty more years {second * 2}{quote} said the harbour master. {STORY}"
+    page = article_page(body=f"<article><p>{STORY * 2}</p><h2>Thirty more years</h2><p>{second * 2}</p>"
+                             f"<h3>{quote}</h3><p>{quote} said the harbour master. {STORY}</p></article>",
+                        json_ld={"@type": "NewsArticle", "headline": "Harbour reopens", "articleBody": blob})
+    text = extract_article(page, URL)["text"]
+    assert "\n" not in text.strip()  # the stated body, one blob
+    assert "Thirty more years" not in text and "season. The port authority" in text
+    assert f"{quote} said the harbour master" in text  # a pull quote is a sentence of the prose
+
+def test_a_picture_credit_is_no_body_text():
+    page = article_page(body=f"<article><p>{STORY * 2}</p><p>Photo: Jane Doe, Riverside Gazette</p>"
+                             f"<p>Фото: Дмитрий Азаров</p><p>{STORY}</p>"
+                             f"<p>Photo: the harbour at dawn was the first picture anyone took. It ran on page one.</p>"
+                             f"</article>")
+    text = extract_article(page, URL)["text"]
+    assert "Jane Doe" not in text and "Азаров" not in text
+    assert "Photo: the harbour at dawn was the first picture" in text  # a sentence, not a credit
+
 def test_a_kicker_beside_the_headline_is_cut_when_two_sources_state_it_alone():
     page = article_page(meta("og:title", "Storm season | Harbour reopens after repairs", "property"),
                         body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>",
@@ -242,6 +279,20 @@ def test_a_kicker_most_sources_state_with_the_headline_is_part_of_it():
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
 
 
+
+def test_a_headline_sources_give_different_kickers_is_the_headline_without_them():
+    headline = "«The harbour will not close again»"
+    page = article_page(meta("og:title", f"Storm damage on the coast: {headline}", "property"),
+                        body=f"<article><h1>Winter weather - {headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == headline
+    # One kicker spelled twice ("Coast" and "Storm coast") is the same label: the order decides.
+    page = article_page(meta("og:title", f"Storm coast: {headline}", "property"),
+                        body=f"<article><h1>Coast - {headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == f"Storm coast: {headline}"
+    page = article_page(meta("og:title", f"英超联赛挫折：{headline}", "property"),
+                        body=f"<article><h1>挫折：{headline}</h1><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == f"英超联赛挫折：{headline}"
+
 @pytest.mark.parametrize("credit, names", [
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
     ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
@@ -251,6 +302,16 @@ def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names)
     page = article_page(meta("author", credit))
     assert extract_article(page, URL)["authors"] == names
 
+
+
+def test_a_chinese_editor_credit_names_the_page_that_states_no_other():
+    story = "港口在修复防波堤三周后于周一重新开放。工人们更换了四十米的石块，第一班渡轮在黎明时分离港。" * 4
+    credit = '<div class="edit">(责编：张晓明、李华)</div>'
+    page = article_page(body=f"<article><p>{story}</p>{credit}</article>", lang="zh")
+    record = extract_article(page, URL)
+    assert record["authors"] == ["张晓明", "李华"] and "责编" not in record["text"]
+    page = article_page(meta("author", "王芳"), body=f"<article><p>{story}</p>{credit}</article>", lang="zh")
+    assert extract_article(page, URL)["authors"] == ["王芳"]
 
 def test_the_outlet_name_the_feed_gave_is_cut_from_the_title():
     page = article_page("<title>Harbour reopens after repairs · The Estuary Courier</title>",
