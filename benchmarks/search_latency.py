@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,43 +70,48 @@ def plan_corpus(articles: int, per_event: int) -> Corpus:
     return Corpus(common=words[:4_000], topics=[rng.sample(words[4_000:], 6) for _ in range(articles // per_event)])
 
 
-def build_index(settings: BackendSettings, corpus: Corpus, per_event: int, rng: random.Random) -> None:
-    """Write the corpus through the backend's own methods, as the pipeline's sink does."""
+def batches(corpus: Corpus, per_event: int, rng: random.Random) -> Iterator[tuple[list[IndexedArticle], list[Event]]]:
+    """The corpus's articles and events, in the batches `build_index` writes them in."""
     common, topics = corpus.common, corpus.topics
     weights = [1 / (rank + 1) for rank in range(len(common))]
+    batch: list[IndexedArticle] = []
+    events: list[Event] = []
+    for e, topic in enumerate(topics):
+        begin = START + timedelta(minutes=rng.randrange(90 * 24 * 60))
+        members: list[Article] = []
+        for _ in range(per_event):
+            body = rng.choices(common, weights, k=140) + rng.choices(topic, k=40)
+            rng.shuffle(body)
+            members.append(Article(
+                id=f"bench-{e:06d}-{len(members)}",
+                url=f"https://bench.example/{e}/{len(members)}",
+                title=" ".join(rng.sample(topic, 3) + rng.choices(common, weights, k=5)).capitalize(),
+                text=" ".join(body) + ".",
+                published=begin + timedelta(minutes=rng.randrange(48 * 60)),
+                source=rng.choice(OUTLETS),
+                language="en" if rng.random() < 0.9 else "de",
+            ))
+        members.sort(key=lambda a: a.sort_key)
+        event_id = f"evt-bench-{e:06d}"
+        batch.extend(IndexedArticle(a, event_id) for a in members)
+        events.append(Event(
+            event_id=event_id, title=members[0].title, representative_id=members[0].id,
+            article_ids=[a.id for a in members], sources=sorted({a.source for a in members}),
+            first_seen=members[0].published, last_seen=members[-1].published, keywords=topic[:5],
+        ))
+        if len(batch) >= WRITE_BATCH:
+            yield batch, events
+            batch, events = [], []
+    if batch:
+        yield batch, events
+
+
+def build_index(settings: BackendSettings, corpus: Corpus, per_event: int, rng: random.Random) -> None:
+    """Write the corpus through the backend's own methods, as the pipeline's sink does."""
     backend = open_backend(settings)
     try:
-        batch: list[IndexedArticle] = []
-        events: list[Event] = []
-        for e, topic in enumerate(topics):
-            begin = START + timedelta(minutes=rng.randrange(90 * 24 * 60))
-            members: list[Article] = []
-            for _ in range(per_event):
-                body = rng.choices(common, weights, k=140) + rng.choices(topic, k=40)
-                rng.shuffle(body)
-                members.append(Article(
-                    id=f"bench-{e:06d}-{len(members)}",
-                    url=f"https://bench.example/{e}/{len(members)}",
-                    title=" ".join(rng.sample(topic, 3) + rng.choices(common, weights, k=5)).capitalize(),
-                    text=" ".join(body) + ".",
-                    published=begin + timedelta(minutes=rng.randrange(48 * 60)),
-                    source=rng.choice(OUTLETS),
-                    language="en" if rng.random() < 0.9 else "de",
-                ))
-            members.sort(key=lambda a: a.sort_key)
-            event_id = f"evt-bench-{e:06d}"
-            batch.extend(IndexedArticle(a, event_id) for a in members)
-            events.append(Event(
-                event_id=event_id, title=members[0].title, representative_id=members[0].id,
-                article_ids=[a.id for a in members], sources=sorted({a.source for a in members}),
-                first_seen=members[0].published, last_seen=members[-1].published, keywords=topic[:5],
-            ))
-            if len(batch) >= WRITE_BATCH:
-                backend.write_articles(batch)
-                backend.write_events(events)
-                batch, events = [], []
-        if batch:
-            backend.write_articles(batch)
+        for articles, events in batches(corpus, per_event, rng):
+            backend.write_articles(articles)
             backend.write_events(events)
     finally:
         backend.close()

@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from itertools import compress
 
 from wordfreq import available_languages, get_frequency_list
@@ -58,9 +58,11 @@ _MARKS = (r"\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0
 #: A word: letters, digits and those marks (the underscore is a separator, replaced first).
 _WORD = re.compile(rf"[\w{_MARKS}]+")
 _WORD_CHAR = re.compile(rf"[\w{_MARKS}]")
-#: ASCII characters that separate words: a byte translation table that makes them spaces
+_WORD_START = re.compile(r"\w")
+#: ASCII text to its words: a byte translation table that lowers A–Z (all that NFKC and case
+#: folding do to ASCII) and makes every byte but a letter or digit a space, in one pass
 #: (`bytes.translate` reads a 256-byte table, faster than `str.translate`'s dict lookups).
-_ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else ord(" ") for code in range(256))
+_ASCII_WORDS = bytes(ord(chr(code).lower()) if chr(code).isalnum() else ord(" ") for code in range(256))
 #: Marks folded away: accents on Latin, Greek and Cyrillic letters, Arabic vowel marks
 #: and the tatweel (a stretching stroke). Marks that are letters' vowels in Indic
 #: scripts, and the kana voicing marks, stay.
@@ -79,11 +81,18 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def split_words(normalised: str) -> list[str]:
-    """The words of normalised text; ASCII text is split without a regex, several times faster."""
-    if normalised.isascii():
-        return normalised.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
-    return _WORD.findall(normalised.replace("_", " "))
+def split_words(text: str) -> list[str]:
+    """The normalised words of `text` as written.
+
+    ASCII text (most of an English index) is neither NFKC-normalised nor case-folded,
+    which would leave it as it is but for A–Z, and is split without a regex: a byte
+    table lowers and splits it in one pass, several times faster.
+    """
+    if not text.isascii():
+        text = normalise(text)
+        if not text.isascii():  # NFKC makes full-width Latin ASCII
+            return _WORD.findall(text.replace("_", " "))
+    return text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
 
 
 def fold(word: str) -> str:
@@ -141,7 +150,7 @@ def index_terms(text: str, language: str) -> str:
     """The terms of `text`, written in `language`, space-separated in text order."""
     if not text:
         return ""
-    return " ".join(map(_terms_of(language or "").__getitem__, split_words(normalise(text))))
+    return " ".join(map(_terms_of(language or "").__getitem__, split_words(text)))
 
 
 def article_terms(title: str | None, text: str | None, language: str | None) -> tuple[str, str]:
@@ -189,7 +198,7 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
     stemmed = sorted({language for language in languages if has_stemmer(language)})
     unstemmed = any(not has_stemmer(language) for language in languages) or not stemmed
     words: dict[QueryWord, bool] = {}  # word -> whether it is a function word
-    for token in split_words(normalise(text)):
+    for token in split_words(text):
         for i, part in enumerate(_CJK_RUN.split(token)):
             if not part:
                 continue
@@ -207,14 +216,22 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
     return [word for word, function in words.items() if not function]
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _stem_starts(stems: frozenset[str]) -> re.Pattern[str] | None:
-    """A pattern for where a word of the stems may start in text as written: at a word's start."""
+    """A pattern for the stems at a word's start, as far as `\\b` tells it (checked further in `_matched_spans`).
+
+    `\\b` (not after a letter, digit or underscore) is one step of the regex engine, so
+    candidates inside words cost no Python step; a look-behind on `_WORD_CHAR` would say
+    it exactly but makes each query compile that large character class (a quarter of a
+    millisecond, most of a rare query's snippets). A stem that does not start with a
+    word character (a combining mark) gets no `\\b`.
+    """
     if not stems:
         return None
-    # Not after a word character (checked by the regex engine, not per candidate in Python).
-    alternatives = "|".join(map(re.escape, sorted(stems, key=len, reverse=True)))
-    return re.compile(f"(?<!(?-i:{_WORD_CHAR.pattern}))(?:{alternatives})", re.IGNORECASE)
+    ordered = sorted(stems, key=len, reverse=True)
+    bounded = "|".join(re.escape(stem) for stem in ordered if _WORD_START.match(stem))
+    other = "|".join(re.escape(stem) for stem in ordered if not _WORD_START.match(stem))
+    return re.compile("|".join(filter(None, (bounded and rf"\b(?:{bounded})", other))), re.IGNORECASE)
 
 
 def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator[tuple[int, int]]:
@@ -231,6 +248,8 @@ def _matched_spans(text: str, language: str, words: list[QueryWord]) -> Iterator
     stems = frozenset(t.rpartition(LANGUAGE_MARK)[2] for t in wanted if not _HAS_CJK.search(t))
     if starts := _stem_starts(stems):
         for match in starts.finditer(text):
+            if match.start() and _WORD_CHAR.match(text, match.start() - 1):
+                continue  # after a combining mark, which `\b` does not count as part of a word
             word = _WORD.match(text, match.start())
             if word and terms_of[word.group()] in wanted:
                 found = True
