@@ -61,8 +61,8 @@ class ClusterConfig:
     merge_candidates: int = 5
     #: The merge pass's second look at small events: a pair in which one event
     #: has at most this many articles and which lies within `time_scale_days`
-    #: of each other merges at the join bar (`threshold`) instead of the merge
-    #: bar. 0 turns the second look off.
+    #: of each other merges at the join bar (`threshold`) when that is the lower
+    #: one. 0 turns the second look off.
     small_event_members: int = 2
     #: Document frequencies halve over this many days (event time), and terms
     #: whose decayed count drops below `df_floor` are forgotten: IDF follows
@@ -390,7 +390,7 @@ class OnlineClusterer:
                 length = (event.terms_per_member + other.terms_per_member) / 2
                 bar = self.config.merge_threshold
                 if self._second_look(event, other, gap):
-                    bar = self.config.threshold
+                    bar = min(bar, self.config.threshold)
                 if score >= self.threshold_for(length, bar) and score > best_score:
                     best_id, best_score = other_id, score
             if best_id is not None:
