@@ -78,6 +78,23 @@ def config_data(config: AssignConfig) -> Any:
     return json.loads(json.dumps(asdict(config)))
 
 
+#: Settings added to the configuration after states were saved without them, by
+#: section. They steer decisions still to come and change the meaning of no saved
+#: entry, so a header that lacks one was taken under the same configuration as far
+#: as its entries go: it is compared as if it held the setting's current value.
+ADDED_SETTINGS: dict[str, tuple[str, ...]] = {"cluster": ("small_event_members",)}
+
+
+def _same_configuration(saved: Any, current: Any) -> bool:
+    """Whether a header's configuration is `current`, settings added since it was saved aside."""
+    saved = {section: dict(values) if isinstance(values, dict) else values for section, values in saved.items()}
+    for section, names in ADDED_SETTINGS.items():
+        if isinstance(saved.get(section), dict):
+            for name in names:
+                saved[section].setdefault(name, current[section][name])
+    return saved == current
+
+
 # -- entries: one key of one table -------------------------------------------------------------
 
 
@@ -378,7 +395,7 @@ class StateCodec:
         if not parts:
             return fresh(config)
         header = _read_header(parts.get(HEADER))
-        if header["config"] != config_data(config):
+        if not _same_configuration(header["config"], config_data(config)):
             assigner = fresh(config)
             assigner._codec = cls(obsolete=parts.keys())
             return assigner

@@ -148,6 +148,28 @@ def test_a_version_1_state_is_read_with_empty_event_descriptions(stream):
         assert restored.process(article, features) == assigner.process(article, features)
 
 
+def test_a_state_saved_before_a_setting_was_added_is_resumed(stream):
+    """`small_event_members` came after states were saved without it; it changes no
+    saved entry, so such a state resumes rather than being replaced by a fresh one."""
+    assigner = OnlineAssigner()
+    for article, features in stream[:300]:
+        assigner.process(article, features)
+    parts = dict(assigner.state_changes().upserts)
+    header = json.loads(parts[HEADER])
+    del header["config"]["cluster"]["small_event_members"]
+    parts[HEADER] = json.dumps(header).encode()
+
+    restored = OnlineAssigner.restore(parts, AssignConfig())
+
+    assert sorted(restored.clusterer.events) == sorted(assigner.clusterer.events)
+    for article, features in stream[300:400]:
+        assert restored.process(article, features) == assigner.process(article, features)
+    apply(parts, restored.state_changes())
+    assert json.loads(parts[HEADER])["config"]["cluster"]["small_event_members"] == 2
+    # A state that names another value of the setting was taken under another configuration.
+    assert not OnlineAssigner.restore(parts, AssignConfig(cluster=ClusterConfig(small_event_members=0))).clusterer.events
+
+
 def test_state_of_another_configuration_is_replaced_on_the_first_save(stream):
     old = OnlineAssigner()
     for article, features in stream[:300]:

@@ -59,6 +59,11 @@ class ClusterConfig:
     merge_threshold: float = 0.4
     #: Neighbours compared per changed event in a merge pass.
     merge_candidates: int = 5
+    #: The merge pass's second look at small events: a pair in which one event
+    #: has at most this many articles and which lies within `time_scale_days`
+    #: of each other merges at the join bar (`threshold`) when that is the lower
+    #: one. 0 turns the second look off.
+    small_event_members: int = 2
     #: Document frequencies halve over this many days (event time), and terms
     #: whose decayed count drops below `df_floor` are forgotten: IDF follows
     #: what the stream talks about now, in memory bounded by the recent vocabulary.
@@ -197,6 +202,8 @@ def _headline_of(article: Article) -> str:
 #: Sort key for (term, weight) pairs; with a stable sort, ties keep their
 #: (deterministic) insertion order.
 _WEIGHT = itemgetter(1)
+#: The gap factor of two events one time scale apart (see `_gap_factor`).
+_WITHIN_TIME_SCALE = math.exp(-1.0)
 #: Document-frequency scale below which it is folded into the counts (about 55
 #: years of event time at the default half-life).
 _SMALLEST_SCALE = 1e-200
@@ -378,13 +385,31 @@ class OnlineClusterer:
                 size = min(len(top), len(other.prefix_norms))
                 dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
                 score = dot / (top_norm * other.prefix_norms[size - 1])
-                score *= self._gap_factor(event, other)
+                gap = self._gap_factor(event, other)
+                score *= gap
                 length = (event.terms_per_member + other.terms_per_member) / 2
-                if score >= self.threshold_for(length, self.config.merge_threshold) and score > best_score:
+                bar = self.config.merge_threshold
+                if self._second_look(event, other, gap):
+                    bar = min(bar, self.config.threshold)
+                if score >= self.threshold_for(length, bar) and score > best_score:
                     best_id, best_score = other_id, score
             if best_id is not None:
                 self._merge(event, self.events[best_id])
         self._since_merge.clear()
+
+    def _second_look(self, a: EventState, b: EventState, gap_factor: float) -> bool:
+        """Whether a pair is judged at the join bar: one of them is small and they
+        lie within the time scale of each other.
+
+        An event of one or two articles has a centroid no better a witness than
+        those articles: the convergence the merge bar asks of two grown centroids
+        cannot be asked of it. What can is what its articles faced when they
+        arrived, the join bar, now against a neighbour that has grown since (an
+        outlet's other framing of the happening often opens its own event
+        before the reports that bridge the two arrive).
+        """
+        return (min(a.members, b.members) <= self.config.small_event_members
+                and gap_factor >= _WITHIN_TIME_SCALE)
 
     def _gap_factor(self, a: EventState, b: EventState) -> float:
         if None in (a.first_seen, a.last_seen, b.first_seen, b.last_seen):
