@@ -27,13 +27,16 @@ def test_minhasher_matches_datasketch_bit_for_bit(size):
     assert signature.tolist() == reference.hashvalues.tolist()
 
 
+_CAPITAL = "[" + re.escape("".join(c for c in map(chr, range(0x110000)) if c.isupper() or c.istitle())) + "]"
+
+
 def _entities_by_match(text: str) -> list[str]:
-    """The definition: capitalised runs, less those at the start of a sentence."""
+    """The definition: capitalised runs (capitals of any script), less those at the start of a sentence."""
     found = []
-    for match in re.finditer(r"\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*", text):
+    for match in re.finditer(rf"\b{_CAPITAL}[\w’'\-]*(?:\s+{_CAPITAL}[\w’'\-]*)*", text):
         start = match.start()
         before = text[max(0, start - 2) : start].strip()
-        if start == 0 or before.endswith((".", "!", "?", "\n", '"', "“")):
+        if start == 0 or before.endswith((".", "!", "?", "\n", '"', "“", "«", "„")):
             continue
         found.append(match.group().casefold())
     return found
@@ -43,7 +46,7 @@ def test_entities_match_their_definition():
     assert entities('Officials in Athens said. The fire near Varnavas "Spread" fast, Maria Papadopoulou said') == [
         "athens", "varnavas", "maria papadopoulou"]
     rng = random.Random(5)
-    alphabet = list('aZ B.!?"“”\n\t\u2003-’\'É1 ')
+    alphabet = list('aZ B.!?"“”«„\n\t\u2003-’\'ÉжЖ1 ')
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         assert entities(text) == _entities_by_match(text), repr(text)
