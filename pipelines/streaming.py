@@ -38,7 +38,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import apache_beam as beam
 from apache_beam.coders import StrUtf8Coder
@@ -169,6 +169,13 @@ _SHARED_GUARD = threading.Lock()
 Emitted = tuple[str, int | None]
 
 
+class InFlight(NamedTuple):
+    """An article emitted and not yet in the index, and when (`time.monotonic()`) it was emitted."""
+
+    article: Emitted
+    sent: float
+
+
 @dataclass
 class _SourceMemory:
     """What this process's polls of one source know: validators per feed read, and emitted links.
@@ -181,10 +188,8 @@ class _SourceMemory:
     #: The source's health as the last poll left it, and as last saved in the index.
     health: FeedHealth = field(default_factory=FeedHealth)
     saved_health: FeedHealth = field(default_factory=FeedHealth)
-    #: Link → the article this job emitted for it (id, and version for a wire item), None once the index has it.
-    emitted: dict[str, Emitted | None] = field(default_factory=dict)
-    #: Link → when (time.monotonic()) it was emitted, while the index does not have it yet.
-    sent_at: dict[str, float] = field(default_factory=dict)
+    #: Link → the article this job emitted for it, None once the index has it.
+    emitted: dict[str, InFlight | None] = field(default_factory=dict)
 
     def forget(self, links: Sequence[str]) -> None:
         """Read `links` again at the next poll: their records never reached the index.
@@ -199,7 +204,6 @@ class _SourceMemory:
         """`forget`, by the poll that holds the lock."""
         for link in links:
             self.emitted.pop(link, None)
-            self.sent_at.pop(link, None)
         self.validators = {}
 
 
@@ -364,21 +368,19 @@ class PollSourceFn(beam.DoFn):
         memory.validators = result.validators
         records = [item for item in result.items if isinstance(item, RawRecord)]
         ids = self._ids(records)
-        unconfirmed = {link: i for link, i in emitted.items() if i is not None}
+        unconfirmed = {link: flight.article for link, flight in emitted.items() if flight is not None}
         with polling.index_lock:
             known = indexed(polling.backend, [*ids.values(), *unconfirmed.values()])
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
-                memory.sent_at.pop(link, None)
         new: list[RawRecord] = []
         sent = time.monotonic()
         for record in records:
             article = ids.get(record.origin)
-            emitted[record.origin] = None if article in known else article
+            emitted[record.origin] = None if article in known else InFlight(article, sent)
             if article not in known:
                 new.append(record)
-                memory.sent_at[record.origin] = sent
         settled = not new and all(i is None for i in emitted.values())
         parts: dict[str, bytes] = {}
         deletes: frozenset[str] = frozenset()
@@ -398,7 +400,6 @@ class PollSourceFn(beam.DoFn):
                 raise
             memory.saved_health = memory.health
         while len(emitted) > self.MAX_EMITTED:
-            memory.sent_at.pop(next(iter(emitted)), None)
             emitted.pop(next(iter(emitted)))
         dead = [item for item in result.items if isinstance(item, DeadLetter)]
         _log.debug("polled %s in %.1f s: %d new, %d dead letters%s", url, read_seconds, len(new), len(dead),
@@ -408,16 +409,18 @@ class PollSourceFn(beam.DoFn):
     def _forget_lost(self, memory: _SourceMemory) -> int:
         """Forget the links emitted over `resend_after` ago that the index still lacks; how many."""
         deadline = time.monotonic() - self._resend_after
-        overdue = [link for link, sent in memory.sent_at.items() if sent < deadline]
+        overdue = {link: flight.article for link, flight in memory.emitted.items()
+                   if flight is not None and flight.sent < deadline}
         if not overdue:
             return 0
         with self._polling.index_lock:
-            known = indexed(self._polling.backend, [memory.emitted[link] for link in overdue])
-        lost = [link for link in overdue if memory.emitted[link] not in known]
-        for link in overdue:
-            if memory.emitted[link] in known:
+            known = indexed(self._polling.backend, list(overdue.values()))
+        lost = []
+        for link, article in overdue.items():
+            if article in known:
                 memory.emitted[link] = None
-                del memory.sent_at[link]
+            else:
+                lost.append(link)
         if lost:
             memory.drop(lost)
             _log.warning("%d items emitted %.0f s ago are not in the index; reading them again", len(lost),
