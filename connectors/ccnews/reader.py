@@ -30,7 +30,7 @@ from newsbeam.connectors.pages.extract import language_code
 from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.state import ConnectorState, ListingCheckpoint
 from newsbeam.connectors.web import FetchingReader
-from newsbeam.pipelines.normalize.dates import parse_published
+from newsbeam.pipelines.normalize.dates import as_utc, parse_stated
 from newsbeam.schemas import DeadLetter
 
 CCNEWS = "ccnews:"
@@ -137,8 +137,9 @@ class CCNewsReader(FetchingReader):
         if self._progress is not None:
             self._progress.count(records=1)
         settings = self.settings
-        captured = parse_published(record.rec_headers.get_header("WARC-Date"))
-        if captured is not None and captured not in settings.dates:
+        # An unreadable capture date filters nothing: the page's own date is read on extraction.
+        stated = parse_stated(record.rec_headers.get_header("WARC-Date"))
+        if stated is not None and as_utc(stated) not in settings.dates:
             return False
         if settings.hosts and not _host_kept(record.rec_headers.get_header("WARC-Target-URI") or "", settings.hosts):
             return False

@@ -194,3 +194,18 @@ def test_a_rerun_after_a_failed_file_reads_only_that_file_and_doubles_nothing(cc
 def test_declared_languages_are_read_in_their_three_letter_iso_form_too(declared, code):
     """CC-NEWS's WARC-Identified-Content-Language names languages as ISO 639-3 codes."""
     assert language_code(declared.split(",", 1)[0]) == code
+
+
+def test_an_unreadable_capture_date_filters_nothing_and_the_file_reads_on(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsbeam.connectors.ccnews.reader import CCNewsReader, CCNewsSettings
+
+    body = warc_bytes([("https://news.example/undated", "en", "sometime in June"),
+                       ("https://news.example/floods", "en", "2025-06-01T01:05:00Z"),
+                       ("https://journal.example/lyon", "fr", "2025-06-08T00:10:00Z")])
+    reader = CCNewsReader(CCNewsSettings(str(tmp_path / "state.sqlite3"), DateRange.parse("2025-06-01..2025-06-07")),
+                          fallback=lambda spec: iter(()))
+    kept = [record.rec_headers.get_header("WARC-Target-URI")
+            for record in ArchiveIterator(io.BytesIO(body)) if record.rec_type == "response" and reader._keep(record)]
+    assert kept == ["https://news.example/undated", "https://news.example/floods"]
