@@ -160,10 +160,18 @@ def words(text: str) -> list[str]:
 #: whitespace character.
 _ENTITY_PATTERN = r"""([{upper}](?<!\w.)(?:(?<=([.!?"“«„]).)|(?<=([.!?"“«„]\s).))?[\w’'\-]*(?:\s+[{upper}][\w’'\-]*)*)"""
 _ENTITY_IN_CONTEXT = re.compile(_ENTITY_PATTERN.format(upper="A-Z"))
-#: The same for text beyond ASCII: capitals of every script with case (Latin with
-#: accents, Greek, Cyrillic, Armenian, …), so "Šefčovič" and "Шольц" are names too.
-_ENTITY_IN_CONTEXT_ANY_SCRIPT = re.compile(_ENTITY_PATTERN.format(
-    upper=re.escape("".join(c for c in map(chr, range(0x110000)) if c.isupper() or c.istitle()))))
+
+
+@cache
+def _entity_in_context_any_script() -> re.Pattern[str]:
+    """`_ENTITY_IN_CONTEXT` for text beyond ASCII: capitals of every script with case (Latin
+    with accents, Greek, Cyrillic, Armenian, …), so "Šefčovič" and "Шольц" are names too.
+
+    Built on first use: finding the capitals scans every code point (~80 ms), which a
+    process that reads only ASCII text need not pay at import.
+    """
+    capitals = "".join(c for c in map(chr, range(0x110000)) if c.isupper() or c.istitle())
+    return re.compile(_ENTITY_PATTERN.format(upper=re.escape(capitals)))
 
 
 def capitalised_runs(text: str) -> list[tuple[str, bool]]:
@@ -173,7 +181,7 @@ def capitalised_runs(text: str) -> list[tuple[str, bool]]:
     per-match Python code made a tenth of all featurizing. ASCII text is scanned
     with an ASCII class of capitals, which is faster and finds the same runs.
     """
-    pattern = _ENTITY_IN_CONTEXT if text.isascii() else _ENTITY_IN_CONTEXT_ANY_SCRIPT
+    pattern = _ENTITY_IN_CONTEXT if text.isascii() else _entity_in_context_any_script()
     runs = [(run, bool(after_end or after_end_space))
             for run, after_end, after_end_space in pattern.findall(text)]
     if text[:1].isupper() and runs:
