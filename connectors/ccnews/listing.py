@@ -9,13 +9,13 @@ which runs into it; the records inside are filtered by their own dates.
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urljoin
 
 from newsbeam.connectors.http import Fetcher
+from newsbeam.connectors.http.decode import gunzip_if_gzipped
 
 DEFAULT_BASE = "https://data.commoncrawl.org/"
 WARC_NAME = re.compile(r"CC-NEWS-(\d{14})-\d+\.warc(?:\.gz)?$")
@@ -93,8 +93,6 @@ def list_warcs(base: str, dates: DateRange, fetcher: Fetcher) -> list[str]:
     paths: list[str] = []
     # The month before, too, when the range starts on the 1st: its last file may run into the range.
     for year, month in DateRange(dates.first - timedelta(days=1), dates.last).months():
-        body = fetcher.get(paths_listing_url(base, year, month)).body
-        if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
+        body = gunzip_if_gzipped(fetcher.get(paths_listing_url(base, year, month)).body, fetcher.settings.max_body_bytes)
         paths.extend(line.strip() for line in body.decode("utf-8", "replace").splitlines() if line.strip())
     return select_warcs(paths, dates)
