@@ -4,7 +4,7 @@
 same contracts as files, for users writing producers or consumers in other languages.
 """
 
-from newsbeam.schemas.article import Article, RecordError, article_id_for_url
+from newsbeam.schemas.article import WITHDRAWN_STATUSES, Article, RecordError, article_id_for_url
 from newsbeam.schemas.deadletter import DeadLetter
 from newsbeam.schemas.event import Event
 from newsbeam.schemas.validation import load_schema, validate_input
@@ -14,6 +14,7 @@ __all__ = [
     "DeadLetter",
     "Event",
     "RecordError",
+    "WITHDRAWN_STATUSES",
     "article_id_for_url",
     "load_schema",
     "validate_input",

@@ -26,6 +26,12 @@ def article_id_for_url(canonical_url: str) -> str:
     return hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=10).hexdigest()
 
 
+
+#: Statuses of a wire item that must not be shown: the wire has killed (canceled) or
+#: withheld it. Anything else (IPTC's `usable`, or no status) is a story to index.
+WITHDRAWN_STATUSES = ("canceled", "withheld")
+
+
 @dataclass(slots=True)
 class Article:
     """A validated, normalized article.
@@ -92,7 +98,7 @@ class Article:
     @property
     def withdrawn(self) -> bool:
         """The wire has killed (canceled) or withheld this item: it must leave the index."""
-        return self.pubstatus in ("canceled", "withheld")
+        return self.pubstatus in WITHDRAWN_STATUSES
 
     @property
     def sort_key(self) -> tuple[str, str, int]:

@@ -11,10 +11,6 @@ from lxml import etree
 from newsbeam.connectors.pages.extract import language_code
 from newsbeam.schemas import RecordError
 
-#: Statuses of an item that must not be shown: the wire has killed (canceled) or
-#: withheld it. Anything else (IPTC's `usable`, or no status) is a story to index.
-WITHDRAWN = frozenset({"canceled", "withheld"})
-
 #: IPTC's recommended aliases of its own controlled vocabularies, so a code reads the
 #: same whether an item names it by URI (ninjs) or by QCode (NewsML-G2).
 _IPTC_SCHEMES = {

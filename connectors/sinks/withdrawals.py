@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import Any
 
 from newsbeam.connectors.sinks.base import IndexedArticle, StoredVersion
-from newsbeam.schemas import Event
+from newsbeam.schemas import WITHDRAWN_STATUSES, Event
 
 
 def stored_version(doc: Mapping[str, Any], event_id: str | None = None) -> StoredVersion:
     """The `StoredVersion` of a stored article document (or tombstone)."""
-    return StoredVersion(int(doc.get("version") or 0), doc.get("pubstatus") in ("canceled", "withheld"),
+    return StoredVersion(int(doc.get("version") or 0), doc.get("pubstatus") in WITHDRAWN_STATUSES,
                          doc.get("event_id") or "" if event_id is None else event_id, doc.get("duplicate_of"),
                          doc.get("source") or "")
 

@@ -10,7 +10,7 @@ from newsbeam.pipelines.normalize.dates import parse_published
 from newsbeam.pipelines.normalize.language import detect_language
 from newsbeam.pipelines.normalize.text import clean_text, content_hash
 from newsbeam.pipelines.normalize.urls import canonical_url, outlet_of
-from newsbeam.schemas import Article, RecordError, article_id_for_url, validate_input
+from newsbeam.schemas import WITHDRAWN_STATUSES, Article, RecordError, article_id_for_url, validate_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ def normalize_record(
     pubstatus = (record.get("pubstatus") or "").strip()
     # A record with a status is a wire item, version 1 unless it says otherwise.
     version = record.get("version") or (1 if pubstatus else None)
-    withdrawn = pubstatus in ("canceled", "withheld")
+    withdrawn = pubstatus in WITHDRAWN_STATUSES
     if not text and not withdrawn:  # a kill needs no text: it only names what to remove
         raise RecordError("empty_text", "no text left after cleaning")
     url = (record.get("url") or "").strip()

@@ -29,7 +29,7 @@ from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_pa
 from newsbeam.connectors.sinks.elasticsearch.state import StateStore
 from newsbeam.connectors.sinks.select import BackendSettings
 from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
-from newsbeam.schemas import Article, DeadLetter, Event
+from newsbeam.schemas import WITHDRAWN_STATUSES, Article, DeadLetter, Event
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ class ElasticsearchBackend:
     def counts(self) -> dict[str, int]:
         self.refresh()
         # A withdrawn article's tombstone is not an article.
-        queries = {"articles": {"bool": {"must_not": [{"terms": {"pubstatus": ["canceled", "withheld"]}}]}},
+        queries = {"articles": {"bool": {"must_not": [{"terms": {"pubstatus": list(WITHDRAWN_STATUSES)}}]}},
                    "events": {"match_all": {}}}
         return {
             kind: int(self.retry.call(f"count {kind}", lambda kind=kind: self.client.count(
