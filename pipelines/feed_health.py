@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, replace
 
 #: The state part of a poll key that holds the source's health.
 HEALTH_PART = "health"
+#: The state keys of the streaming job's sources begin with this (`streaming.poll_state_key`).
+POLL_PREFIX = "poll:"
 #: Longest gap between two saves of a healthy feed's unchanged health.
 REFRESH_SECONDS = 300.0
 #: Characters kept of the last error: enough for a reason and its detail.

@@ -58,6 +58,7 @@ from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_k
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.feed_health import (
     HEALTH_PART,
+    POLL_PREFIX,
     FeedHealth,
     after_poll,
     decode_health,
@@ -117,7 +118,7 @@ class StreamSettings:
 
 
 def poll_state_key(url: str) -> str:
-    return f"poll:{url}"
+    return f"{POLL_PREFIX}{url}"
 
 
 T = TypeVar("T")

@@ -17,10 +17,8 @@ from typing import Any
 
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, open_backend
 from newsbeam.pipelines import runner_cache
-from newsbeam.pipelines.feed_health import HEALTH_PART, decode_health
+from newsbeam.pipelines.feed_health import HEALTH_PART, POLL_PREFIX, decode_health
 
-#: The state keys of the streaming job's sources (`streaming.poll_state_key`).
-POLL_PREFIX = "poll:"
 #: How far back "recent" dead letters go.
 RECENT_SECONDS = 86400.0
 
