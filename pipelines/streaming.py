@@ -53,7 +53,7 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
-from newsbeam.connectors.sinks.withdrawals import holds_version
+from newsbeam.connectors.sinks.withdrawals import indexed
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.feed_health import (
@@ -439,15 +439,6 @@ class PollSourceFn(beam.DoFn):
                 continue  # the Normalize step dead-letters it with the reason
             ids[record.origin] = (article.id, article.version)
         return ids
-
-
-def indexed(backend: IndexBackend, articles: Sequence[Emitted]) -> set[Emitted]:
-    """Which of `articles` the index holds: an article by its id, a wire item at its version or a newer one."""
-    known = backend.known_article_ids(article_id for article_id, _ in articles)
-    wire = [article_id for article_id, version in articles if version is not None and article_id in known]
-    stored = backend.stored_versions(wire) if wire else {}
-    return {(article_id, version) for article_id, version in articles if article_id in known
-            and (version is None or article_id not in stored or holds_version(stored[article_id], version))}
 
 
 def url_key(article: Article) -> str:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.sinks import BackendSettings, StateChanges, open_backend
 from newsbeam.connectors.state import ListingCheckpoint
-from newsbeam.connectors.sinks.withdrawals import holds_version
+from newsbeam.connectors.sinks.withdrawals import indexed
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.coders import ArticleCoder  # noqa: F401  (registers the coder of `Article`)
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
@@ -228,12 +228,10 @@ class SkipIndexedFn(beam.DoFn):
         self._waiting.clear()
 
     def _new(self, waiting: list[tuple[Article, Any]], window):
-        known = self._backend.known_article_ids(article.id for article, _ in waiting)
         # A wire item whose id is indexed goes on when it is a newer version (a correction, a kill).
-        wire = [article.id for article, _ in waiting if article.version is not None and article.id in known]
-        stored = self._backend.stored_versions(wire) if wire else {}
+        held = indexed(self._backend, [(article.id, article.version) for article, _ in waiting])
         for article, timestamp in waiting:
-            if article.id in known and (article.id not in stored or holds_version(stored[article.id], article.version)):
+            if (article.id, article.version) in held:
                 counter("already_indexed").inc()
             else:
                 yield windowed(article, timestamp, window)

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from newsbeam.connectors.sinks.base import IndexedArticle, StoredVersion
+from newsbeam.connectors.sinks.base import IndexBackend, IndexedArticle, StoredVersion
 from newsbeam.schemas import WITHDRAWN_STATUSES, Event
 
 
@@ -52,6 +52,16 @@ def holds_version(stored: StoredVersion, version: int) -> bool:
     between the kill's index write and the state save left it in (a no-op otherwise).
     """
     return stored.version > version or (stored.version == version and not stored.withdrawn)
+
+
+def indexed(backend: IndexBackend, articles: Sequence[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
+    """Which of `articles` (id, wire version or None) the index holds, so reading them again adds nothing:
+    an article by its id, a wire item at its version or a newer one (`holds_version`)."""
+    known = backend.known_article_ids(article_id for article_id, _ in articles)
+    wire = [article_id for article_id, version in articles if version is not None and article_id in known]
+    stored = backend.stored_versions(wire) if wire else {}
+    return {(article_id, version) for article_id, version in articles if article_id in known
+            and (version is None or article_id not in stored or holds_version(stored[article_id], version))}
 
 
 def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:
