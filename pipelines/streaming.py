@@ -67,7 +67,7 @@ from newsbeam.pipelines.feed_health import (
 )
 from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.index_counts import IndexCounts
-from newsbeam.pipelines.normalize import NormalizeLimits, normalize_record
+from newsbeam.pipelines.normalize import NormalizeLimits
 from newsbeam.pipelines.runners import RunnerSettings, runner_session
 from newsbeam.pipelines.stream_metrics import (
     JobMetrics,
@@ -79,8 +79,8 @@ from newsbeam.pipelines.stream_metrics import (
 )
 from newsbeam.pipelines.streaming_kafka import LEDGER, KafkaReader, KafkaSource, PollKafkaFn
 from newsbeam.pipelines.streaming_sources import FeedPoller, Validators
-from newsbeam.pipelines.transforms import DEAD, NormalizeFn, count_all, counter, dead_letter, windowed
-from newsbeam.schemas import Article, DeadLetter, RecordError
+from newsbeam.pipelines.transforms import DEAD, NormalizeFn, articles_to_come, count_all, counter, dead_letter, windowed
+from newsbeam.schemas import Article, DeadLetter
 
 _log = logging.getLogger(__name__)
 
@@ -287,8 +287,10 @@ class PollSourceFn(beam.DoFn):
     RESEND_AFTER = 600.0
 
     def __init__(self, backend: BackendSettings, fetch: FetchSettings, pages: PageSettings, job: str,
-                 concurrent: int = 8, resend_after: float = RESEND_AFTER) -> None:
+                 concurrent: int = 8, resend_after: float = RESEND_AFTER,
+                 limits: NormalizeLimits = NormalizeLimits()) -> None:
         self._backend_settings = backend
+        self._limits = limits
         self._fetch = fetch
         self._pages = pages
         self._job = job
@@ -428,17 +430,10 @@ class PollSourceFn(beam.DoFn):
                          self._resend_after)
         return len(lost)
 
-    @staticmethod
-    def _ids(records: Sequence[RawRecord]) -> dict[str, Emitted]:
+    def _ids(self, records: Sequence[RawRecord]) -> dict[str, Emitted]:
         """Link → the article it will be (id, wire version), for the records that will normalize."""
-        ids = {}
-        for record in records:
-            try:
-                article = normalize_record(record.data)
-            except RecordError:
-                continue  # the Normalize step dead-letters it with the reason
-            ids[record.origin] = (article.id, article.version)
-        return ids
+        return {record.origin: (article.id, article.version)
+                for record, article in articles_to_come(records, self._limits)}
 
 
 def url_key(article: Article) -> str:
@@ -702,7 +697,7 @@ class StreamIngest(beam.PTransform):
         polled = (
             clock
             | "PerSource" >> beam.FlatMap(lambda tick: [(url, tick) for url in feeds]).with_output_types(tuple[str, Any])
-            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds))
+            | "Poll" >> beam.ParDo(PollSourceFn(s.backend, s.fetch, s.pages, job, s.concurrent_feeds, limits=s.limits))
             .with_outputs(DEAD, main="records")
         )
         records, dead = polled.records, [polled[DEAD]]
@@ -711,7 +706,7 @@ class StreamIngest(beam.PTransform):
                 pbegin
                 | "KafkaClock" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
                                                   fire_interval=s.kafka.poll_seconds)
-                | "PollKafka" >> beam.ParDo(PollKafkaFn(s.kafka, job)).with_outputs(DEAD, main="records")
+                | "PollKafka" >> beam.ParDo(PollKafkaFn(s.kafka, job, s.limits)).with_outputs(DEAD, main="records")
             )
             records = (records, consumed.records) | "AllRecords" >> beam.Flatten()
             dead.append(consumed[DEAD])

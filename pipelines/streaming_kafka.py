@@ -27,9 +27,9 @@ from apache_beam.utils.timestamp import Timestamp
 
 from newsbeam.connectors.iptc import read_iptc_document
 from newsbeam.connectors.records import RawRecord
-from newsbeam.pipelines.normalize import normalize_record
-from newsbeam.pipelines.transforms import counter, dead_letter, windowed
-from newsbeam.schemas import DeadLetter, RecordError
+from newsbeam.pipelines.normalize import NormalizeLimits
+from newsbeam.pipelines.transforms import articles_to_come, counter, dead_letter, windowed
+from newsbeam.schemas import DeadLetter
 
 _log = logging.getLogger(__name__)
 
@@ -144,24 +144,13 @@ class KafkaReader:
         self.consumer.close()
 
 
-def _article_ids(items: list[RawRecord | DeadLetter]) -> list[str]:
-    """The ids the records will be indexed under (records that will not normalize count for none)."""
-    ids = []
-    for item in items:
-        if isinstance(item, RawRecord):
-            try:
-                ids.append(normalize_record(item.data).id)
-            except RecordError:
-                continue  # the Normalize step dead-letters it with the reason
-    return ids
-
-
 class PollKafkaFn(beam.DoFn):
     """At each tick: commit what is settled, then take the records waiting in the topic."""
 
-    def __init__(self, source: KafkaSource, job: str) -> None:
+    def __init__(self, source: KafkaSource, job: str, limits: NormalizeLimits = NormalizeLimits()) -> None:
         self._source = source
         self._job = job
+        self._limits = limits
 
     def setup(self) -> None:
         from newsbeam.pipelines.streaming import shared_in_process
@@ -180,7 +169,9 @@ class PollKafkaFn(beam.DoFn):
                 continue
             origin = f"kafka:{message.topic()}/{message.partition()}@{message.offset()}"
             items = list(read_iptc_document(message.value() or b"", origin))
-            self._ledger.taken(message.partition(), message.offset(), _article_ids(items))
+            records = [item for item in items if isinstance(item, RawRecord)]
+            self._ledger.taken(message.partition(), message.offset(),
+                               [article.id for _, article in articles_to_come(records, self._limits)])
             counter("kafka_records").inc()
             for item in items:
                 if isinstance(item, DeadLetter):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from typing import Any
@@ -146,6 +146,20 @@ class CommitReads(beam.PTransform):
             | "Group" >> beam.GroupByKey()
             | "Commit" >> beam.ParDo(_CommitListing(self._reader), *(beam.pvalue.AsList(done) for done in self._after))
         )
+
+
+def articles_to_come(records: Iterable[RawRecord], limits: NormalizeLimits) -> Iterator[tuple[RawRecord, Article]]:
+    """Each record with the article `NormalizeFn` will make of it; records it will dead-letter are left out.
+
+    A source that must know its records' articles before they are normalized (to skip
+    what the index holds, to know when a Kafka offset is settled) asks here, with the
+    pipeline's own limits, so it counts exactly the articles that will come.
+    """
+    for record in records:
+        try:
+            yield record, normalize_record(record.data, limits=limits)
+        except RecordError:
+            continue  # NormalizeFn dead-letters it with the reason
 
 
 class NormalizeFn(beam.DoFn):
