@@ -769,22 +769,49 @@ class _JobQuery:
             return {}
 
 
-def _index_counts(settings: BackendSettings) -> dict[str, int]:
-    backend = open_backend(settings)
-    try:
-        return backend.counts()
-    finally:
-        backend.close()
+class _IndexCountsReader:
+    """The index's counts for the metrics endpoint, from one backend opened at the first scrape.
+
+    Opening a backend checks its tables or templates (writes, on Elasticsearch): work
+    that a scrape every few seconds need not repeat. Scrapes come on threads of their
+    own, so the backend is used under a lock; one that failed is closed, and the next
+    scrape opens another.
+    """
+
+    def __init__(self, settings: BackendSettings) -> None:
+        self._settings = settings
+        self._backend: IndexBackend | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dict[str, int]:
+        with self._lock:
+            if self._backend is None:
+                self._backend = open_backend(self._settings)
+            try:
+                return self._backend.counts()
+            except Exception:
+                self._close()
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
 
 
 def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
     """Run the streaming pipeline until it stops (run_for) or is cancelled; return the counters."""
     runner = dataclasses.replace(runner, streaming=True)
     query = _JobQuery()
+    index_counts = _IndexCountsReader(settings.backend)
     server = None
     if settings.metrics_port is not None:
         server, _ = serve_metrics(settings.metrics_port, settings.metrics_host,
-                                  [JobMetrics(query), IndexCounts(lambda: _index_counts(settings.backend))])
+                                  [JobMetrics(query), IndexCounts(index_counts)])
         _log.info("metrics on http://%s:%d/metrics", settings.metrics_host, server.server_port)
     try:
         with runner_session(runner) as options:
@@ -816,3 +843,4 @@ def run(settings: StreamSettings, runner: RunnerSettings) -> dict[str, int]:
         if server is not None:
             server.shutdown()
             server.server_close()
+        index_counts.close()
