@@ -128,8 +128,6 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     if kafka:
         reading = " and ".join(filter(None, [reading, f"Kafka topic {kafka.topic} at {kafka.brokers}"]))
     click.echo(f"Polling {reading} on {runner_options.runner} into the {settings.description} …", err=True)
-    if stream.metrics_port is not None:
-        click.echo(f"Metrics at http://{stream.metrics_host}:{stream.metrics_port}/metrics", err=True)
     from newsbeam.pipelines.stream_metrics import MetricsEndpointError
 
     try:
