@@ -538,14 +538,9 @@ class OnlineClusterer:
             return False
         if article.id in event.article_ids:
             return True
-        event.article_ids.append(article.id)
-        if article.source and article.source not in event.sources:
-            event.sources.append(article.source)
-        event.count(article)
-        if not event.representative_id:
-            event.representative_id, event.title, event.titled = article.id, _headline_of(article), bool(article.title)
-            event.summary = first_sentence(article.text)
-        self._touch(event, article.published)
+        if not event.representative_id:  # its headline titles the event: no member has a measure to beat
+            self._represent(event, article, 0.0)
+        self.add_duplicate(event_id, article)
         return True
 
     def retitle(self, event_id: str, article: Article) -> None:
