@@ -137,6 +137,25 @@ def test_the_site_name_is_cut_from_the_title(tab_title, head):
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
 
 
+@pytest.mark.parametrize("url, title", [
+    ("https://www.riverside-gazette.example/news/harbour/harbour-reopens", "Harbour reopens after repairs"),
+    # Folders that are dates name no section: the pieces before the outlet's name stay.
+    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour | News"),
+])
+def test_a_section_the_url_files_the_page_under_is_cut_with_the_site_name(url, title):
+    page = article_page("<title>Harbour reopens after repairs | Harbour | News | Riverside Gazette</title>"
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, url)["title"] == title
+
+
+def test_each_part_of_a_site_name_made_of_parts_names_the_outlet():
+    page = article_page("<title>港が再開 防波堤の修理終わる - リバーサイドニュース</title>"
+                        + meta("og:site_name", "リバーサイド新聞：リバーサイドニュース", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>", lang="ja")
+    assert extract_article(page, URL)["title"] == "港が再開 防波堤の修理終わる"
+
+
 def test_a_title_that_only_names_the_site_in_passing_is_kept():
     page = article_page("<title>Riverside Gazette wins press award - and readers vote - Riverside Gazette</title>"
                         + meta("og:site_name", "Riverside Gazette", "property"),
