@@ -33,6 +33,8 @@ _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
 _WORD = re.compile(r"[^\W_]+")
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
+#: The sources read from `<meta content="…">`, which an unescaped quote cuts short.
+_META_SOURCES = ("og:title", "twitter:title", "dc.title")
 
 
 def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
@@ -90,10 +92,22 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "dc.title": signals.meta("dc.title"),
     }
     site_keys, sections = signals.site_keys, signals.section_keys
+    for source in _META_SOURCES:
+        raw[source] = _uncut(raw[source], raw.values())
     # A source that states only the outlet's name (an `og:title` left at the
     # site's default, a logo in an `<h1>`) states no headline.
     return [(strip_site_name(raw[source], site_keys, sections), source) for source in _SOURCES
             if raw[source] and not name_keys(raw[source]) & site_keys]
+
+
+def _uncut(title: str, others: Iterable[str]) -> str:
+    """A meta tag's `title` as another source states it whole, when the tag
+    was cut short at a quote the page left unescaped in the attribute
+    (`content="Winner and "royal visit""` reads "Winner and"), else `title`."""
+    if not title:
+        return title
+    return next((other for other in others if other and other.startswith(title)
+                 and other[len(title):].lstrip().startswith('"')), title)
 
 
 def choose_title(candidates: list[tuple[str, str]]) -> str:

@@ -156,6 +156,13 @@ def test_each_part_of_a_site_name_made_of_parts_names_the_outlet():
     assert extract_article(page, URL)["title"] == "港が再開 防波堤の修理終わる"
 
 
+def test_a_meta_title_cut_short_by_an_unescaped_quote_is_read_whole_from_another_source():
+    page = article_page('<meta property="og:title" content="Harbour reopens with a "royal visit"">'
+                        "<title>Harbour reopens with a \"royal visit\" | Riverside Gazette</title>",
+                        body=f'<article><h1>Harbour reopens with a "royal visit"</h1><p>{STORY * 3}</p></article>')
+    assert extract_article(page, URL)["title"] == 'Harbour reopens with a "royal visit"'
+
+
 def test_a_title_that_only_names_the_site_in_passing_is_kept():
     page = article_page("<title>Riverside Gazette wins press award - and readers vote - Riverside Gazette</title>"
                         + meta("og:site_name", "Riverside Gazette", "property"),
