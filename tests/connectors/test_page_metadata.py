@@ -123,6 +123,21 @@ def test_a_byline_naming_several_people_and_an_agency():
     assert extract_article(page, URL)["authors"] == ["Ines Calder", "Ben Okafor", "dpa"]
 
 
+@pytest.mark.parametrize("byline, authors", [
+    ('<a rel="author" href="/authors/rb">Rachel Brazil <span class="count">0</span></a>', ["Rachel Brazil"]),
+    ('<div class="byline"><a href="/authors/sw">Sidney Wiltgen</a> <span>Sidney Wiltgen</span></div>',
+     ["Sidney Wiltgen"]),
+    ('<div class="byline"><span>Image: Harbour Archive</span>, <a href="/authors/em">Emma Mackenzie</a></div>',
+     ["Emma Mackenzie"]),
+    ('<div class="byline">Kommentar von Nicole Opitz</div>', ["Nicole Opitz"]),
+    ('<div class="byline">Di Viviana Mazza</div>', ["Viviana Mazza"]),
+    ('<div class="author">Di Maio</div>', ["Di Maio"]),  # a surname, not Italian "by"
+])
+def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_into_it(byline, authors):
+    page = article_page(body=f"<article><h1>Harbour reopens</h1>{byline}<p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["authors"] == authors
+
+
 # --------------------------------------------------------------------------- titles
 
 @pytest.mark.parametrize("tab_title, head", [
