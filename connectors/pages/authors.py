@@ -38,7 +38,7 @@ _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", 
                  "parsely-author", "sailthru.author", "byl")
 #: Words that join two authors' names in a byline.
 _AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
-                  r"|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
+                  r"|\s*[;|、，،]\s*|\s+[·•]\s+|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
 _ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
                    r"(?:written|analysis|commentary|opinion|reporting|story) by|geschrieben von|"

@@ -138,6 +138,12 @@ def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_in
     assert extract_article(page, URL)["authors"] == authors
 
 
+def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
+    page = article_page(meta("author", "Ines Calder · Riverside Gazette") + meta("og:site_name", "Riverside Gazette",
+                                                                                "property"))
+    assert extract_article(page, URL)["authors"] == ["Ines Calder"]
+
+
 # --------------------------------------------------------------------------- titles
 
 @pytest.mark.parametrize("tab_title, head", [
