@@ -8,7 +8,9 @@ reading of the byline, and last the editor's credit Chinese pages close
 with ("(责编：…)"). Within a source, what is not a credit is dropped: URLs
 and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and the outlet
 itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when a person
-is named beside them; a news agency beside a reporter is a credit.
+is named beside them; a news agency beside a reporter is a credit. Names
+read from byline markup also lose what the markup runs into them (a count,
+a doubled statement) and picture credits.
 A page credited only to an organisation ("dpa", "ndr.de") keeps that
 credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
 "Last, First" is one person.
@@ -185,10 +187,11 @@ _PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b
 
 
 def _byline_name(name: str) -> str:
-    """A name read from the page's byline markup, without what that markup
-    runs into it, or "" when it is no name: a picture's credit, a date ("Sep
-    2"; a name has no digits), a name the markup states twice over ("Sidney
-    Wiltgen Sidney Wiltgen", a link's text and its tooltip) is stated once."""
+    """A name read from the page's byline markup without what the markup runs
+    into it: a count after it ("Rachel Brazil 0"), a second statement of it
+    ("Sidney Wiltgen Sidney Wiltgen", a link's text and its tooltip). "" when
+    it is no name: a picture's credit, or a date ("Sep 2"; a name has no digits).
+    Only markup is read so loosely; what a page states as data is its own spelling."""
     name = _TRAILING_NUMBERS.sub("", name)
     if _PICTURE.match(name) or any(c.isdigit() for c in name):
         return ""
