@@ -8,7 +8,9 @@ reading of the byline, and last the editor's credit Chinese pages close
 with ("(责编：…)"). Within a source, what is not a credit is dropped: URLs
 and e-mail addresses, URL slugs ("emma-mackenzie"), ids, and the outlet
 itself or a company ("Frankfurter Allgemeine Zeitung GmbH") when a person
-is named beside them; a news agency beside a reporter is a credit.
+is named beside them; a news agency beside a reporter is a credit. Names
+read from byline markup also lose what the markup runs into them (a count,
+a doubled statement) and picture credits.
 A page credited only to an organisation ("dpa", "ndr.de") keeps that
 credit. Names keep their spelling ("María R. Sahuquillo", "ndr.de");
 "Last, First" is one person.
@@ -38,10 +40,13 @@ _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", 
                  "parsely-author", "sailthru.author", "byl")
 #: Words that join two authors' names in a byline.
 _AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
-                  r"|\s*[;|、，،]\s*|\s*,\s*(?:and\s+)?")
+                  r"|\s*[;|、，،]\s*|\s+[·•]\s+|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
 _ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
-                   r"written by|geschrieben von)\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*)", re.I)
+                   r"(?:written|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
+                   r"(?:ein(?:e)?\s+)?(?:kommentar|analyse|gastbeitrag|kolumne|glosse|reportage) von|"
+                   # Italian "di" only before two words or more: "Di Maio" is a surname.
+                   r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*)", re.I)
 _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 #: A URL slug: lower-case words joined by hyphens, no spaces.
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
@@ -175,6 +180,28 @@ def _page_credits(tree: HtmlElement | None) -> list[str]:
     return microdata_credits(tree) or (extract_author(tree) or "").split(";")
 
 
+#: Digits a byline element runs into a name ("Rachel Brazil 0": a count of the author's other stories).
+_TRAILING_NUMBERS = re.compile(r"(?:\s+\d+)+$")
+#: A picture's credit ("(Image: Getty Images)", "Foto: …"), which byline markup often holds too.
+_PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b", re.I)
+
+
+def _byline_name(name: str) -> str:
+    """A name read from the page's byline markup without what the markup runs
+    into it: a count after it ("Rachel Brazil 0"), a second statement of it
+    ("Sidney Wiltgen Sidney Wiltgen", a link's text and its tooltip). "" when
+    it is no name: a picture's credit, or a date ("Sep 2"; a name has no digits).
+    Only markup is read so loosely; what a page states as data is its own spelling."""
+    name = _TRAILING_NUMBERS.sub("", name)
+    if _PICTURE.match(name) or any(c.isdigit() for c in name):
+        return ""
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return name
+
+
 def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] = lambda: None,
                    html: str = "") -> list[str]:
     """The page's authors (see the module docstring). `tree` gives the page
@@ -189,7 +216,8 @@ def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] 
         named = [(n, False) for value in values for n in _split(value) if not _names_outlet(n, site_keys)]
         if names := _people_first(named, site_keys):
             return names
-    named = [(n, False) for value in _page_credits(tree()) for n in _split(value) if not _names_outlet(n, site_keys)]
+    named = [(n, False) for value in _page_credits(tree()) for n in map(_byline_name, _split(value))
+             if n and not _names_outlet(n, site_keys)]
     # A scan for the credit's characters first: the pattern starts at every "(" of the page's scripts.
     if not named and ("责" in html or "責" in html) and (credit := _EDITOR_CREDIT.search(html)):
         named = [(n, False) for n in _split(credit.group(1))]

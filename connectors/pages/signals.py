@@ -38,6 +38,8 @@ _META_NAMES = frozenset({"og:title", "twitter:title", "dc.title", "og:site_name"
 _META_HINTS = ("title", "site_name", "application-name", "author", "creator", "byl", "og:url", "date",
                "published_time", "created")
 _SPACE = re.compile(r"\s+")
+#: Where an outlet's name made of parts divides ("産経新聞：産経ニュース", "Kommersant | Business").
+_NAME_PARTS = re.compile(r"\s*[|｜：]\s*|\s+[-–—:/·•]\s+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 #: Letters Germanic hosts spell out (`boersen-zeitung.de` for "Börsen-Zeitung").
 _SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"})
@@ -130,9 +132,12 @@ class PageSignals:
     h1: str
     #: Names the page gives the outlet: `og:site_name`, `application-name`, JSON-LD publisher.
     stated_site_names: tuple[str, ...] = ()
-    #: `name_keys` of every name the outlet goes by: those, what the feed
-    #: called it, the host's names.
+    #: `name_keys` of every name the outlet goes by: those (and each part of a
+    #: name made of parts, "産経新聞：産経ニュース"), what the feed called it,
+    #: the host's names.
     site_keys: frozenset[str] = frozenset()
+    #: `name_keys` of the sections the page's URL files it under (`/news/royal/…`).
+    section_keys: frozenset[str] = frozenset()
 
     @classmethod
     def read(cls, tags: PageTags, url: str = "", outlet: str = "") -> PageSignals:
@@ -162,8 +167,10 @@ class PageSignals:
                 node = by_id.get(str(node.get("@id")), node) if "name" not in node else node
                 names.append(clean_text(node.get("name")))
         stated = tuple(dict.fromkeys(n for n in names if n))
-        keys = frozenset(key for name in (*stated, outlet, *host_names(url)) if name for key in name_keys(name))
-        return cls(url, nodes, article, by_id, metas, tags.title, tags.h1, stated, keys)
+        parts = [part for name in stated if len(split := _NAME_PARTS.split(name)) > 1 for part in split]
+        keys = frozenset(key for name in (*stated, *parts, outlet, *host_names(url)) if name for key in name_keys(name))
+        sections = frozenset(key for section in url_sections(url) for key in name_keys(section))
+        return cls(url, nodes, article, by_id, metas, tags.title, tags.h1, stated, keys, sections)
 
     def meta(self, name: str) -> str:
         """The first meta tag of that name, or ""."""
@@ -183,3 +190,13 @@ def host_names(url: str) -> Iterator[str]:
     for label in labels[:-suffix]:
         if len(label) >= 3 and label not in ("www", "www2", "amp", "news", "m", "edition"):
             yield label
+
+
+def url_sections(url: str) -> Iterator[str]:
+    """The sections a URL's path files a page under: its folders, not the
+    page's own name, and no dates or ids (`/news/royal/1924698/harry-…` →
+    "news", "royal")."""
+    folders = urlsplit(url).path.split("/")[1:-1]
+    for folder in folders:
+        if folder and not any(c.isdigit() for c in folder):
+            yield folder

@@ -33,6 +33,8 @@ _DATE_PIECE = re.compile(r"^(?=(?:\D*\d){4})[\W\d_]+$")
 _WORD = re.compile(r"[^\W_]+")
 #: Where the title comes from, most trusted first.
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
+#: The sources read from `<meta content="…">`, which an unescaped quote cuts short.
+_META_SOURCES = ("og:title", "twitter:title", "dc.title")
 
 
 def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
@@ -45,17 +47,27 @@ def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
     return False
 
 
-def strip_site_name(title: str, site_keys: frozenset[str]) -> str:
+def strip_site_name(title: str, site_keys: frozenset[str], section_keys: frozenset[str] = frozenset()) -> str:
     """`title` without the pieces at its end (or start) that name the outlet,
-    its host, a date or a byline. A title that is nothing but such pieces is
-    kept whole."""
+    its host, a date or a byline, and the sections before them that the
+    page's URL files it under (`section_keys`: "… | Internacional | EL PAÍS"
+    at `/internacional/…`). A title that is nothing but such pieces is kept
+    whole.
+
+    A section is cut only by the URL's word: the pieces a tab's title puts
+    between the headline and the outlet are as often the headline's own
+    second clause ("… - and readers vote - Outlet").
+    """
     pieces = _SEPARATOR.split(title)
     if len(pieces) < 2:
         return title
     separators = _SEPARATOR.findall(title)
-    for cut in range(1, len(pieces)):  # the first piece that names the outlet, and all after it
-        if _names_outlet(pieces[cut], site_keys):
-            return _join(pieces[:cut], separators)
+    # The first piece that names the outlet, and all after it; then the sections before it.
+    cut = next((i for i in range(1, len(pieces)) if _names_outlet(pieces[i], site_keys)), len(pieces))
+    while cut > 1 and name_keys(pieces[cut - 1]) & section_keys:
+        cut -= 1
+    if cut < len(pieces):
+        return _join(pieces[:cut], separators)
     if _names_outlet(pieces[0], site_keys):  # "Outlet | Headline"
         return _join(pieces[1:], separators[1:])
     return title
@@ -79,11 +91,23 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "title": signals.title,
         "dc.title": signals.meta("dc.title"),
     }
-    site_keys = signals.site_keys
+    site_keys, sections = signals.site_keys, signals.section_keys
+    for source in _META_SOURCES:
+        raw[source] = _uncut(raw[source], raw.values())
     # A source that states only the outlet's name (an `og:title` left at the
     # site's default, a logo in an `<h1>`) states no headline.
-    return [(strip_site_name(raw[source], site_keys), source) for source in _SOURCES
+    return [(strip_site_name(raw[source], site_keys, sections), source) for source in _SOURCES
             if raw[source] and not name_keys(raw[source]) & site_keys]
+
+
+def _uncut(title: str, others: Iterable[str]) -> str:
+    """A meta tag's `title` as another source states it whole, when the tag
+    was cut short at a quote the page left unescaped in the attribute
+    (`content="Winner and "royal visit""` reads "Winner and"), else `title`."""
+    if not title:
+        return title
+    return next((other for other in others if other and other.startswith(title)
+                 and other[len(title):].lstrip().startswith('"')), title)
 
 
 def choose_title(candidates: list[tuple[str, str]]) -> str:

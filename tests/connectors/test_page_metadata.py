@@ -123,6 +123,27 @@ def test_a_byline_naming_several_people_and_an_agency():
     assert extract_article(page, URL)["authors"] == ["Ines Calder", "Ben Okafor", "dpa"]
 
 
+@pytest.mark.parametrize("byline, authors", [
+    ('<a rel="author" href="/authors/rb">Rachel Brazil <span class="count">0</span></a>', ["Rachel Brazil"]),
+    ('<div class="byline"><a href="/authors/sw">Sidney Wiltgen</a> <span>Sidney Wiltgen</span></div>',
+     ["Sidney Wiltgen"]),
+    ('<div class="byline"><span>Image: Harbour Archive</span>, <a href="/authors/em">Emma Mackenzie</a></div>',
+     ["Emma Mackenzie"]),
+    ('<div class="byline">Kommentar von Nicole Opitz</div>', ["Nicole Opitz"]),
+    ('<div class="byline">Di Viviana Mazza</div>', ["Viviana Mazza"]),
+    ('<div class="author">Di Maio</div>', ["Di Maio"]),  # a surname, not Italian "by"
+])
+def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_into_it(byline, authors):
+    page = article_page(body=f"<article><h1>Harbour reopens</h1>{byline}<p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["authors"] == authors
+
+
+def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
+    page = article_page(meta("author", "Ines Calder · Riverside Gazette") + meta("og:site_name", "Riverside Gazette",
+                                                                                "property"))
+    assert extract_article(page, URL)["authors"] == ["Ines Calder"]
+
+
 # --------------------------------------------------------------------------- titles
 
 @pytest.mark.parametrize("tab_title, head", [
@@ -135,6 +156,32 @@ def test_a_byline_naming_several_people_and_an_agency():
 def test_the_site_name_is_cut_from_the_title(tab_title, head):
     page = article_page(f"<title>{tab_title}</title>{head}", body=f"<article><p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["title"] == "Harbour reopens after repairs"
+
+
+@pytest.mark.parametrize("url, title", [
+    ("https://www.riverside-gazette.example/news/harbour/harbour-reopens", "Harbour reopens after repairs"),
+    # Folders that are dates name no section: the pieces before the outlet's name stay.
+    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour | News"),
+])
+def test_a_section_the_url_files_the_page_under_is_cut_with_the_site_name(url, title):
+    page = article_page("<title>Harbour reopens after repairs | Harbour | News | Riverside Gazette</title>"
+                        + meta("og:site_name", "Riverside Gazette", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, url)["title"] == title
+
+
+def test_each_part_of_a_site_name_made_of_parts_names_the_outlet():
+    page = article_page("<title>港が再開 防波堤の修理終わる - リバーサイドニュース</title>"
+                        + meta("og:site_name", "リバーサイド新聞：リバーサイドニュース", "property"),
+                        body=f"<article><p>{STORY * 3}</p></article>", lang="ja")
+    assert extract_article(page, URL)["title"] == "港が再開 防波堤の修理終わる"
+
+
+def test_a_meta_title_cut_short_by_an_unescaped_quote_is_read_whole_from_another_source():
+    page = article_page('<meta property="og:title" content="Harbour reopens with a "royal visit"">'
+                        "<title>Harbour reopens with a \"royal visit\" | Riverside Gazette</title>",
+                        body=f'<article><h1>Harbour reopens with a "royal visit"</h1><p>{STORY * 3}</p></article>')
+    assert extract_article(page, URL)["title"] == 'Harbour reopens with a "royal visit"'
 
 
 def test_a_title_that_only_names_the_site_in_passing_is_kept():
