@@ -11,7 +11,7 @@ cost of a query with nothing else running), then `--clients` at once, each sendi
 next query as soon as the last one answered. Queries mix rare topic words (few events
 match), frequent words (thousands match) and filtered searches, so the figures are not
 those of a cache hit. The async clients are httpx's: install the `test` extra
-(`pip install -e ".[test]"`), as the connectors no longer need httpx.
+(`pip install -e ".[test]"`); the connectors do not need httpx.
 """
 
 from __future__ import annotations

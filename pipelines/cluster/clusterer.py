@@ -303,7 +303,7 @@ class OnlineClusterer:
         items = overlaps.items()
         if len(overlaps) > limit:
             # Only events at or above the limit-th largest overlap can make the
-            # cut; ties there are settled by the sort below, as before.
+            # cut; ties there are settled by the sort below.
             cutoff = sorted(overlaps.values(), reverse=True)[limit - 1]
             items = [item for item in items if item[1] >= cutoff]
         # Most overlap first, ties by id: two sorts with C keys (the second is
