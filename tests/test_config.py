@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsbeam.cli.main import main
-from newsbeam.config import Configuration, read_config_file
+from newsbeam.config import ConfigError, Configuration, read_config_file
 from newsbeam.config.build import assign_config, backend_settings, fetch_settings, runner_settings
 
 SAMPLE_CONFIG = Path(__file__).parents[1] / "samples" / "newsbeam.toml"
@@ -297,6 +297,27 @@ def test_config_show_and_check_cover_the_kafka_settings(tmp_path):
     result = cli("config", "check", str(alone))
     assert result.exit_code == 1
     assert f"{alone}:2: kafka.brokers: name the topic to read there" in result.output
+
+
+def test_brokers_in_the_file_take_their_topic_from_the_environment_or_a_flag(tmp_path):
+    from newsbeam.config.build import kafka_source
+
+    brokers = write(tmp_path / "brokers.toml", '[kafka]\nbrokers = ["k1.example:9092"]\n')
+    assert read_config_file(brokers).problems == ()
+    from_env = kafka_source(Configuration.load(brokers, environ={"NEWSBEAM_KAFKA_TOPIC": "env-topic"}))
+    assert (from_env.brokers, from_env.topic) == ("k1.example:9092", "env-topic")
+    from_flag = kafka_source(Configuration.load(brokers, environ={}), topic="flag-topic")
+    assert (from_flag.brokers, from_flag.topic) == ("k1.example:9092", "flag-topic")
+    with pytest.raises(ConfigError) as refused:
+        kafka_source(Configuration.load(brokers, environ={}))
+    assert f"{brokers}:2: kafka.brokers: name the topic to read there" in str(refused.value)
+    result = cli("config", "check", str(brokers), env={"NEWSBEAM_KAFKA_TOPIC": "env-topic"})
+    assert result.exit_code == 0 and f"{brokers}: no problems (1 setting(s))" in result.output
+    # Brokers from the environment with no topic anywhere: named by their variable, not a file line.
+    result = CliRunner().invoke(main, ["config", "check", str(write(tmp_path / "empty.toml", ""))],
+                                env={"NEWSBEAM_KAFKA_BROKERS": "k2.example:9092"})
+    assert result.exit_code == 1
+    assert "Kafka brokers from $NEWSBEAM_KAFKA_BROKERS but no topic" in result.output
 
 
 def test_the_samples_kafka_table_is_valid_once_uncommented(tmp_path):
