@@ -220,6 +220,18 @@ def test_the_file_is_chosen_in_one_place_config_flag_then_environment_then_worki
     assert f"configuration file: {flagged}\n" in cli("--config", str(flagged), "config", "show").output
 
 
+def test_a_command_reads_the_configuration_file_once(tmp_path, monkeypatch):
+    """The group reads `log.format` from the configuration the command then uses, not a second reading."""
+    from newsbeam.config import resolve
+
+    config = write(tmp_path / "once.toml", '[log]\nformat = "text"\n[run]\npoll_interval = 90\n')
+    reads: list[Path] = []
+    monkeypatch.setattr(resolve, "read_config_file", lambda path: reads.append(path) or read_config_file(path))
+    shown = json.loads(cli("--config", str(config), "config", "show", "--json").output)
+    assert shown["run.poll_interval"]["origin"] == f"{config}:4"
+    assert reads == [config]
+
+
 @pytest.mark.parametrize("given", ["flag", "environment", "file"])
 def test_log_lines_are_json_objects_when_asked(tmp_path, capsys, given):
     import logging
