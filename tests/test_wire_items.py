@@ -320,6 +320,43 @@ def test_a_crash_between_a_kills_index_write_and_its_state_save_is_repaired_by_t
     assert views["crashed"] == whole
 
 
+def test_a_crash_between_a_corrections_index_write_and_its_state_save_is_repaired_by_the_rerun(tmp_path,
+                                                                                               another_index):
+    """Crashed after the index write of a correction (NEWSBEAM_CRASH_AT=index_written), then run again: the
+    event ends with the corrected headline, as in a history that never crashed, once another outlet joins it."""
+    from crash_scenarios import run_cli
+
+    from newsbeam.pipelines import faults
+
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", story=FERRY),
+                                                ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET)))
+    views = {}
+    for history in ("whole", "crashed"):
+        settings = another_index(tmp_path / history)
+
+        def run(name: str, crash: str | None = None, expect: int = 0) -> None:
+            args = ["ingest", str(inputs / name), "--data-dir", str(settings.data_dir),
+                    *(["--es-url", settings.es_url] if settings.es_url else [])]
+            env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix, faults.ENVIRONMENT: crash}
+            result = run_cli(*args, env=env)
+            assert (result.exit_code == 0) == (expect == 0), result.output
+
+        run("1.jsonl")
+        if history == "crashed":
+            run("2.jsonl", crash="index_written", expect=1)
+        run("2.jsonl")
+        run("3.jsonl")
+        views[history] = _index_view(open_backend(settings))
+    whole = views["whole"]
+    ferry_event = whole["articles"]["urn:nw:ferry"][2]
+    assert whole["events"][ferry_event][:2] == (["urn:nj:ferry-2", "urn:nw:ferry"], FERRY_CORRECTED["title"])
+    assert views["crashed"] == whole
+
+
 def test_cluster_counts_no_event_of_a_killed_item(tmp_path, newsbeam):
     source = tmp_path / "items.jsonl"
     source.write_text(ninjs_lines(

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from feedserver import LOCAL_FETCH
+from wire_items import BRIDGE, FERRY_CORRECTED, ninjs
 
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
@@ -99,3 +100,24 @@ def test_links_in_flight_within_the_resend_delay_are_not_read_again(news_site, p
     assert _bundle(fn, site.feed_url) == []
     # Only the feed was asked again: no page was fetched twice.
     assert [path for _, path in site.requests[requests_before:]] == ["/feed.xml"]
+
+
+def test_a_wire_item_at_the_version_held_is_confirmed_and_only_a_restart_sends_it_again(endpoint, poll_fn, tmp_path,
+                                                                                        monkeypatch):
+    """An emitted correction or kill is confirmed once the index holds its version (not read again as lost);
+    a restarted poller sends it once more, for the core's replay to repair a state saved without it."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+                   ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE))
+    fn = poll_fn(resend_after=0.0)
+    first = _bundle(fn, endpoint.url)
+    assert len(first) == 2
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
+    finally:
+        backend.close()
+    assert _bundle(fn, endpoint.url) == []
+    restarted = poll_fn()
+    assert sorted(record.origin for record in _bundle(restarted, endpoint.url)) == sorted(r.origin for r in first)
+    assert _bundle(restarted, endpoint.url) == []
