@@ -384,12 +384,14 @@ class PollSourceFn(beam.DoFn):
         new: list[RawRecord] = []
         sent = time.monotonic()
         for record in records:
+            article = ids.get(record.origin)
             confirmed = record.origin in emitted and emitted[record.origin] is None
-            if confirmed or ids.get(record.origin) in settled_before:
+            if confirmed or article in settled_before:
                 emitted[record.origin] = None
-            else:
-                emitted[record.origin] = InFlight(ids.get(record.origin), sent)
-                new.append(record)
+                continue
+            # A record normalize will dead-letter has no article for the index to confirm: sent once.
+            emitted[record.origin] = None if article is None else InFlight(article, sent)
+            new.append(record)
         settled = not new and all(i is None for i in emitted.values())
         parts: dict[str, bytes] = {}
         deletes: frozenset[str] = frozenset()

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from feedserver import LOCAL_FETCH
-from wire_items import BRIDGE, FERRY_CORRECTED, ninjs
+from wire_items import BRIDGE, FERRY, FERRY_CORRECTED, ninjs
 
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
@@ -121,3 +121,14 @@ def test_a_wire_item_at_the_version_held_is_confirmed_and_only_a_restart_sends_i
     restarted = poll_fn()
     assert sorted(record.origin for record in _bundle(restarted, endpoint.url)) == sorted(r.origin for r in first)
     assert _bundle(restarted, endpoint.url) == []
+
+
+def test_a_record_normalize_will_dead_letter_is_sent_once_and_the_next_poll_goes_on(endpoint, poll_fn, monkeypatch):
+    """An item with neither headline nor text becomes a dead letter downstream: there is nothing for the
+    index to confirm, so the poller does not wait for it (its next poll failed on the missing article)."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nw:empty", story=FERRY, title="", text=""))
+    fn = poll_fn(resend_after=0.0)
+    assert len(_bundle(fn, endpoint.url)) == 2
+    again = _bundle(fn, endpoint.url)  # the ferry is not indexed in this test: read again as lost
+    assert [record.data["id"] for record in again] == ["urn:nw:ferry"]
