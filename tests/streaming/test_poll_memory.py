@@ -132,3 +132,21 @@ def test_a_record_normalize_will_dead_letter_is_sent_once_and_the_next_poll_goes
     assert len(_bundle(fn, endpoint.url)) == 2
     again = _bundle(fn, endpoint.url)  # the ferry is not indexed in this test: read again as lost
     assert [record.data["id"] for record in again] == ["urn:nw:ferry"]
+
+
+def test_a_newer_version_at_a_confirmed_place_of_a_wire_document_is_sent(endpoint, poll_fn, tmp_path, monkeypatch):
+    """A correction served where the confirmed first version was is a new item (its record names the
+    version), sent, not a link this job has read."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", version=1, story=FERRY))
+    fn = poll_fn(resend_after=0.0)
+    first = _bundle(fn, endpoint.url)
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
+    finally:
+        backend.close()
+    assert _bundle(fn, endpoint.url) == []
+    endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED))
+    corrected = _bundle(fn, endpoint.url)
+    assert [str(record.data["version"]) for record in corrected] == ["2"]
