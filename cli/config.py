@@ -48,8 +48,9 @@ def check(ctx: click.Context, file: Path | None) -> None:
 
     Exits 1 when there is any problem. Unknown tables and keys, values of the
     wrong type, URLs that are not http(s), feed list files that do not exist and
-    credentials written into the file are problems; a credential variable the file
-    names but this environment does not set is only noted.
+    credentials written into the file are problems, and so are Kafka brokers that
+    no setting (flag, environment or file) gives a topic; a credential variable the
+    file names but this environment does not set is only noted.
     """
     path = file or chosen_file(ctx.meta.get(CONFIG_PATH_KEY)) or Path(DEFAULT_FILE)
     if not path.is_file():
@@ -60,6 +61,9 @@ def check(ctx: click.Context, file: Path | None) -> None:
     if parsed.problems:
         raise click.ClickException(f"{path}: {len(parsed.problems)} problem(s)")
     config = Configuration(parsed)
+    if missing := config.kafka_topic_missing():
+        click.echo(missing)
+        raise click.ClickException(f"{path}: 1 problem(s)")
     for row in config.all():
         if row.unset_variable:
             click.echo(f"note: {row.setting.name} comes from {row.origin}, which is not set here", err=True)

@@ -14,8 +14,8 @@ import click
 
 import newsbeam
 from newsbeam import cli as cli_package
-from newsbeam.cli.options import CONFIG_PATH_KEY
-from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError, Configuration
+from newsbeam.cli.options import CONFIG_PATH_KEY, configuration
+from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
 from newsbeam.config.schema import LOG_FORMATS
 from newsbeam.connectors.sinks.select import MissingExtra
 
@@ -51,10 +51,11 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def _log_format(config_path: Path | None, flag: str | None) -> str:
-    """The `log.format` setting; a file that cannot be read leaves it to the command to say why."""
+def _log_format(flag: str | None) -> str:
+    """The `log.format` setting, from the invocation's configuration, which the command then uses too
+    (read once); a file that cannot be read leaves it to the command to say why."""
     try:
-        return Configuration.load(config_path).value("log.format", flag)
+        return configuration().value("log.format", flag)
     except ConfigError:
         return flag or "text"
 
@@ -115,8 +116,8 @@ def main(ctx: click.Context, verbose: int, config_path: Path | None, log_format:
     (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
     lists them. Run `newsbeam COMMAND --help` for each command's options.
     """
-    _configure_logging(verbose, _log_format(config_path, log_format))
     ctx.meta[CONFIG_PATH_KEY] = config_path
+    _configure_logging(verbose, _log_format(log_format))
 
 
 for _module in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda m: m.name):

@@ -50,16 +50,14 @@ def fetch_settings(config: Configuration, user_agent: str | None = None, *, allo
 def kafka_source(config: Configuration, brokers: tuple[str, ...] | None = None, topic: str | None = None,
                  group: str | None = None) -> KafkaSource | None:
     """The Kafka topic `run` reads, None when no brokers are set; brokers without a topic are an error."""
-    servers = config.resolve("kafka.brokers", brokers or None)
-    if not servers.value:
+    if missing := config.kafka_topic_missing(brokers, topic):
+        raise ConfigError(missing)
+    servers = config.value("kafka.brokers", brokers or None)
+    if not servers:
         return None
-    name = config.value("kafka.topic", topic)
-    if not name:
-        raise ConfigError(f"Kafka brokers from {servers.origin} but no topic: give --topic, $NEWSBEAM_KAFKA_TOPIC "
-                          "or kafka.topic")
     from newsbeam.pipelines.streaming_kafka import KafkaSource
 
-    return KafkaSource(",".join(servers.value), name, config.value("kafka.group", group))
+    return KafkaSource(",".join(servers), config.value("kafka.topic", topic), config.value("kafka.group", group))
 
 
 def assign_config(config: Configuration) -> AssignConfig:

@@ -129,13 +129,6 @@ class _Reader:
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         self.problems.append(Problem(line, f"unknown key `{key}` in [{'.'.join(path)}]{hint}"))
 
-    def check_together(self) -> None:
-        """Settings that mean nothing alone: brokers without a topic leave `run` nothing to read there."""
-        brokers = self.values.get("kafka.brokers")
-        if brokers is not None and brokers.value and "kafka.topic" not in self.values:
-            self.problems.append(Problem(brokers.line, "kafka.brokers: name the topic to read there, "
-                                                       '`topic = "NAME"` in [kafka]'))
-
     def take(self, setting: schema.Setting, key: tuple[str, ...], value: Any) -> None:
         line = self.line_of(key) or 0
         try:
@@ -183,6 +176,5 @@ def read_config_file(path: Path) -> ConfigFile:
         return ConfigFile(path, {}, (Problem(int(found.group(1)) if found else None, f"not valid TOML: {message}"),))
     reader = _Reader(path, text)
     reader.walk(data, ())
-    reader.check_together()
     problems = sorted(reader.problems, key=lambda p: p.line or 0)
     return ConfigFile(path, reader.values, tuple(problems))

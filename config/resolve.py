@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbeam.config import schema
-from newsbeam.config.file import ConfigFile, read_config_file
+from newsbeam.config.file import ConfigFile, Problem, read_config_file
 
 #: The file read when no --config is given, looked for in the working directory.
 DEFAULT_FILE = "newsbeam.toml"
@@ -113,6 +113,23 @@ class Configuration:
         if resolved.unset_variable:
             raise ConfigError(f"{name}: {resolved.origin}, which is not set")
         return resolved.value
+
+    def kafka_topic_missing(self, brokers: tuple[str, ...] | None = None, topic: str | None = None) -> str | None:
+        """Why the Kafka settings leave `run` nothing to read, None when they do not: brokers with no topic.
+
+        Decided on the merged settings (flags `brokers` and `topic`, else the environment,
+        else the file), so a file may name the brokers while $NEWSBEAM_KAFKA_TOPIC or
+        --topic names the topic. When the brokers come from the file, the message names
+        their line, as the file's own problems do.
+        """
+        servers = self.resolve("kafka.brokers", brokers or None)
+        if not servers.value or self.value("kafka.topic", topic):
+            return None
+        found = self.file.values.get("kafka.brokers") if self.file else None
+        if self.file is not None and found is not None and servers.origin == f"{self.file.path}:{found.line}":
+            return Problem(found.line, "kafka.brokers: name the topic to read there, `topic = \"NAME\"` in [kafka], "
+                                       "$NEWSBEAM_KAFKA_TOPIC or --topic").render(self.file.path)
+        return f"Kafka brokers from {servers.origin} but no topic: give --topic, $NEWSBEAM_KAFKA_TOPIC or kafka.topic"
 
     def all(self) -> list[Resolved]:
         """Every setting, in the order of the schema."""

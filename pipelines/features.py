@@ -190,20 +190,6 @@ def capitalised_runs(text: str) -> list[tuple[str, bool]]:
     return runs
 
 
-def entity_runs(text: str) -> list[str]:
-    """Capitalised word runs (names, places) that do not start a sentence, as written.
-
-    A crude but language-agnostic proxy for named entities: it is what separates
-    two stories that share only common verbs.
-    """
-    return [run for run, starts_sentence in capitalised_runs(text) if not starts_sentence]
-
-
-def entities(text: str) -> list[str]:
-    """`entity_runs`, case-folded: what the terms are made of."""
-    return [run.casefold() for run in entity_runs(text)]
-
-
 _POSSESSIVE = re.compile(r"(?:['’]s?|-)$")
 _POSSESSIVE_ENDS = ("'", "’", "'s", "’s", "-")
 
@@ -296,7 +282,12 @@ def term_weights(
     title, title_words = _field_stems(words(article.title), config.title_weight, stems)
     # Names boost the stems they are made of rather than forming phrase features
     # of their own: "Charles Plosser", "Fed's Plosser" and "Plosser" must agree.
-    runs = capitalised_runs(f"{article.title}. {lede}")
+    # The entities are the capitalised runs that do not start a sentence (a crude
+    # but language-agnostic proxy for names and places: what separates two stories
+    # that share only common verbs). Title and lede are scanned apart, each once;
+    # the lede's opening run starts a sentence either way.
+    lede_runs = capitalised_runs(lede)
+    runs = capitalised_runs(article.title) + lede_runs
     entity_words = words(" ".join(run for run, starts_sentence in runs if not starts_sentence))
     names, name_words = _field_stems(entity_words, config.entity_weight, stems)
     _add_weights(terms, title)
@@ -312,7 +303,6 @@ def term_weights(
         weighted = dict(sorted(weighted.items(), key=itemgetter(1), reverse=True)[: config.max_terms])
     surface_forms = {stem: word for stem in weighted if (word := surface[stem]) != stem}
     # Names are taken from the lede only: title-case headlines capitalise every word.
-    lede_runs = runs[len(capitalised_runs(article.title)):]
     return weighted, surface_forms, main_names(lede_runs, rarities, config.names)
 
 

@@ -53,7 +53,7 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
-from newsbeam.connectors.sinks.withdrawals import indexed
+from newsbeam.connectors.sinks.withdrawals import indexed, nothing_to_add
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.feed_health import (
@@ -372,8 +372,12 @@ class PollSourceFn(beam.DoFn):
         records = [item for item in result.items if isinstance(item, RawRecord)]
         ids = self._ids(records)
         unconfirmed = {link: flight.article for link, flight in emitted.items() if flight is not None}
+        # An emitted item is confirmed once the index holds it. A read one is sent unless this job
+        # confirmed it before or reading it adds nothing (`nothing_to_add`): a wire item at the version
+        # the index holds goes once more after a restart, for the core's replay to repair the state.
         with polling.index_lock:
-            known = indexed(polling.backend, [*ids.values(), *unconfirmed.values()])
+            known = indexed(polling.backend, list(unconfirmed.values())) if unconfirmed else set()
+            settled_before = nothing_to_add(polling.backend, list(ids.values())) if ids else set()
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None
@@ -381,9 +385,13 @@ class PollSourceFn(beam.DoFn):
         sent = time.monotonic()
         for record in records:
             article = ids.get(record.origin)
-            emitted[record.origin] = None if article in known else InFlight(article, sent)
-            if article not in known:
-                new.append(record)
+            confirmed = record.origin in emitted and emitted[record.origin] is None
+            if confirmed or article in settled_before:
+                emitted[record.origin] = None
+                continue
+            # A record normalize will dead-letter has no article for the index to confirm: sent once.
+            emitted[record.origin] = None if article is None else InFlight(article, sent)
+            new.append(record)
         settled = not new and all(i is None for i in emitted.values())
         parts: dict[str, bytes] = {}
         deletes: frozenset[str] = frozenset()

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from newsbeam.connectors.records import RawRecord, ReadItem
 from newsbeam.connectors.sinks import BackendSettings, StateChanges, open_backend
 from newsbeam.connectors.state import ListingCheckpoint
-from newsbeam.connectors.sinks.withdrawals import indexed
+from newsbeam.connectors.sinks.withdrawals import nothing_to_add
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.coders import ArticleCoder  # noqa: F401  (registers the coder of `Article`)
 from newsbeam.pipelines.assign import AssignConfig, assignment_key
@@ -212,7 +212,9 @@ class NormalizeInWorkersFn(beam.DoFn):
 class SkipIndexedFn(beam.DoFn):
     """Drop articles the index already holds, so a re-run changes nothing.
 
-    A wire item's newer version is not held yet: it goes on to the assignment.
+    A wire item's newer version is not held yet: it goes on to the assignment, and
+    so does the version the index holds (`nothing_to_add`), whose replay repairs a
+    state saved without it.
 
     The index is asked about `_LOOKUP` articles at a time, gathered here per
     window: a step that batched them (`beam.BatchElements`) would make the
@@ -242,8 +244,8 @@ class SkipIndexedFn(beam.DoFn):
         self._waiting.clear()
 
     def _new(self, waiting: list[tuple[Article, Any]], window):
-        # A wire item whose id is indexed goes on when it is a newer version (a correction, a kill).
-        held = indexed(self._backend, [(article.id, article.version) for article, _ in waiting])
+        # A wire item whose id is indexed goes on unless the index holds a newer version.
+        held = nothing_to_add(self._backend, [(article.id, article.version) for article, _ in waiting])
         for article, timestamp in waiting:
             if (article.id, article.version) in held:
                 counter("already_indexed").inc()

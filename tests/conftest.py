@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner, Result
 from es_node import es_node, es_url  # noqa: F401  (shared by every test folder)
 from kafka_broker import kafka_brokers  # noqa: F401  (started on first use)
-from wire_items import wire_index  # noqa: F401  (both backends, for the wire item tests)
+from wire_items import endpoint, wire_index  # noqa: F401  (the wire item tests: both backends, an HTTP endpoint)
 
 from newsbeam.cli.main import main
 

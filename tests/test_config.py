@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from newsbeam.cli.main import main
-from newsbeam.config import Configuration, read_config_file
+from newsbeam.config import ConfigError, Configuration, read_config_file
 from newsbeam.config.build import assign_config, backend_settings, fetch_settings, runner_settings
 
 SAMPLE_CONFIG = Path(__file__).parents[1] / "samples" / "newsbeam.toml"
@@ -220,6 +220,18 @@ def test_the_file_is_chosen_in_one_place_config_flag_then_environment_then_worki
     assert f"configuration file: {flagged}\n" in cli("--config", str(flagged), "config", "show").output
 
 
+def test_a_command_reads_the_configuration_file_once(tmp_path, monkeypatch):
+    """The group reads `log.format` from the configuration the command then uses, not a second reading."""
+    from newsbeam.config import resolve
+
+    config = write(tmp_path / "once.toml", '[log]\nformat = "text"\n[run]\npoll_interval = 90\n')
+    reads: list[Path] = []
+    monkeypatch.setattr(resolve, "read_config_file", lambda path: reads.append(path) or read_config_file(path))
+    shown = json.loads(cli("--config", str(config), "config", "show", "--json").output)
+    assert shown["run.poll_interval"]["origin"] == f"{config}:4"
+    assert reads == [config]
+
+
 @pytest.mark.parametrize("given", ["flag", "environment", "file"])
 def test_log_lines_are_json_objects_when_asked(tmp_path, capsys, given):
     import logging
@@ -297,6 +309,27 @@ def test_config_show_and_check_cover_the_kafka_settings(tmp_path):
     result = cli("config", "check", str(alone))
     assert result.exit_code == 1
     assert f"{alone}:2: kafka.brokers: name the topic to read there" in result.output
+
+
+def test_brokers_in_the_file_take_their_topic_from_the_environment_or_a_flag(tmp_path):
+    from newsbeam.config.build import kafka_source
+
+    brokers = write(tmp_path / "brokers.toml", '[kafka]\nbrokers = ["k1.example:9092"]\n')
+    assert read_config_file(brokers).problems == ()
+    from_env = kafka_source(Configuration.load(brokers, environ={"NEWSBEAM_KAFKA_TOPIC": "env-topic"}))
+    assert (from_env.brokers, from_env.topic) == ("k1.example:9092", "env-topic")
+    from_flag = kafka_source(Configuration.load(brokers, environ={}), topic="flag-topic")
+    assert (from_flag.brokers, from_flag.topic) == ("k1.example:9092", "flag-topic")
+    with pytest.raises(ConfigError) as refused:
+        kafka_source(Configuration.load(brokers, environ={}))
+    assert f"{brokers}:2: kafka.brokers: name the topic to read there" in str(refused.value)
+    result = cli("config", "check", str(brokers), env={"NEWSBEAM_KAFKA_TOPIC": "env-topic"})
+    assert result.exit_code == 0 and f"{brokers}: no problems (1 setting(s))" in result.output
+    # Brokers from the environment with no topic anywhere: named by their variable, not a file line.
+    result = CliRunner().invoke(main, ["config", "check", str(write(tmp_path / "empty.toml", ""))],
+                                env={"NEWSBEAM_KAFKA_BROKERS": "k2.example:9092"})
+    assert result.exit_code == 1
+    assert "Kafka brokers from $NEWSBEAM_KAFKA_BROKERS but no topic" in result.output
 
 
 def test_the_samples_kafka_table_is_valid_once_uncommented(tmp_path):

@@ -8,8 +8,6 @@ import uuid
 import pytest
 from kafka_broker import free_port, load_broker_script
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
 
 def consume_all(brokers: str, topic: str, expected: int, seconds: float = 30.0) -> list[bytes]:
     from confluent_kafka import Consumer
@@ -26,6 +24,21 @@ def consume_all(brokers: str, topic: str, expected: int, seconds: float = 30.0) 
     return values
 
 
+def test_the_jars_are_kept_in_the_cache_newsbeam_cache_dir_names(tmp_path, monkeypatch):
+    script = load_broker_script()
+    monkeypatch.setenv("NEWSBEAM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSBEAM_CACHE", str(tmp_path / "deprecated"))
+    home = tmp_path / "cache" / "kafka" / "9.9.9"
+    home.mkdir(parents=True)
+    (home / "complete").write_text("ok\n")  # fetched before: no Maven run
+    assert script.fetch_jars("9.9.9") == home / "libs"
+    monkeypatch.delenv("NEWSBEAM_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert script._node_script().cache_root() == tmp_path / "xdg" / "newsbeam"
+
+
+@pytest.mark.integration
+@pytest.mark.slow
 def test_broker_starts_keeps_records_across_a_restart_and_stops(tmp_path):
     from confluent_kafka import Producer
 

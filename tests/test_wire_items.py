@@ -277,24 +277,13 @@ def _index_view(backend) -> dict:
         backend.close()
 
 
-def test_a_crash_between_a_kills_index_write_and_its_state_save_is_repaired_by_the_rerun(tmp_path, another_index):
-    """Crashed after the index writes of a batch of kills (NEWSBEAM_CRASH_AT=index_written), then run again:
-    the index and its events end as in a history that never crashed, also once later articles change the
-    events the killed items left."""
+def _whole_and_crashed(tmp_path: Path, another_index, inputs: Path) -> dict[str, dict]:
+    """The index views (`_index_view`) after `ingest` of 1.jsonl, 2.jsonl and 3.jsonl in `inputs`, in a
+    history that never crashed and in one that crashed once after 2.jsonl's index writes."""
     from crash_scenarios import run_cli
 
     from newsbeam.pipelines import faults
 
-    inputs = tmp_path / "input"
-    inputs.mkdir()
-    (inputs / "1.jsonl").write_text(ninjs_lines(
-        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
-        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nj:library", story=LIBRARY)))
-    (inputs / "2.jsonl").write_text(ninjs_lines(
-        ninjs("urn:nj:ferry-2", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
-        ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE)))
-    (inputs / "3.jsonl").write_text(ninjs_lines(
-        ninjs("urn:nj:ferry-3", story=FERRY_THIRD_OUTLET), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
     views = {}
     for history in ("whole", "crashed"):
         settings = another_index(tmp_path / history)
@@ -312,11 +301,46 @@ def test_a_crash_between_a_kills_index_write_and_its_state_save_is_repaired_by_t
         run("2.jsonl")
         run("3.jsonl")
         views[history] = _index_view(open_backend(settings))
+    return views
+
+
+def test_a_crash_between_a_kills_index_write_and_its_state_save_is_repaired_by_the_rerun(tmp_path, another_index):
+    """Crashed after the index writes of a batch of kills (NEWSBEAM_CRASH_AT=index_written), then run again:
+    the index and its events end as in a history that never crashed, also once later articles change the
+    events the killed items left."""
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-3", story=FERRY_THIRD_OUTLET), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
+    views = _whole_and_crashed(tmp_path, another_index, inputs)
     whole = views["whole"]
     assert whole["counts"] == {"articles": 3, "events": 2}
     ferry_event = whole["articles"]["urn:nw:ferry"][2]
     assert whole["events"][ferry_event][0] == ["urn:nj:ferry-3", "urn:nw:ferry"]
     assert whole["articles"]["urn:nj:ferry-2"] is None and whole["articles"]["urn:nw:bridge"] is None
+    assert views["crashed"] == whole
+
+
+def test_a_crash_between_a_corrections_index_write_and_its_state_save_is_repaired_by_the_rerun(tmp_path,
+                                                                                               another_index):
+    """Crashed after the index write of a correction (NEWSBEAM_CRASH_AT=index_written), then run again: the
+    event ends with the corrected headline, as in a history that never crashed, once another outlet joins it."""
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", story=FERRY),
+                                                ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET)))
+    views = _whole_and_crashed(tmp_path, another_index, inputs)
+    whole = views["whole"]
+    ferry_event = whole["articles"]["urn:nw:ferry"][2]
+    assert whole["events"][ferry_event][:2] == (["urn:nj:ferry-2", "urn:nw:ferry"], FERRY_CORRECTED["title"])
     assert views["crashed"] == whole
 
 

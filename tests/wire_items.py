@@ -8,7 +8,9 @@ higher version) or as a kill (`pubstatus="canceled"`), and expect one result.
 from __future__ import annotations
 
 import json
+import threading
 from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from es_node import fresh_prefix
@@ -151,3 +153,42 @@ def wire_index(request, tmp_path, monkeypatch):
     with fresh_prefix(es_url) as prefix:
         monkeypatch.setenv("NEWSBEAM_ES_INDEX_PREFIX", prefix)
         yield BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=prefix)
+
+
+class WireEndpoint:
+    """A local HTTP endpoint answering one JSON document, which the test replaces between runs."""
+
+    def __init__(self) -> None:
+        self.body = b"[]"
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = endpoint.body
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/wire/ninjs"
+
+    def serve(self, *items: dict) -> None:
+        self.body = json.dumps(list(items)).encode()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def endpoint():
+    served = WireEndpoint()
+    yield served
+    served.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from newsbeam.connectors.feeds.discover import discover_feeds, looks_like_html
 from newsbeam.connectors.feeds.parse import parse_feed
 from newsbeam.connectors.http import FetchError, Fetcher
-from newsbeam.connectors.iptc import is_newsml, is_ninjs_document, read_iptc_document
+from newsbeam.connectors.iptc import read_wire_document
 from newsbeam.connectors.pages import ListingMemory, PageSettings, harvest_listing
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.state import ListingCheckpoint, Validators
@@ -58,9 +58,9 @@ def read_feed(
     if response.not_modified:
         yield ListingCheckpoint(url, unchanged=True)
         return
-    if is_newsml(response.body[:4096]) or is_ninjs_document(response.body):
+    if (wire_items := read_wire_document(response.body, url)) is not None:
         # A wire endpoint: its items are whole stories, there are no pages to fetch.
-        yield from read_iptc_document(response.body, url)
+        yield from wire_items
         yield ListingCheckpoint(url, Validators.of(response.headers))
         return
     if looks_like_html(response.body, response.mime):

@@ -8,7 +8,7 @@ metadata under `wire`. The format is told from the content, never from a file
 name or a content type, so files, folders and HTTP pulls read alike.
 """
 
-from newsbeam.connectors.iptc.detect import is_newsml, is_ninjs_document, read_iptc_document, sniff_format
+from newsbeam.connectors.iptc.detect import is_newsml, read_iptc_document, read_wire_document, sniff_format
 from newsbeam.connectors.iptc.newsml import NEWSML_NAMESPACE, read_newsml
 from newsbeam.connectors.iptc.ninjs import is_ninjs, ninjs_record, read_json_document, record_of
 
@@ -16,11 +16,11 @@ __all__ = [
     "NEWSML_NAMESPACE",
     "is_newsml",
     "is_ninjs",
-    "is_ninjs_document",
     "ninjs_record",
     "read_iptc_document",
     "read_json_document",
     "read_newsml",
+    "read_wire_document",
     "record_of",
     "sniff_format",
 ]

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 from newsbeam.connectors.iptc.newsml import read_newsml
-from newsbeam.connectors.iptc.ninjs import is_ninjs, read_json_document
+from newsbeam.connectors.iptc.ninjs import is_ninjs, json_document_records, read_json_document
 from newsbeam.connectors.records import RawRecord
 from newsbeam.schemas import DeadLetter
 
@@ -43,12 +43,20 @@ def read_iptc_document(body: bytes, origin: str) -> Iterator[RawRecord | DeadLet
         yield DeadLetter.of(STAGE, "unknown_format", "neither XML nor JSON", origin, text)
 
 
-def is_ninjs_document(body: bytes) -> bool:
-    """A whole JSON document is a ninjs item or a list that starts with one."""
+def read_wire_document(body: bytes, origin: str) -> Iterator[RawRecord | DeadLetter] | None:
+    """The items of a wire document, None when `body` is not one.
+
+    A wire document is NewsML-G2, or a ninjs item or a list that starts with one.
+    A JSON body is parsed once: the value that tells it is ninjs is the one read.
+    """
+    if is_newsml(body[:4096]):
+        return read_iptc_document(body, origin)
     if sniff_format(body[:64]) != "json":
-        return False
+        return None
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return False
-    return is_ninjs(data[0] if isinstance(data, list) and data else data)
+        return None
+    if not is_ninjs(data[0] if isinstance(data, list) and data else data):
+        return None
+    return json_document_records(data, origin)

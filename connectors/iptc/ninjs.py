@@ -131,5 +131,10 @@ def read_json_document(text: str, origin: str) -> Iterator[RawRecord | DeadLette
     except json.JSONDecodeError as error:
         yield DeadLetter.of(STAGE, "malformed_json", str(error), origin, text)
         return
+    yield from json_document_records(data, origin)
+
+
+def json_document_records(data: Any, origin: str) -> Iterator[RawRecord | DeadLetter]:
+    """The items of one parsed JSON document (`read_json_document`), each as `record_of` makes it."""
     for number, value in enumerate(data if isinstance(data, list) else [data], start=1):
         yield record_of(value, f"{origin}[{number}]" if isinstance(data, list) else origin)

@@ -101,6 +101,9 @@ MAX_MATCHES = 1000
 SCORE_BUDGET = 10_000
 #: Articles read at a time when the terms of an index of an earlier layout are made again.
 MIGRATION_BATCH = 2_000
+#: Most ids bound in one `IN (...)` list; `_rows_for_ids` also keeps under the connection's own
+#: limit on a statement's variables (999 in SQLite builds before 3.32, 32766 after, lower if set so).
+IN_CHUNK = 500
 
 
 def _fts_word(word: QueryWord) -> str:
@@ -181,28 +184,30 @@ class SqliteBackend:
 
     # -- writes ----------------------------------------------------------------
 
+    def _rows_for_ids(self, sql: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows `sql` gives for all of `ids` (each once), asked `IN_CHUNK` ids at a time.
+
+        `sql` holds `{ids}` where the `IN` list's placeholders go. One statement
+        binds at most as many variables as the connection allows, so a large batch
+        or event is asked in parts rather than failing with "too many SQL variables".
+        """
+        ids = list(dict.fromkeys(ids))
+        chunk = min(IN_CHUNK, self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            rows.extend(self._db.execute(sql.format(ids=",".join("?" * len(part))), part))
+        return rows
+
     def known_article_ids(self, ids: Iterable[str]) -> set[str]:
-        ids = list(ids)
-        known: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            known.update(row[0] for row in self._db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
-        return known
+        return {row[0] for row in self._rows_for_ids("SELECT id FROM articles WHERE id IN ({ids})", ids)}
 
     def stored_versions(self, ids: Iterable[str]) -> dict[str, StoredVersion]:
-        ids = list(dict.fromkeys(ids))
-        found: dict[str, StoredVersion] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT id, event_id, duplicate_of, source, json_extract(doc, '$.version'),"
-                " json_extract(doc, '$.pubstatus')"
-                f" FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            for article_id, event_id, duplicate_of, source, version, pubstatus in rows:
-                found[article_id] = stored_version({"version": version, "pubstatus": pubstatus,
-                                                    "duplicate_of": duplicate_of, "source": source}, event_id)
-        return found
+        rows = self._rows_for_ids("SELECT id, event_id, duplicate_of, source, json_extract(doc, '$.version'),"
+                                  " json_extract(doc, '$.pubstatus') FROM articles WHERE id IN ({ids})", ids)
+        return {article_id: stored_version({"version": version, "pubstatus": pubstatus,
+                                            "duplicate_of": duplicate_of, "source": source}, event_id)
+                for article_id, event_id, duplicate_of, source, version, pubstatus in rows}
 
     def write_articles(self, articles: Sequence[IndexedArticle]) -> list[DeadLetter]:
         """Upsert the articles, then their analysed terms, in one transaction.
@@ -225,14 +230,15 @@ class SqliteBackend:
         terms_of: dict[int, tuple[str, str]] = {}
         with self._transaction():
             indexed = self._indexed_terms([item.article.id for item in articles])
+            # The events the batch's kills leave, read in the write lock before the upserts clear them.
+            killed = self.stored_versions(item.article.id for item in articles if item.article.withdrawn)
             self._db.executemany("INSERT OR IGNORE INTO languages VALUES (?)",
                                  ((language,) for language in {item.article.language for item in articles}))
             for item, terms_of_item in zip(articles, terms):
                 a = item.article
                 if a.withdrawn:
-                    row = self._db.execute("SELECT rowid, event_id FROM articles WHERE id = ?", (a.id,)).fetchone()
-                    if row and row[1]:
-                        withdrawn.setdefault(row[1], set()).add(a.id)
+                    if a.id in killed and killed[a.id].event_id:
+                        withdrawn.setdefault(killed[a.id].event_id, set()).add(a.id)
                     item = IndexedArticle(a, "")
                 # A decision answered from the state has no position: the state covers it.
                 log, seq = (item.position.log, item.position.seq) if item.position else (None, None)
@@ -267,12 +273,9 @@ class SqliteBackend:
             return
         rest = [a for a in stored.article_ids if a not in ids]
         remaining: dict[str, dict[str, Any]] = {}
-        if rest:
-            rows = self._db.execute(f"SELECT doc FROM articles WHERE id IN ({','.join('?' * len(rest))})"
-                                    " AND event_id != ''", rest)
-            for (doc,) in rows:
-                data = json.loads(doc)
-                remaining[data["id"]] = data
+        for (doc,) in self._rows_for_ids("SELECT doc FROM articles WHERE id IN ({ids}) AND event_id != ''", rest):
+            data = json.loads(doc)
+            remaining[data["id"]] = data
         event = without_articles(stored, ids, remaining)
         if event is None:
             self._db.execute("DELETE FROM events WHERE event_id = ?", (event_id,))
@@ -284,13 +287,9 @@ class SqliteBackend:
 
     def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str]]:
         """(rowid, title terms, text terms) indexed for those of `ids` already stored."""
-        found = []
-        ids = list(dict.fromkeys(ids))  # an id twice in a batch has one row to delete
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            found.extend(self._db.execute(
-                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
-                f" WHERE id IN ({','.join('?' * len(chunk))}) AND event_id != ''", chunk))  # tombstones: no terms
+        # Each id once: an id twice in a batch has one row to delete. Tombstones have no terms.
+        found = self._rows_for_ids("SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text')"
+                                   " FROM articles WHERE id IN ({ids}) AND event_id != ''", ids)
         return [(rowid, *article_terms(title, text, language)) for rowid, language, title, text in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:

@@ -44,24 +44,38 @@ def latest_writes(articles: Sequence[IndexedArticle], stored: Mapping[str, Store
             or stored[item.article.id].version <= item.article.version]
 
 
-def holds_version(stored: StoredVersion, version: int) -> bool:
-    """Whether the index holds a wire item at `version` or a newer one, so reading it again has nothing to add.
-
-    A kill at exactly `version` is the exception: read again, it goes on to the
-    assignment core, whose replay takes the item out of a hot state that a crash
-    between the kill's index write and the state save left it in (a no-op otherwise).
-    """
-    return stored.version > version or (stored.version == version and not stored.withdrawn)
-
-
 def indexed(backend: IndexBackend, articles: Sequence[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
-    """Which of `articles` (id, wire version or None) the index holds, so reading them again adds nothing:
-    an article by its id, a wire item at its version or a newer one (`holds_version`)."""
+    """Which of `articles` (id, wire version or None) the index holds: an article by its id, a wire item
+    at its version or a newer one. What a reader asks to learn that an item it sent was written."""
+    return _held(backend, articles, newer_only=False)
+
+
+def nothing_to_add(backend: IndexBackend, articles: Sequence[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
+    """Which of `articles` reading again adds nothing to: an article the index holds by its id, a wire
+    item the index holds a newer version of. What a reader asks before sending items to the assignment.
+
+    A wire item at exactly the version the index holds goes on: the core replays it
+    (`AssignmentCore._replay`), which re-applies its effect on the hot state (its
+    event, its headline; out of its event for a kill). That changes nothing on a
+    state that has it, and repairs one that a crash between the index write and the
+    state save left without it: a correction or re-publication is not in the
+    decision log that `load_assigner` catches up from.
+    """
+    return _held(backend, articles, newer_only=True)
+
+
+def _held(backend: IndexBackend, articles: Sequence[tuple[str, int | None]], *,
+          newer_only: bool) -> set[tuple[str, int | None]]:
     known = backend.known_article_ids(article_id for article_id, _ in articles)
     wire = [article_id for article_id, version in articles if version is not None and article_id in known]
     stored = backend.stored_versions(wire) if wire else {}
+
+    def holds(article_id: str, version: int) -> bool:
+        held = stored[article_id].version
+        return held > version or (held == version and not newer_only)
+
     return {(article_id, version) for article_id, version in articles if article_id in known
-            and (version is None or article_id not in stored or holds_version(stored[article_id], version))}
+            and (version is None or article_id not in stored or holds(article_id, version))}
 
 
 def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:

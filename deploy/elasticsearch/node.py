@@ -74,10 +74,16 @@ def log(message: str) -> None:
     print(f"[es-node] {message}", file=sys.stderr, flush=True)
 
 
-def cache_dir() -> Path:
-    """Where downloads are kept: `$NEWSBEAM_CACHE_DIR`, else `$XDG_CACHE_HOME/newsbeam`, else ~/.cache/newsbeam."""
+def cache_root() -> Path:
+    """Where the deploy scripts keep downloads: `$NEWSBEAM_CACHE_DIR`, else `$XDG_CACHE_HOME/newsbeam`,
+    else ~/.cache/newsbeam, as the setting `runner.cache_dir` (read here without the project installed)."""
     base = os.environ.get("NEWSBEAM_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsbeam"
-    return Path(base) / "elasticsearch"
+    return Path(base)
+
+
+def cache_dir() -> Path:
+    """Where the Elasticsearch downloads are kept: `elasticsearch` in `cache_root()`."""
+    return cache_root() / "elasticsearch"
 
 
 def _is_root() -> bool:

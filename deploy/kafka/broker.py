@@ -8,7 +8,8 @@
 The broker is Apache Kafka's own server (`org.apache.kafka:kafka_2.13`) and its
 dependencies, fetched from Maven Central by Maven (`mvn dependency:copy-dependencies`
 on a generated pom, so the dependency list is Kafka's own) into
-`~/.cache/newsbeam/kafka/<version>/libs` once. It runs in KRaft mode, one process
+`kafka/<version>/libs` of the cache the Elasticsearch node uses (`$NEWSBEAM_CACHE_DIR`, else
+`~/.cache/newsbeam`) once. It runs in KRaft mode, one process
 being broker and controller, on 127.0.0.1 only: the client port `--port`, and a
 controller port picked free on first start and kept (the storage names it). Everything it writes (config, the log directories,
 its own log, the pid file) stays under `--data-dir`. The JDK is found as for the
@@ -36,7 +37,6 @@ from pathlib import Path
 KAFKA_VERSION = os.environ.get("NEWSBEAM_KAFKA_VERSION", "4.1.1")
 #: Kafka logs through SLF4J 1.7; the simple binding writes its lines to the broker's log file.
 SLF4J_VERSION = "1.7.36"
-CACHE = Path(os.environ.get("NEWSBEAM_CACHE", Path.home() / ".cache" / "newsbeam")) / "kafka"
 PID_FILE = "broker.pid"
 INFO_FILE = "broker.json"
 LOG_FILE = "broker.log"
@@ -81,7 +81,7 @@ def log(message: str) -> None:
 
 
 def _node_script():
-    """deploy/elasticsearch/node.py, for the one way the deploy scripts find a JDK."""
+    """deploy/elasticsearch/node.py, for the one way the deploy scripts find a JDK and their cache."""
     path = Path(__file__).resolve().parent.parent / "elasticsearch" / "node.py"
     spec = importlib.util.spec_from_file_location("newsbeam_es_node", path)
     module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
@@ -107,7 +107,7 @@ def _maven() -> str:
 
 def fetch_jars(version: str = KAFKA_VERSION) -> Path:
     """The folder of Kafka `version`'s jars and their dependencies, fetched once."""
-    home = CACHE / version
+    home = _node_script().cache_root() / "kafka" / version
     libs = home / "libs"
     if (home / "complete").exists():
         return libs

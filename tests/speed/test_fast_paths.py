@@ -11,7 +11,7 @@ import pytest
 from datasketch import MinHash
 
 from newsbeam.pipelines import features
-from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, MinHasher, entities, featurize
+from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, MinHasher, capitalised_runs, featurize
 from newsbeam.pipelines.memo import Memo
 from newsbeam.pipelines.normalize import normalize_record
 from newsbeam.pipelines.normalize.text import clean_text, comparison_words, fold_for_comparison, is_chrome
@@ -30,26 +30,30 @@ def test_minhasher_matches_datasketch_bit_for_bit(size):
 _CAPITAL = "[" + re.escape("".join(c for c in map(chr, range(0x110000)) if c.isupper() or c.istitle())) + "]"
 
 
-def _entities_by_match(text: str) -> list[str]:
-    """The definition: capitalised runs (capitals of any script), less those at the start of a sentence."""
+def _runs_by_match(text: str) -> list[tuple[str, bool]]:
+    """The definition: capitalised runs (capitals of any script), and whether each starts a sentence."""
     found = []
     for match in re.finditer(rf"\b{_CAPITAL}[\w’'\-]*(?:\s+{_CAPITAL}[\w’'\-]*)*", text):
         start = match.start()
         before = text[max(0, start - 2) : start].strip()
-        if start == 0 or before.endswith((".", "!", "?", "\n", '"', "“", "«", "„")):
-            continue
-        found.append(match.group().casefold())
+        found.append((match.group(), start == 0 or before.endswith((".", "!", "?", "\n", '"', "“", "«", "„"))))
     return found
 
 
-def test_entities_match_their_definition():
-    assert entities('Officials in Athens said. The fire near Varnavas "Spread" fast, Maria Papadopoulou said') == [
-        "athens", "varnavas", "maria papadopoulou"]
+def _entities_by_match(text: str) -> list[str]:
+    """The entities `term_weights` boosts: the runs that do not start a sentence, case-folded."""
+    return [run.casefold() for run, starts_sentence in _runs_by_match(text) if not starts_sentence]
+
+
+def test_capitalised_runs_match_their_definition():
+    assert capitalised_runs('Officials in Athens said. The fire near Varnavas "Spread" fast, Maria Papadopoulou said') \
+        == [("Officials", True), ("Athens", False), ("The", True), ("Varnavas", False), ("Spread", True),
+            ("Maria Papadopoulou", False)]
     rng = random.Random(5)
     alphabet = list('aZ B.!?"“”«„\n\t\u2003-’\'ÉжЖ1 ')
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
-        assert entities(text) == _entities_by_match(text), repr(text)
+        assert capitalised_runs(text) == _runs_by_match(text), repr(text)
 
 
 def test_whitespace_folding_matches_the_regex_definition():
@@ -158,7 +162,7 @@ def test_one_pass_term_weighting_matches_the_per_token_definition():
     expected: dict[str, float] = {}
     first_word: dict[str, str] = {}
     lede = features.words(article.text)
-    entity_words = features.words(" ".join(entities(f"{article.title}. {article.text}")))
+    entity_words = features.words(" ".join(_entities_by_match(f"{article.title}. {article.text}")))
     for tokens, factor in ((lede, 1.0), (features.words(article.title), config.title_weight),
                            (entity_words, config.entity_weight)):
         stems = [stemmer.stemWord(t) if len(t) > 1 or t.isdigit() else None for t in tokens]

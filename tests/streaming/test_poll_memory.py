@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from feedserver import LOCAL_FETCH
+from wire_items import BRIDGE, FERRY, FERRY_CORRECTED, ninjs
 
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
@@ -99,3 +100,53 @@ def test_links_in_flight_within_the_resend_delay_are_not_read_again(news_site, p
     assert _bundle(fn, site.feed_url) == []
     # Only the feed was asked again: no page was fetched twice.
     assert [path for _, path in site.requests[requests_before:]] == ["/feed.xml"]
+
+
+def test_a_wire_item_at_the_version_held_is_confirmed_and_only_a_restart_sends_it_again(endpoint, poll_fn, tmp_path,
+                                                                                        monkeypatch):
+    """An emitted correction or kill is confirmed once the index holds its version (not read again as lost);
+    a restarted poller sends it once more, for the core's replay to repair a state saved without it."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+                   ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE))
+    fn = poll_fn(resend_after=0.0)
+    first = _bundle(fn, endpoint.url)
+    assert len(first) == 2
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
+    finally:
+        backend.close()
+    assert _bundle(fn, endpoint.url) == []
+    restarted = poll_fn()
+    assert sorted(record.origin for record in _bundle(restarted, endpoint.url)) == sorted(r.origin for r in first)
+    assert _bundle(restarted, endpoint.url) == []
+
+
+def test_a_record_normalize_will_dead_letter_is_sent_once_and_the_next_poll_goes_on(endpoint, poll_fn, monkeypatch):
+    """An item with neither headline nor text becomes a dead letter downstream: there is nothing for the
+    index to confirm, so the poller does not wait for it (its next poll failed on the missing article)."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nw:empty", story=FERRY, title="", text=""))
+    fn = poll_fn(resend_after=0.0)
+    assert len(_bundle(fn, endpoint.url)) == 2
+    again = _bundle(fn, endpoint.url)  # the ferry is not indexed in this test: read again as lost
+    assert [record.data["id"] for record in again] == ["urn:nw:ferry"]
+
+
+def test_a_newer_version_at_a_confirmed_place_of_a_wire_document_is_sent(endpoint, poll_fn, tmp_path, monkeypatch):
+    """A correction served where the confirmed first version was is a new item (its record names the
+    version), sent, not a link this job has read."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", version=1, story=FERRY))
+    fn = poll_fn(resend_after=0.0)
+    first = _bundle(fn, endpoint.url)
+    backend = open_backend(BackendSettings(data_dir=tmp_path))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
+    finally:
+        backend.close()
+    assert _bundle(fn, endpoint.url) == []
+    endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED))
+    corrected = _bundle(fn, endpoint.url)
+    assert [str(record.data["version"]) for record in corrected] == ["2"]

@@ -7,10 +7,7 @@ the first. The second run is a restart: what it knows comes from the index.
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,45 +20,6 @@ from newsbeam.cli.main import main  # noqa: E402
 from newsbeam.connectors.sinks import BackendSettings, SearchQuery, open_backend  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-class WireEndpoint:
-    """A local HTTP endpoint answering one JSON document, which the test replaces between runs."""
-
-    def __init__(self) -> None:
-        self.body = b"[]"
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                body = endpoint.body
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/wire/ninjs"
-
-    def serve(self, *items: dict) -> None:
-        self.body = json.dumps(list(items)).encode()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def endpoint():
-    served = WireEndpoint()
-    yield served
-    served.close()
 
 
 def run_once(index: BackendSettings, url: str, config: Path) -> None:
