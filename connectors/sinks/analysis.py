@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from itertools import compress
@@ -192,11 +192,25 @@ class QueryWord:
         return {term for alternative in self.alternatives for term in alternative}
 
 
-def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
-    """The words of a query, each with its terms in every one of `languages` (those the index holds)."""
+def _analysed_in(languages: Iterable[str]) -> list[str]:
+    """The languages a query is analysed in: each stemmed one the index holds, and "" (words as
+    written) when it holds a language without a stemmer, or none with one."""
     languages = list(languages)
     stemmed = sorted({language for language in languages if has_stemmer(language)})
     unstemmed = any(not has_stemmer(language) for language in languages) or not stemmed
+    return stemmed + [""] * unstemmed
+
+
+def _is_function_word(word: str, languages: list[str]) -> bool:
+    """Whether a normalised, non-CJK word is a function word of one of `languages`; a lone
+    letter ("s" of "what's", "l" of "l'État") is one too."""
+    return (len(word) == 1 and word.isalpha()) or any(word in function_words(language) for language in languages)
+
+
+def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
+    """The words of a query, each with its terms in every one of `languages` (those the index holds)."""
+    languages = list(languages)
+    analysed = _analysed_in(languages)
     words: dict[QueryWord, bool] = {}  # word -> whether it is a function word
     for token in split_words(text):
         for i, part in enumerate(_CJK_RUN.split(token)):
@@ -205,15 +219,40 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
             if i % 2:  # a CJK run
                 words[QueryWord(((*cjk_terms(part),),), prefix=len(part) == 1)] = False
                 continue
-            alternatives = {(_stemmed(language, part),) for language in stemmed}
-            if unstemmed:
-                alternatives.add((fold(part),))
-            # A lone letter ("s" of "what's", "l" of "l'État") is one too.
-            words[QueryWord(tuple(sorted(alternatives)))] = (
-                (len(part) == 1 and part.isalpha()) or any(part in function_words(language) for language in languages))
+            alternatives = {(_stemmed(language, part),) for language in analysed}
+            words[QueryWord(tuple(sorted(alternatives)))] = _is_function_word(part, languages)
     if all(words.values()):
         return list(words)
     return [word for word, function in words.items() if not function]
+
+
+def query_phrases(text: str, languages: Iterable[str]) -> list[tuple[str, ...]]:
+    """The whole query as a phrase of its terms in each of `languages`, when its words leave
+    out some of its function words (see `query_words`); else none.
+
+    The function words are what tells the query's language, and they come back here in
+    the one form that cannot outweigh its words: the query as written. An article whose
+    title holds it ranks above those that do not (`phrase_first`): "What an American" finds
+    the English headline that starts so, not an Italian one whose stem of "americani" is
+    rare among the index's few Italian articles. A phrase holds the words, so it matches
+    nothing they do not. None for CJK text (a run is a phrase already, and two runs are
+    not adjacent pairs).
+    """
+    if _HAS_CJK.search(text):
+        return []
+    languages = list(languages)
+    function = [_is_function_word(part, languages) for part in split_words(text)]
+    if not any(function) or all(function):
+        return []
+    return list(dict.fromkeys(tuple(index_terms(text, language).split()) for language in _analysed_in(languages)))
+
+
+def phrase_first(scores: Sequence[float], held: Sequence[bool]) -> list[float]:
+    """The matches' scores, each raised by the best score among the matches that do not
+    hold the query's phrase if it holds it: those rank first, among themselves by
+    their own score, and the rest keep theirs. Both backends rank so."""
+    top = max((score for score, holds in zip(scores, held) if not holds), default=0.0)
+    return [score + top if holds else score for score, holds in zip(scores, held)]
 
 
 @lru_cache(maxsize=4096)

@@ -32,7 +32,14 @@ from newsbeam.connectors.sinks.base import (
     StateChanges,
     StoredVersion,
 )
-from newsbeam.connectors.sinks.analysis import QueryWord, article_terms, query_words, snippet
+from newsbeam.connectors.sinks.analysis import (
+    QueryWord,
+    article_terms,
+    phrase_first,
+    query_phrases,
+    query_words,
+    snippet,
+)
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
 from newsbeam.schemas import Article, DeadLetter, Event
@@ -56,6 +63,8 @@ _TERMS_TABLES = (
     """ tokenize = "ascii tokenchars ':'")""",
     "CREATE TABLE IF NOT EXISTS languages (language TEXT PRIMARY KEY) WITHOUT ROWID",
 )
+#: The columns a query's phrases are matched in (the article's headline).
+TITLE_COLUMNS = "title"
 #: Bytes of terms FTS5 holds in memory before it writes them out as a segment (its own
 #: default is 1 MiB, less than the terms of a 5,000-article batch): a batch then becomes
 #: one segment, not several that FTS5 merges again later, which takes a fifth off the
@@ -117,6 +126,11 @@ def _fts_query(words: list[QueryWord], operator: str = "OR") -> str:
     With `operator="AND"`: for all of them.
     """
     return f" {operator} ".join(map(_fts_word, words))
+
+
+def _fts_phrases(phrases: list[tuple[str, ...]]) -> str:
+    """FTS5 query for the articles whose title holds any of a query's phrases."""
+    return " OR ".join(f'{{{TITLE_COLUMNS}}} : "{" ".join(phrase)}"' for phrase in phrases)
 
 
 class SqliteBackend:
@@ -352,10 +366,13 @@ class SqliteBackend:
     # -- reads -----------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchPage:
-        words = query_words(query.text, [query.language] if query.language else self.languages())
+        languages = [query.language] if query.language else self.languages()
+        words = query_words(query.text, languages)
         if not words:
             return SearchPage(0, [], query.page, query.size)
         rows = self._best_matches(_fts_query(words), _fts_query(words, "AND"), query)
+        if phrases := query_phrases(query.text, languages):
+            rows = self._phrases_first(rows, phrases)
         ranked = self._rank_events(rows, query.recency_boost)
         start = (query.page - 1) * query.size
         hits = []
@@ -411,6 +428,22 @@ class SqliteBackend:
             " ORDER BY score DESC, id LIMIT ?) AS best JOIN articles a ON a.rowid = best.id",
             [*args, MAX_MATCHES],
         ).fetchall()
+
+    def _phrases_first(self, rows: list[tuple[str, float, int]],
+                       phrases: list[tuple[str, ...]]) -> list[tuple[str, float, int]]:
+        """`rows` with the articles whose title holds one of `phrases` ranked first (`phrase_first`).
+
+        Only the matches' range of rowids is read, and nothing is scored: an article that
+        holds a phrase holds the query's words, so it is among the matches already.
+        """
+        if not rows:
+            return rows
+        rowids = [rowid for _, _, rowid in rows]
+        held = {rowid for (rowid,) in self._db.execute(
+            "SELECT rowid FROM article_terms WHERE article_terms MATCH ? AND rowid BETWEEN ? AND ?",
+            (_fts_phrases(phrases), min(rowids), max(rowids)))}
+        scores = phrase_first([score for _, score, _ in rows], [rowid in held for rowid in rowids])
+        return [(event_id, score, rowid) for (event_id, _, rowid), score in zip(rows, scores)]
 
     def languages(self) -> list[str]:
         """The languages of the articles indexed (a query is analysed in each)."""

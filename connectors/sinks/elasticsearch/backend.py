@@ -10,7 +10,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from newsbeam.connectors.sinks.analysis import QueryWord, query_words, snippet
+from newsbeam.connectors.sinks.analysis import QueryWord, query_phrases, query_words, snippet
 from newsbeam.connectors.sinks.base import (
     IndexedArticle,
     LogPosition,
@@ -254,10 +254,11 @@ class ElasticsearchBackend:
 
     def search(self, query: SearchQuery) -> SearchPage:
         """Events ranked by their matching articles (see `search` module for why and how)."""
-        words = query_words(query.text, [query.language] if query.language else self.languages())
+        languages = [query.language] if query.language else self.languages()
+        words = query_words(query.text, languages)
         if not words:
             return empty_page(query)
-        matching = match_query(query, words)
+        matching = match_query(query, words, query_phrases(query.text, languages))
         response = self.retry.call(
             "search articles",
             lambda: self.client.search(
