@@ -41,7 +41,7 @@ from newsbeam.pipelines.memo import Memo
 
 #: Bumped whenever the terms made for a text change, with the embedded index's
 #: `LAYOUT_VERSION`: an index written with other terms has them made again.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 #: Between a stemmed term's language and its stem.
 LANGUAGE_MARK = ":"
 
@@ -153,9 +153,11 @@ def index_terms(text: str, language: str) -> str:
     return " ".join(map(_terms_of(language or "").__getitem__, split_words(text)))
 
 
-def article_terms(title: str | None, text: str | None, language: str | None) -> tuple[str, str]:
-    """The terms of an article's title and of its text, as both backends index them."""
-    return index_terms(title or "", language or ""), index_terms(text or "", language or "")
+def article_terms(title: str | None, text: str | None, language: str | None,
+                  headlines: Iterable[str] | None) -> tuple[str, str, str]:
+    """The terms of an article's title, of its text and of its other headlines, as both backends index them."""
+    language = language or ""
+    return index_terms(title or "", language), index_terms(text or "", language), index_terms(" ".join(headlines or ()), language)
 
 
 @cache
@@ -348,16 +350,18 @@ def _passage(text: str, spans: list[tuple[int, int]]) -> str:
     return ("…" if begin > 0 else "") + _marked(text[begin:end], inside) + ("…" if end < len(text) else "")
 
 
-def snippet(title: str, text: str, language: str, words: list[QueryWord], fallback: str) -> str:
+def snippet(title: str, text: str, language: str, words: list[QueryWord], fallback: str,
+            headlines: Iterable[str] = ()) -> str:
     """A passage of the article's text with the query's words marked, HTML-escaped.
 
-    The text's passage with the most matches; else the title, if the words are only
-    there; else `fallback`, escaped. Both backends build snippets here, from the
+    The text's passage with the most matches; else the title, or the first of the
+    article's other `headlines`, that holds them; else `fallback`, escaped. Both backends build snippets here, from the
     article as stored, since their indexes hold terms rather than readable text.
     """
     scanned = text[:SNIPPET_SCAN]
     if spans := list(_matched_spans(scanned, language, words)):
         return _passage(scanned, spans)
-    if spans := sorted(_matched_spans(title, language, words)):
-        return _marked(title, spans)
+    for headline in (title, *headlines):
+        if spans := sorted(_matched_spans(headline, language, words)):
+            return _marked(headline, spans)
     return html.escape(fallback)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from support import ingest
@@ -103,3 +104,35 @@ def test_a_title_holding_the_query_in_order_ranks_first(pages_index: IndexBacken
 def test_the_words_in_order_match_no_more_articles_than_the_words(pages_index: IndexBackend) -> None:
     assert pages_index.search(SearchQuery("What an American")).total == pages_index.search(SearchQuery("American")).total
     assert pages_index.search(SearchQuery("airline jets")).total == pages_index.search(SearchQuery("jets airline")).total
+
+
+def test_a_page_is_found_by_the_headline_it_shows_when_it_shares_another(pages_index: IndexBackend) -> None:
+    hits = pages_index.search(SearchQuery("Lantern parade returns")).hits
+    assert hits and hits[0].article_ids == ["pages/harbour"], [h.title for h in hits]
+    assert hits[0].title == HARBOUR["og_title"]  # the title stays the one it shares
+    assert hits[0].snippet == "<mark>Lantern</mark> <mark>parade</mark> <mark>returns</mark> to the old quay"
+    stored = pages_index.get_article("pages/harbour")
+    assert stored["title"] == HARBOUR["og_title"] and stored["headlines"] == [HARBOUR["h1"]]
+    assert "headlines" not in pages_index.get_article("pages/other0")  # one headline: nothing else to store
+
+
+def test_an_embedded_index_without_a_headlines_column_is_reindexed_on_open(tmp_path: Path) -> None:
+    """An index of layout 3 (title and text terms only) opens with its articles' headlines searchable."""
+    import sqlite3
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "harbour.html").write_text(page_html(HARBOUR), encoding="utf-8")
+    settings = BackendSettings(data_dir=tmp_path / "index")
+    ingest(folder, settings)
+    db = sqlite3.connect(settings.data_dir / "index.sqlite3")
+    db.executescript("DROP TABLE article_terms; CREATE VIRTUAL TABLE article_terms USING fts5(title, text, content = '',"
+                     " tokenize = \"ascii tokenchars ':'\"); PRAGMA user_version = 3;")
+    db.close()
+    backend = open_backend(settings)
+    try:
+        hits = backend.search(SearchQuery("Lantern parade")).hits
+        assert [h.article_ids for h in hits] == [["pages/harbour"]]
+        assert backend.search(SearchQuery("harbour budget")).total == 1  # title and text too
+    finally:
+        backend.close()

@@ -31,9 +31,9 @@ from newsbeam.connectors.sinks.base import SearchHit, SearchPage, SearchQuery
 from newsbeam.schemas import Event
 
 #: The fields matched and their weights: the title says most about an article.
-FIELDS = {"title_terms": 3.0, "text_terms": 1.0}
-#: The fields a query's phrases are matched in (the article's headline).
-TITLE_FIELDS = ("title_terms",)
+FIELDS = {"title_terms": 3.0, "headline_terms": 3.0, "text_terms": 1.0}
+#: The fields a query's phrases are matched in (the article's headlines).
+TITLE_FIELDS = ("title_terms", "headline_terms")
 #: The name under which a hit says its title holds the query's phrase.
 PHRASE_QUERY = "phrase"
 #: How much the field that matches less adds to the one that matches best.
@@ -56,7 +56,7 @@ def _word_clause(word: QueryWord, field: str) -> dict[str, Any]:
 
 
 def words_query(words: list[QueryWord]) -> dict[str, Any]:
-    """Any of the words, scored on the best field plus `TIE_BREAKER` of the other (as `best_fields`)."""
+    """Any of the words, scored on the best field plus `TIE_BREAKER` of the others (as `best_fields`)."""
     return {"dis_max": {"tie_breaker": TIE_BREAKER, "queries": [
         {"bool": {"should": [_word_clause(word, field) for word in words], "minimum_should_match": 1, "boost": boost}}
         for field, boost in FIELDS.items()
