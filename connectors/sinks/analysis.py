@@ -22,6 +22,8 @@ stems; a document holds terms of one language only, so it matches one of them. A
 query's function words ("for", "a", "die") are left out when it has other words: BM25
 weighs a term by its rarity in the whole index, so the Norwegian "for" in the few
 Norwegian articles of a mostly English index would outweigh the words that matter.
+They come back in a phrase of the whole query (`query_phrases`): the articles whose
+title or other headlines hold it rank first (`phrase_first`).
 """
 
 from __future__ import annotations
