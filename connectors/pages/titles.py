@@ -155,13 +155,15 @@ def other_headlines(candidates: list[tuple[str, str]], title: str) -> list[str]:
     A page may show people one headline (`<h1>`) and state another for sharing (`og:title`);
     a reader may search by either, so both are searchable text of the article, though
     only one is its title. A headline that the title, or one listed before it, holds
-    whole adds nothing and is left out (compared without case and typographic quotes).
+    whole adds nothing, and one that holds them whole adds only what the title was chosen
+    without (the outlet's name where the page does not say it is one, a section): both
+    are left out (compared without case and typographic quotes).
     """
     seen = [_comparable(title)]
     headlines = []
     for candidate, _ in candidates:
         comparable = _comparable(candidate)
-        if comparable and not any(comparable in known for known in seen):
+        if comparable and not any(comparable in known or known in comparable for known in seen):
             seen.append(comparable)
             headlines.append(candidate)
     return headlines
