@@ -5,12 +5,11 @@ from a folder of `.html` files as a user's saved pages are."""
 from __future__ import annotations
 
 import html
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ingest
+from support import ingest, ingested
 
 from newsbeam.connectors.sinks import IndexBackend, SearchQuery
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
@@ -80,20 +79,9 @@ def pages_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     folder.mkdir()
     for name, page in [("harbour", HARBOUR), ("film", FILM), *((f"other{i}", p) for i, p in enumerate(OTHERS))]:
         (folder / f"{name}.html").write_text(page_html(page), encoding="utf-8")
-    data_dir = tmp_path_factory.mktemp("headline-index")
-    settings = BackendSettings(data_dir=data_dir)
-    if request.param == "elasticsearch":
-        settings = BackendSettings(data_dir=data_dir, es_url=request.getfixturevalue("es_url"),
-                                   es_index_prefix=f"test-headlines-{uuid.uuid4().hex[:8]}")
-    ingest(folder, settings)
-    backend = open_backend(settings)
-    yield backend
-    backend.close()
-    if settings.es_url:
-        from elasticsearch import Elasticsearch
-
-        with Elasticsearch(settings.es_url, request_timeout=30) as client:
-            client.indices.delete(index=f"{settings.es_index_prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+    es_url = request.getfixturevalue("es_url") if request.param == "elasticsearch" else None
+    with ingested(folder, tmp_path_factory.mktemp("headline-index"), es_url) as backend:
+        yield backend
 
 
 def test_a_title_holding_the_query_in_order_ranks_first(pages_index: IndexBackend) -> None:
