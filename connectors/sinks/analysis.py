@@ -159,7 +159,8 @@ def article_terms(title: str | None, text: str | None, language: str | None,
                   headlines: Iterable[str] | None) -> tuple[str, str, str]:
     """The terms of an article's title, of its text and of its other headlines, as both backends index them."""
     language = language or ""
-    return index_terms(title or "", language), index_terms(text or "", language), index_terms(" ".join(headlines or ()), language)
+    return (index_terms(title or "", language), index_terms(text or "", language),
+            index_terms(" ".join(headlines or ()), language))
 
 
 @cache
@@ -357,8 +358,9 @@ def snippet(title: str, text: str, language: str, words: list[QueryWord], fallba
     """A passage of the article's text with the query's words marked, HTML-escaped.
 
     The text's passage with the most matches; else the title, or the first of the
-    article's other `headlines`, that holds them; else `fallback`, escaped. Both backends build snippets here, from the
-    article as stored, since their indexes hold terms rather than readable text.
+    article's other `headlines`, that holds them; else `fallback`, escaped. Both
+    backends build snippets here, from the article as stored, since their indexes hold
+    terms rather than readable text.
     """
     scanned = text[:SNIPPET_SCAN]
     if spans := list(_matched_spans(scanned, language, words)):
