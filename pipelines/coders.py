@@ -27,7 +27,8 @@ _OPTIONAL_TEXT = NullableCoder(_TEXT)
 #: The fields of `Article` in order; dates as ISO-8601 text, which keeps their time zone.
 #: A wire item's `wire` metadata (rare, free-form) goes as JSON text.
 _FIELDS = TupleCoder([_TEXT, _TEXT, _TEXT, _TEXT, _OPTIONAL_TEXT, _TEXT, _TEXT, _TEXT, IterableCoder(_TEXT),
-                      _OPTIONAL_TEXT, _TEXT, NullableCoder(VarIntCoder()), _TEXT, IterableCoder(_TEXT), _TEXT])
+                      _OPTIONAL_TEXT, _TEXT, NullableCoder(VarIntCoder()), _TEXT, IterableCoder(_TEXT), _TEXT,
+                      IterableCoder(_TEXT)])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -49,14 +50,15 @@ class ArticleCoder(beam.coders.Coder):
             article.id, article.url, article.title, article.text, _iso(article.published), article.source,
             article.language, article.canonical_url, article.authors, _iso(article.fetched_at), article.content_hash,
             article.version, article.pubstatus, article.subjects, json.dumps(article.wire) if article.wire else "",
+            article.headlines,
         ))
 
     def decode(self, encoded: bytes) -> Article:
         (id_, url, title, text, published, source, language, canonical_url, authors, fetched_at,
-         content_hash, version, pubstatus, subjects, wire) = self._fields.decode(encoded)
+         content_hash, version, pubstatus, subjects, wire, headlines) = self._fields.decode(encoded)
         return Article(id_, url, title, text, _datetime(published), source, language, canonical_url, list(authors),
                        _datetime(fetched_at), content_hash, version, pubstatus, list(subjects),
-                       json.loads(wire) if wire else {})
+                       json.loads(wire) if wire else {}, list(headlines))
 
     def is_deterministic(self) -> bool:
         return True

@@ -57,6 +57,9 @@ class Article:
     pubstatus: str = ""
     subjects: list[str] = field(default_factory=list)
     wire: dict[str, Any] = field(default_factory=dict)
+    #: Other headlines the article states beside its title (a page's `<h1>` when it shares
+    #: another headline): searchable as the title is, never shown as it.
+    headlines: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON-ready data (dates as ISO-8601 strings), keys in field order.
@@ -81,6 +84,8 @@ class Article:
         if self.version is not None:  # a wire item: its version, status and codes are kept with it
             data.update(version=self.version, pubstatus=self.pubstatus, subjects=list(self.subjects),
                         wire=dict(self.wire))
+        if self.headlines:
+            data["headlines"] = list(self.headlines)
         return data
 
     @classmethod
@@ -93,6 +98,7 @@ class Article:
         fields["authors"] = list(fields.get("authors") or [])
         fields["subjects"] = list(fields.get("subjects") or [])
         fields["wire"] = dict(fields.get("wire") or {})
+        fields["headlines"] = list(fields.get("headlines") or [])
         return cls(**fields)
 
     @property

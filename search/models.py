@@ -121,6 +121,7 @@ class Article(BaseModel):
     authors: list[str] = []
     fetched_at: str | None = None
     content_hash: str = ""
+    headlines: list[str] = Field(default=[], description="Other headlines the page states beside `title`, searched as it is.")
     event_id: str | None = None
     duplicate_of: str | None = None
 

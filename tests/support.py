@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +39,27 @@ def ingest(source: Path, settings) -> None:
     env = {"NEWSBEAM_ES_INDEX_PREFIX": settings.es_index_prefix}
     result = CliRunner().invoke(newsbeam_cli, args, env=env)
     assert result.exit_code == 0, f"newsbeam ingest failed:\n{result.output}\n{result.exception!r}"
+
+
+@contextlib.contextmanager
+def ingested(source: Path, data_dir: Path, es_url: str | None = None) -> Iterator:
+    """The backend `newsbeam ingest SOURCE` built, on the embedded index in `data_dir` or, with
+    `es_url`, on Elasticsearch under an index prefix of its own, which is deleted afterwards."""
+    from newsbeam.connectors.sinks.select import BackendSettings, open_backend
+
+    settings = BackendSettings(data_dir=data_dir, es_url=es_url, es_index_prefix=f"test-{uuid.uuid4().hex[:8]}")
+    ingest(source, settings)
+    backend = open_backend(settings)
+    try:
+        yield backend
+    finally:
+        backend.close()
+        if es_url:
+            from elasticsearch import Elasticsearch
+
+            with Elasticsearch(es_url, request_timeout=30) as client:
+                client.indices.delete(index=f"{settings.es_index_prefix}-*", ignore_unavailable=True,
+                                      allow_no_indices=True)
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -19,7 +19,8 @@ WHEN = datetime(2024, 3, 1, 12, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2
 
 @pytest.mark.parametrize("article", [
     Article("a1", "https://example.org/a1", "Tïtle", "Body — text\nwith lines", WHEN, "example.org", "de",
-            "https://example.org/a1", ["Ann", "Bo"], WHEN.astimezone(timezone.utc), "0123456789abcdef" * 2),
+            "https://example.org/a1", ["Ann", "Bo"], WHEN.astimezone(timezone.utc), "0123456789abcdef" * 2,
+            headlines=["Another headline", "Über eine dritte"]),
     Article("a2", "", "", "x"),
     Article("urn:wire:1", "", "Kill", "", WHEN, version=3, pubstatus="canceled", subjects=["medtop:04000000"],
             wire={"format": "newsml-g2", "signals": ["sig:correction"]}),

@@ -72,6 +72,13 @@ def test_ids_are_given_or_derived_from_the_canonical_url():
     assert derived.id == article_id_for_url("https://news.example/a")
 
 
+def test_other_headlines_are_cleaned_and_never_the_title():
+    article = normalize_record({"id": "x", "title": "Budget approved", "text": "The council met.",
+                                "headlines": [" Lantern  parade\nreturns ", "Budget approved", "", "Lantern parade returns"]})
+    assert article.title == "Budget approved" and article.headlines == ["Lantern parade returns"]
+    assert normalize_record({"id": "y", "text": "Body."}).headlines == []
+
+
 def test_language_is_detected_when_absent():
     article = normalize_record({"id": "x", "text": "Der Bundestag hat am Donnerstag das neue Gesetz beschlossen."})
     assert article.language == "de"

@@ -30,7 +30,7 @@ from newsbeam.connectors.pages.dates import choose_published, structured_dates
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
 from newsbeam.connectors.pages.tags import PageTags, scan_tags
-from newsbeam.connectors.pages.titles import choose_title, title_candidates
+from newsbeam.connectors.pages.titles import choose_title, other_headlines, title_candidates
 from newsbeam.connectors.pages.walls import SHORT_TEXT_WORDS, PageMarkup, wall_reason
 from newsbeam.connectors.pages.words import count_words
 from newsbeam.pipelines.normalize.language import detect_language
@@ -189,7 +189,7 @@ def extract_article(
     outlet: str = "",
     settings: ExtractSettings = ExtractSettings(),
 ) -> dict[str, Any]:
-    """The input record (`title`, `text`, `published`, `source`, `language`,
+    """The input record (`title`, `headlines`, `text`, `published`, `source`, `language`,
     `authors`, maybe `url`) of an article page, or `RecordError` saying why not.
 
     `reference_date` is what the feed or sitemap said about the item's date; it
@@ -231,6 +231,7 @@ def extract_article(
             published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
     record = {
         "title": title,
+        "headlines": other_headlines(titles, title),
         "text": text,
         "published": published.value,
         "source": _site_name(signals),

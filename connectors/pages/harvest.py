@@ -138,6 +138,7 @@ def _article(item: ItemHint, fetched: Response | Harvested, settings: PageSettin
     record = {
         "url": fetched.url,
         "title": page["title"] or item.title,
+        "headlines": page["headlines"],
         "text": page["text"],
         "published": page["published"],
         "source": page["source"] or item.source,

@@ -171,3 +171,27 @@ def _one_label(kicker: str, other: str) -> bool:
     one inside the other (scripts without spaces write a label as one "word")."""
     kicker, other = kicker.casefold(), other.casefold()
     return bool(set(_WORD.findall(kicker)) & set(_WORD.findall(other))) or kicker in other or other in kicker
+
+
+def other_headlines(candidates: list[tuple[str, str]], title: str) -> list[str]:
+    """The headlines among a page's `title_candidates` that say more than its chosen `title`, first stated first.
+
+    A page may show people one headline (`<h1>`) and state another for sharing (`og:title`);
+    a reader may search by either, so both are searchable text of the article, though
+    only one is its title. A headline that the title, or one listed before it, holds
+    whole adds nothing, and one that holds them whole adds only what the title was chosen
+    without (the outlet's name where the page does not say it is one, a section): both
+    are left out (compared without case and typographic quotes).
+    """
+    seen = [_comparable(title)]
+    headlines = []
+    for candidate, _ in candidates:
+        comparable = _comparable(candidate)
+        if comparable and not any(comparable in known or known in comparable for known in seen):
+            seen.append(comparable)
+            headlines.append(candidate)
+    return headlines
+
+
+def _comparable(title: str) -> str:
+    return " ".join(plain_punctuation(title).casefold().split())

@@ -22,6 +22,8 @@ stems; a document holds terms of one language only, so it matches one of them. A
 query's function words ("for", "a", "die") are left out when it has other words: BM25
 weighs a term by its rarity in the whole index, so the Norwegian "for" in the few
 Norwegian articles of a mostly English index would outweigh the words that matter.
+They come back in a phrase of the whole query (`query_phrases`): the articles whose
+title or other headlines hold it rank first (`phrase_first`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
 from itertools import compress
@@ -41,7 +43,7 @@ from newsbeam.pipelines.memo import Memo
 
 #: Bumped whenever the terms made for a text change, with the embedded index's
 #: `LAYOUT_VERSION`: an index written with other terms has them made again.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 #: Between a stemmed term's language and its stem.
 LANGUAGE_MARK = ":"
 
@@ -153,9 +155,12 @@ def index_terms(text: str, language: str) -> str:
     return " ".join(map(_terms_of(language or "").__getitem__, split_words(text)))
 
 
-def article_terms(title: str | None, text: str | None, language: str | None) -> tuple[str, str]:
-    """The terms of an article's title and of its text, as both backends index them."""
-    return index_terms(title or "", language or ""), index_terms(text or "", language or "")
+def article_terms(title: str | None, text: str | None, language: str | None,
+                  headlines: Iterable[str] | None) -> tuple[str, str, str]:
+    """The terms of an article's title, of its text and of its other headlines, as both backends index them."""
+    language = language or ""
+    return (index_terms(title or "", language), index_terms(text or "", language),
+            index_terms(" ".join(headlines or ()), language))
 
 
 @cache
@@ -192,11 +197,25 @@ class QueryWord:
         return {term for alternative in self.alternatives for term in alternative}
 
 
-def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
-    """The words of a query, each with its terms in every one of `languages` (those the index holds)."""
+def _analysed_in(languages: Iterable[str]) -> list[str]:
+    """The languages a query is analysed in: each stemmed one the index holds, and "" (words as
+    written) when it holds a language without a stemmer, or none with one."""
     languages = list(languages)
     stemmed = sorted({language for language in languages if has_stemmer(language)})
     unstemmed = any(not has_stemmer(language) for language in languages) or not stemmed
+    return stemmed + [""] * unstemmed
+
+
+def _is_function_word(word: str, languages: list[str]) -> bool:
+    """Whether a normalised, non-CJK word is a function word of one of `languages`; a lone
+    letter ("s" of "what's", "l" of "l'État") is one too."""
+    return (len(word) == 1 and word.isalpha()) or any(word in function_words(language) for language in languages)
+
+
+def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
+    """The words of a query, each with its terms in every one of `languages` (those the index holds)."""
+    languages = list(languages)
+    analysed = _analysed_in(languages)
     words: dict[QueryWord, bool] = {}  # word -> whether it is a function word
     for token in split_words(text):
         for i, part in enumerate(_CJK_RUN.split(token)):
@@ -205,15 +224,40 @@ def query_words(text: str, languages: Iterable[str]) -> list[QueryWord]:
             if i % 2:  # a CJK run
                 words[QueryWord(((*cjk_terms(part),),), prefix=len(part) == 1)] = False
                 continue
-            alternatives = {(_stemmed(language, part),) for language in stemmed}
-            if unstemmed:
-                alternatives.add((fold(part),))
-            # A lone letter ("s" of "what's", "l" of "l'État") is one too.
-            words[QueryWord(tuple(sorted(alternatives)))] = (
-                (len(part) == 1 and part.isalpha()) or any(part in function_words(language) for language in languages))
+            alternatives = {(_stemmed(language, part),) for language in analysed}
+            words[QueryWord(tuple(sorted(alternatives)))] = _is_function_word(part, languages)
     if all(words.values()):
         return list(words)
     return [word for word, function in words.items() if not function]
+
+
+def query_phrases(text: str, languages: Iterable[str]) -> list[tuple[str, ...]]:
+    """The whole query as a phrase of its terms in each of `languages`, when its words leave
+    out some of its function words (see `query_words`); else none.
+
+    The function words are what tells the query's language, and they come back here in
+    the one form that cannot outweigh its words: the query as written. An article whose
+    title holds it ranks above those that do not (`phrase_first`): "What an American" finds
+    the English headline that starts so, not an Italian one whose stem of "americani" is
+    rare among the index's few Italian articles. A phrase holds the words, so it matches
+    nothing they do not. None for CJK text (a run is a phrase already, and two runs are
+    not adjacent pairs).
+    """
+    if _HAS_CJK.search(text):
+        return []
+    languages = list(languages)
+    function = [_is_function_word(part, languages) for part in split_words(text)]
+    if not any(function) or all(function):
+        return []
+    return list(dict.fromkeys(tuple(index_terms(text, language).split()) for language in _analysed_in(languages)))
+
+
+def phrase_first(scores: Sequence[float], held: Sequence[bool]) -> list[float]:
+    """The matches' scores, each raised by the best score among the matches that do not
+    hold the query's phrase if it holds it: those rank first, among themselves by
+    their own score, and the rest keep theirs. Both backends rank so."""
+    top = max((score for score, holds in zip(scores, held) if not holds), default=0.0)
+    return [score + top if holds else score for score, holds in zip(scores, held)]
 
 
 @lru_cache(maxsize=4096)
@@ -309,16 +353,19 @@ def _passage(text: str, spans: list[tuple[int, int]]) -> str:
     return ("…" if begin > 0 else "") + _marked(text[begin:end], inside) + ("…" if end < len(text) else "")
 
 
-def snippet(title: str, text: str, language: str, words: list[QueryWord], fallback: str) -> str:
+def snippet(title: str, text: str, language: str, words: list[QueryWord], fallback: str,
+            headlines: Iterable[str] = ()) -> str:
     """A passage of the article's text with the query's words marked, HTML-escaped.
 
-    The text's passage with the most matches; else the title, if the words are only
-    there; else `fallback`, escaped. Both backends build snippets here, from the
-    article as stored, since their indexes hold terms rather than readable text.
+    The text's passage with the most matches; else the title, or the first of the
+    article's other `headlines`, that holds them; else `fallback`, escaped. Both
+    backends build snippets here, from the article as stored, since their indexes hold
+    terms rather than readable text.
     """
     scanned = text[:SNIPPET_SCAN]
     if spans := list(_matched_spans(scanned, language, words)):
         return _passage(scanned, spans)
-    if spans := sorted(_matched_spans(title, language, words)):
-        return _marked(title, spans)
+    for headline in (title, *headlines):
+        if spans := sorted(_matched_spans(headline, language, words)):
+            return _marked(headline, spans)
     return html.escape(fallback)

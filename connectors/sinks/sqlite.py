@@ -32,7 +32,14 @@ from newsbeam.connectors.sinks.base import (
     StateChanges,
     StoredVersion,
 )
-from newsbeam.connectors.sinks.analysis import QueryWord, article_terms, query_words, snippet
+from newsbeam.connectors.sinks.analysis import (
+    QueryWord,
+    article_terms,
+    phrase_first,
+    query_phrases,
+    query_words,
+    snippet,
+)
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
 from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
 from newsbeam.schemas import Article, DeadLetter, Event
@@ -44,18 +51,21 @@ INDEX_FILE = "index.sqlite3"
 #: (`REINDEXED_LAYOUTS`) or refused, never misread. It goes up with `analysis.ANALYSIS_VERSION`:
 #: the terms table keeps no text, so a row is deleted by making its terms again, which
 #: must give what was indexed.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: Layouts whose search terms are made again from the stored articles on open: 2 indexed
-#: the raw text with FTS5's own tokenizer.
-REINDEXED_LAYOUTS = frozenset({2})
-#: The search terms of each article (rowid = the article's rowid), split on spaces only.
+#: the raw text with FTS5's own tokenizer, 3 had no column for an article's other headlines.
+REINDEXED_LAYOUTS = frozenset({2, 3})
+#: The search terms of each article (rowid = the article's rowid), split on spaces only:
+#: its title, its text and its other headlines (weighed as the title).
 #: Contentless: the terms are not stored twice, which makes the index a third smaller and
 #: its writes cheaper; BM25 needs only the index.
 _TERMS_TABLES = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, content = '',"""
+    """CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(title, text, headlines, content = '',"""
     """ tokenize = "ascii tokenchars ':'")""",
     "CREATE TABLE IF NOT EXISTS languages (language TEXT PRIMARY KEY) WITHOUT ROWID",
 )
+#: The columns a query's phrases are matched in (the article's headlines).
+TITLE_COLUMNS = "title headlines"
 #: Bytes of terms FTS5 holds in memory before it writes them out as a segment (its own
 #: default is 1 MiB, less than the terms of a 5,000-article batch): a batch then becomes
 #: one segment, not several that FTS5 merges again later, which takes a fifth off the
@@ -122,6 +132,21 @@ def _fts_query(words: list[QueryWord], operator: str = "OR") -> str:
     return f" {operator} ".join(map(_fts_word, words))
 
 
+def _fts_phrases(phrases: list[tuple[str, ...]]) -> str:
+    """FTS5 query for the articles whose title holds any of a query's phrases."""
+    return " OR ".join(f'{{{TITLE_COLUMNS}}} : "{" ".join(phrase)}"' for phrase in phrases)
+
+
+#: The columns of a stored article that its search terms are made of, as `_stored_terms` takes them.
+_STORED_TEXT = ("language, json_extract(doc, '$.title'), json_extract(doc, '$.text'),"
+                " json_extract(doc, '$.headlines')")
+
+
+def _stored_terms(language: str, title: str | None, text: str | None, headlines: str | None) -> tuple[str, str, str]:
+    """The search terms of an article as stored (`_STORED_TEXT`): title, text, other headlines."""
+    return article_terms(title, text, language, json.loads(headlines) if headlines else ())
+
+
 class SqliteBackend:
     """`IndexBackend` on a SQLite file in `data_dir`."""
 
@@ -162,7 +187,7 @@ class SqliteBackend:
 
         One transaction: a crash leaves the old layout, which the next open migrates again.
         """
-        log.warning("re-indexing %s for per-language search (once)", self.path)
+        log.warning("re-indexing %s for this version's search terms (once)", self.path)
         with self._transaction():
             if self._db.execute("PRAGMA user_version").fetchone()[0] not in REINDEXED_LAYOUTS:
                 return  # another process re-indexed it meanwhile
@@ -173,11 +198,10 @@ class SqliteBackend:
             self._db.execute(_TERMS_CONFIG)
             last = 0
             while rows := self._db.execute(
-                "SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text') FROM articles"
-                " WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall():
-                self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
-                                     ((rowid, *article_terms(title, text, language))
-                                      for rowid, language, title, text in rows))
+                f"SELECT rowid, {_STORED_TEXT} FROM articles WHERE rowid > ? AND event_id != ''"
+                " ORDER BY rowid LIMIT ?", (last, MIGRATION_BATCH)).fetchall():
+                self._db.executemany("INSERT INTO article_terms (rowid, title, text, headlines) VALUES (?, ?, ?, ?)",
+                                     ((rowid, *_stored_terms(*stored)) for rowid, *stored in rows))
                 last = rows[-1][0]
             self._db.execute("INSERT OR IGNORE INTO languages SELECT DISTINCT language FROM articles")
             self._db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
@@ -226,8 +250,9 @@ class SqliteBackend:
             wire = [item.article.id for item in articles if item.article.version is not None]
             articles = latest_writes(articles, self.stored_versions(wire))
         # Analysed before the write lock is taken: it is most of the work of a write.
-        terms = [article_terms(item.article.title, item.article.text, item.article.language) for item in articles]
-        terms_of: dict[int, tuple[str, str]] = {}
+        terms = [article_terms(item.article.title, item.article.text, item.article.language, item.article.headlines)
+                 for item in articles]
+        terms_of: dict[int, tuple[str, str, str]] = {}
         with self._transaction():
             indexed = self._indexed_terms([item.article.id for item in articles])
             # The events the batch's kills leave, read in the write lock before the upserts clear them.
@@ -258,10 +283,10 @@ class SqliteBackend:
                     terms_of.pop(rowid, None)  # a tombstone has no terms
                 else:
                     terms_of[rowid] = terms_of_item  # an id written twice in a batch keeps its last text
-            self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                                 indexed)
-            self._db.executemany("INSERT INTO article_terms (rowid, title, text) VALUES (?, ?, ?)",
-                                 ((rowid, title, text) for rowid, (title, text) in terms_of.items()))
+            self._db.executemany("INSERT INTO article_terms (article_terms, rowid, title, text, headlines)"
+                                 " VALUES ('delete', ?, ?, ?, ?)", indexed)
+            self._db.executemany("INSERT INTO article_terms (rowid, title, text, headlines) VALUES (?, ?, ?, ?)",
+                                 ((rowid, *terms) for rowid, terms in terms_of.items()))
             for event_id, ids in withdrawn.items():
                 self._withdraw_from_event(event_id, ids)
         return []  # SQLite has no mapping to refuse a document
@@ -285,12 +310,12 @@ class SqliteBackend:
                          (event.last_seen.isoformat() if event.last_seen else None,
                           json.dumps(event.to_json(), ensure_ascii=False), event_id))
 
-    def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str]]:
-        """(rowid, title terms, text terms) indexed for those of `ids` already stored."""
+    def _indexed_terms(self, ids: list[str]) -> list[tuple[int, str, str, str]]:
+        """(rowid, title terms, text terms, headline terms) indexed for those of `ids` already stored."""
         # Each id once: an id twice in a batch has one row to delete. Tombstones have no terms.
-        found = self._rows_for_ids("SELECT rowid, language, json_extract(doc, '$.title'), json_extract(doc, '$.text')"
-                                   " FROM articles WHERE id IN ({ids}) AND event_id != ''", ids)
-        return [(rowid, *article_terms(title, text, language)) for rowid, language, title, text in found]
+        found = self._rows_for_ids(f"SELECT rowid, {_STORED_TEXT} FROM articles"
+                                   " WHERE id IN ({ids}) AND event_id != ''", ids)
+        return [(rowid, *_stored_terms(*stored)) for rowid, *stored in found]
 
     def write_events(self, events: Sequence[Event]) -> list[DeadLetter]:
         """Upsert events merged with what is stored (`merge_event`), as Elasticsearch does."""
@@ -351,10 +376,13 @@ class SqliteBackend:
     # -- reads -----------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchPage:
-        words = query_words(query.text, [query.language] if query.language else self.languages())
+        languages = [query.language] if query.language else self.languages()
+        words = query_words(query.text, languages)
         if not words:
             return SearchPage(0, [], query.page, query.size)
         rows = self._best_matches(_fts_query(words), _fts_query(words, "AND"), query)
+        if phrases := query_phrases(query.text, languages):
+            rows = self._phrases_first(rows, phrases)
         ranked = self._rank_events(rows, query.recency_boost)
         start = (query.page - 1) * query.size
         hits = []
@@ -395,7 +423,7 @@ class SqliteBackend:
         # The articles table is joined before the cut only when a filter needs it: a
         # lookup per scored match costs half as much as scoring it.
         scored = (
-            "SELECT * FROM (SELECT article_terms.rowid AS id, -bm25(article_terms, 3.0, 1.0) AS score FROM article_terms"
+            "SELECT * FROM (SELECT article_terms.rowid AS id, -bm25(article_terms, 3.0, 1.0, 3.0) AS score FROM article_terms"
             + (" JOIN articles a ON a.rowid = article_terms.rowid" if filters else "")
             + " WHERE article_terms MATCH ?" + "".join(f" AND {clause}" for clause in filters)
             + " ORDER BY article_terms.rowid DESC LIMIT ?)"
@@ -411,17 +439,33 @@ class SqliteBackend:
             [*args, MAX_MATCHES],
         ).fetchall()
 
+    def _phrases_first(self, rows: list[tuple[str, float, int]],
+                       phrases: list[tuple[str, ...]]) -> list[tuple[str, float, int]]:
+        """`rows` with the articles whose title holds one of `phrases` ranked first (`phrase_first`).
+
+        Only the matches' range of rowids is read, and nothing is scored: an article that
+        holds a phrase holds the query's words, so it is among the matches already.
+        """
+        if not rows:
+            return rows
+        rowids = [rowid for _, _, rowid in rows]
+        held = {rowid for (rowid,) in self._db.execute(
+            "SELECT rowid FROM article_terms WHERE article_terms MATCH ? AND rowid BETWEEN ? AND ?",
+            (_fts_phrases(phrases), min(rowids), max(rowids)))}
+        scores = phrase_first([score for _, score, _ in rows], [rowid in held for rowid in rowids])
+        return [(event_id, score, rowid) for (event_id, _, rowid), score in zip(rows, scores)]
+
     def languages(self) -> list[str]:
         """The languages of the articles indexed (a query is analysed in each)."""
         return [language for (language,) in self._db.execute("SELECT language FROM languages")]
 
     def _snippet(self, words: list[QueryWord], rowid: int, fallback: str) -> str:
         """The highlighted passage of one article; built only for the hits shown."""
-        row = self._db.execute(
-            "SELECT json_extract(doc, '$.title'), json_extract(doc, '$.text'), language FROM articles WHERE rowid = ?",
-            (rowid,),
-        ).fetchone()
-        return snippet(row[0] or "", row[1] or "", row[2], words, fallback) if row else html.escape(fallback)
+        row = self._db.execute(f"SELECT {_STORED_TEXT} FROM articles WHERE rowid = ?", (rowid,)).fetchone()
+        if row is None:
+            return html.escape(fallback)
+        language, title, text, headlines = row
+        return snippet(title or "", text or "", language, words, fallback, json.loads(headlines) if headlines else ())
 
     def _rank_events(self, rows: list[tuple[str, float, int]], recency_boost: float) -> list[tuple[str, float, int]]:
         """Event score: its best article's BM25, plus a little for each further match.

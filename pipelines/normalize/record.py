@@ -38,6 +38,9 @@ def normalize_record(
     if len(raw_text) > limits.max_text_chars:
         raise RecordError("too_large", f"text has {len(raw_text):,} characters; limit {limits.max_text_chars:,}")
     title = clean_text(record.get("title") or "").replace("\n\n", " ")
+    headlines = list(dict.fromkeys(headline for headline in (clean_text(h).replace("\n\n", " ")
+                                                             for h in record.get("headlines") or [])
+                                   if headline and headline != title))
     text = clean_text(raw_text)
     pubstatus = (record.get("pubstatus") or "").strip()
     # A record with a status is a wire item, version 1 unless it says otherwise.
@@ -71,4 +74,5 @@ def normalize_record(
         pubstatus=(pubstatus or "usable") if version is not None else "",
         subjects=[s.strip() for s in record.get("subjects") or [] if s.strip()],
         wire=dict(record.get("wire") or {}),
+        headlines=headlines,
     )

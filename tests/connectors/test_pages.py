@@ -29,6 +29,24 @@ def test_json_ld_date_author_and_text():
     assert record["language"] == "en"
 
 
+def test_every_headline_the_page_states_is_kept_beside_the_title():
+    """The headline shared (`og:title`) is the title; the one on the page (`<h1>`), which is in no
+    paragraph, is another headline; a tab title that holds the title whole is not."""
+    paragraphs = "".join(f"<p>{sentence} The council met until dawn to settle it.</p>" for sentence in (
+        "The harbour budget passed after nine hours.", "Dredging the channel is the largest item.",
+        "Ferry fares stay as they are."))
+    html = ("<html lang='en'><head><title>Budget approved: what it means for the quay | Gazette</title>"
+            "<meta property='og:title' content='Budget approved'>"
+            "<meta property='og:site_name' content='Gazette'></head>"
+            f"<body><article><h1>Lantern parade returns to the old quay</h1>{paragraphs}</article></body></html>")
+    record = extract_article(html, "https://gazette.example/budget")
+    assert record["title"] == "Budget approved"
+    assert record["headlines"] == ["Lantern parade returns to the old quay"]
+    assert "Lantern" not in record["text"]
+    plain = extract_article(page("harbour.html"), "https://gazette.example/harbour")
+    assert plain["headlines"] == []  # every source states the one headline
+
+
 def test_meta_date_when_no_json_ld():
     assert extract_article(page("council.html"))["published"] == "2026-03-03T19:45:00+00:00"
 
@@ -127,6 +145,7 @@ def test_fetch_article_merges_page_and_listing(web, fetcher):
     [record] = result.outputs
     assert isinstance(record, RawRecord) and not result.retry_later
     assert record.data["title"] == "Harbour reopens after storm repairs"
+    assert record.data["headlines"] == []  # the page states one headline
     assert record.data["source"] == "Listing source"  # the page names no site
     assert "breakwater" in record.data["text"]
 

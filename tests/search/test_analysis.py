@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from newsbeam.connectors.sinks import analysis
-from newsbeam.connectors.sinks.analysis import QueryWord, index_terms, query_words, snippet
+from newsbeam.connectors.sinks.analysis import QueryWord, index_terms, phrase_first, query_phrases, query_words, snippet
 
 
 def test_words_are_stemmed_in_their_language_and_tagged_with_it() -> None:
@@ -87,3 +87,18 @@ def test_the_fast_paths_make_the_terms_the_straightforward_way_makes() -> None:
     for language in ("en", "de", "fr", "ru", "ar", "tr", "ja", "xx", ""):
         for text in texts:
             assert analysis.index_terms(text, language) == _reference_terms(text, language), (language, text)
+
+
+def test_a_query_whose_function_words_are_left_out_is_also_a_phrase_in_each_language() -> None:
+    # The function words left out of its words stay in the phrase, which a title must hold in this order.
+    assert query_phrases("What an American", ["en", "it"]) == [
+        ("en:what", "en:an", "en:american"), ("it:what", "it:an", "it:american")]
+    assert query_phrases("What's next", ["en", "xx"]) == [("en:what", "en:s", "en:next"), ("what", "s", "next")]
+    assert query_phrases("Gaza ceasefire talks", ["en"]) == []  # no function word: the words say it all
+    assert query_phrases("what is the", ["en"]) == []  # nothing left out: the words are the query
+    assert query_phrases("東京の知事", ["ja"]) == []  # CJK runs are phrases of their own
+
+
+def test_matches_holding_the_phrase_rank_first_in_their_own_order() -> None:
+    assert phrase_first([5.0, 3.0, 1.0, 2.0], [False, True, False, True]) == [5.0, 8.0, 1.0, 7.0]
+    assert phrase_first([2.0, 1.0], [True, True]) == [2.0, 1.0]

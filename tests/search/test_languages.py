@@ -4,13 +4,12 @@ run of its headline's characters; accents and letter case do not matter."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from multilingual_pages import PAGES, Page, write_pages
-from support import ingest
+from support import ingest, ingested
 
 from newsbeam.connectors.sinks import IndexBackend, SearchQuery
 from newsbeam.connectors.sinks.select import BackendSettings, open_backend
@@ -20,22 +19,9 @@ from newsbeam.connectors.sinks.select import BackendSettings, open_backend
 def pages_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexBackend]:
     """The ten pages, ingested by `newsbeam ingest FOLDER` into each backend."""
     folder = write_pages(tmp_path_factory.mktemp("multilingual") / "pages")
-    data_dir = tmp_path_factory.mktemp("multilingual-index")
-    if request.param == "embedded":
-        settings = BackendSettings(data_dir=data_dir)
-    else:
-        es_url = request.getfixturevalue("es_url")
-        settings = BackendSettings(data_dir=data_dir, es_url=es_url,
-                                   es_index_prefix=f"test-languages-{uuid.uuid4().hex[:8]}")
-    ingest(folder, settings)
-    backend = open_backend(settings)
-    yield backend
-    backend.close()
-    if settings.es_url:
-        from elasticsearch import Elasticsearch
-
-        with Elasticsearch(settings.es_url, request_timeout=30) as client:
-            client.indices.delete(index=f"{settings.es_index_prefix}-*", ignore_unavailable=True, allow_no_indices=True)
+    es_url = request.getfixturevalue("es_url") if request.param == "elasticsearch" else None
+    with ingested(folder, tmp_path_factory.mktemp("multilingual-index"), es_url) as backend:
+        yield backend
 
 
 def article_id(page: Page) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from newsbeam.connectors.sinks.analysis import QueryWord, query_words, snippet
+from newsbeam.connectors.sinks.analysis import QueryWord, query_phrases, query_words, snippet
 from newsbeam.connectors.sinks.base import (
     IndexedArticle,
     LogPosition,
@@ -254,10 +254,11 @@ class ElasticsearchBackend:
 
     def search(self, query: SearchQuery) -> SearchPage:
         """Events ranked by their matching articles (see `search` module for why and how)."""
-        words = query_words(query.text, [query.language] if query.language else self.languages())
+        languages = [query.language] if query.language else self.languages()
+        words = query_words(query.text, languages)
         if not words:
             return empty_page(query)
-        matching = match_query(query, words)
+        matching = match_query(query, words, query_phrases(query.text, languages))
         response = self.retry.call(
             "search articles",
             lambda: self.client.search(
@@ -269,7 +270,7 @@ class ElasticsearchBackend:
         page = max(query.page, 1)
         window = ranked[(page - 1) * query.size : page * query.size]
         events = {r.event_id: self.get_event(r.event_id) for r in window}
-        best = self._mget(self.names.articles, [r.best_article for r in window], includes=["title", "text", "language"])
+        best = self._mget(self.names.articles, [r.best_article for r in window], includes=["title", "text", "language", "headlines"])
         hits = [to_hit(events[r.event_id], r, _snippet(best.get(r.best_article), words, events[r.event_id].title))
                 for r in window if events[r.event_id]]
         return SearchPage(len(ranked), hits, page, query.size)
@@ -372,7 +373,8 @@ def _stored_article(doc: dict[str, Any]) -> dict[str, Any]:
 def _snippet(article: dict[str, Any] | None, words: list[QueryWord], fallback: str) -> str:
     if article is None:
         return html.escape(fallback)
-    return snippet(article.get("title") or "", article.get("text") or "", article.get("language") or "", words, fallback)
+    return snippet(article.get("title") or "", article.get("text") or "", article.get("language") or "", words, fallback,
+                   article.get("headlines") or ())
 
 
 def _article_dead_letter(failure: ItemFailure) -> DeadLetter:

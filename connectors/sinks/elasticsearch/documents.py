@@ -9,8 +9,8 @@ from newsbeam.connectors.sinks.elasticsearch.bulk import ItemFailure
 from newsbeam.schemas import DeadLetter
 
 STAGE = "index"
-#: Fields of an article document that only the index uses: the search terms of its title and text.
-TERMS_FIELDS = ("title_terms", "text_terms")
+#: Fields of an article document that only the index uses: the search terms of its title, text and other headlines.
+TERMS_FIELDS = ("title_terms", "text_terms", "headline_terms")
 
 #: Error types by which the mapping refuses a document: the document is at fault.
 MAPPING_ERRORS = frozenset(
@@ -32,11 +32,12 @@ def dead_letter(failure: ItemFailure, origin: str) -> DeadLetter:
 
 
 def with_terms(doc: dict[str, Any]) -> dict[str, Any]:
-    """An article document with the search terms of its title and text (see `analysis`), made anew.
+    """An article document with the search terms of its title, text and other headlines (see `analysis`), made anew.
 
     The terms are made here, not by the cluster, so any node (a minimal one included)
     matches as the embedded index does; an index copied for a new mapping gets them
     made again by this function, so they follow the analysis of the version that copies.
     """
-    doc["title_terms"], doc["text_terms"] = article_terms(doc.get("title"), doc.get("text"), doc.get("language"))
+    doc["title_terms"], doc["text_terms"], doc["headline_terms"] = article_terms(
+        doc.get("title"), doc.get("text"), doc.get("language"), doc.get("headlines"))
     return doc

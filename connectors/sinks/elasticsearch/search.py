@@ -26,12 +26,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsbeam.connectors.sinks.analysis import QueryWord
+from newsbeam.connectors.sinks.analysis import QueryWord, phrase_first
 from newsbeam.connectors.sinks.base import SearchHit, SearchPage, SearchQuery
 from newsbeam.schemas import Event
 
 #: The fields matched and their weights: the title says most about an article.
-FIELDS = {"title_terms": 3.0, "text_terms": 1.0}
+FIELDS = {"title_terms": 3.0, "headline_terms": 3.0, "text_terms": 1.0}
+#: The fields a query's phrases are matched in (the article's headlines).
+TITLE_FIELDS = ("title_terms", "headline_terms")
+#: The name under which a hit says its title holds the query's phrase.
+PHRASE_QUERY = "phrase"
 #: How much the field that matches less adds to the one that matches best.
 TIE_BREAKER = 0.3
 MAX_MATCHES = 1000
@@ -52,15 +56,26 @@ def _word_clause(word: QueryWord, field: str) -> dict[str, Any]:
 
 
 def words_query(words: list[QueryWord]) -> dict[str, Any]:
-    """Any of the words, scored on the best field plus `TIE_BREAKER` of the other (as `best_fields`)."""
+    """Any of the words, scored on the best field plus `TIE_BREAKER` of the others (as `best_fields`)."""
     return {"dis_max": {"tie_breaker": TIE_BREAKER, "queries": [
         {"bool": {"should": [_word_clause(word, field) for word in words], "minimum_should_match": 1, "boost": boost}}
         for field, boost in FIELDS.items()
     ]}}
 
 
-def match_query(query: SearchQuery, words: list[QueryWord]) -> dict[str, Any]:
-    """The article query: relevance on title and text terms, filters on the article's own fields."""
+def phrases_query(phrases: list[tuple[str, ...]]) -> dict[str, Any]:
+    """Whether the title holds one of the query's phrases (`analysis.query_phrases`): named, not scored.
+
+    A hit names it in `matched_queries`, and `rank_events` ranks it first, as the
+    embedded index does.
+    """
+    held = [{"match_phrase": {field: " ".join(phrase)}} for phrase in phrases for field in TITLE_FIELDS]
+    return {"bool": {"filter": [{"bool": {"should": held, "minimum_should_match": 1}}], "_name": PHRASE_QUERY}}
+
+
+def match_query(query: SearchQuery, words: list[QueryWord], phrases: list[tuple[str, ...]]) -> dict[str, Any]:
+    """The article query: relevance on title and text terms, filters on the article's own fields,
+    and whether the title holds the query's phrases."""
     filters: list[dict[str, Any]] = []
     published: dict[str, str] = {}
     if query.date_from is not None:
@@ -79,6 +94,7 @@ def match_query(query: SearchQuery, words: list[QueryWord]) -> dict[str, Any]:
         "bool": {
             "must": [words_query(words)],
             "filter": filters,
+            "should": [phrases_query(phrases)] if phrases else [],
         }
     }
 
@@ -94,10 +110,15 @@ class RankedEvent:
 
 
 def rank_events(hits: list[dict[str, Any]], recency_boost: float) -> list[RankedEvent]:
-    """Group article hits (best first) by event and score the events, best first."""
+    """Group article hits by event and score the events, best first.
+
+    The hits whose title holds the query's phrase (`phrase_first`) count before the rest.
+    """
     events: dict[str, RankedEvent] = {}
     matches: dict[str, int] = {}
-    for hit in hits:
+    scores = phrase_first([float(hit["_score"]) for hit in hits],
+                          [PHRASE_QUERY in hit.get("matched_queries", ()) for hit in hits])
+    for score, hit in sorted(zip(scores, hits), key=lambda scored: -scored[0]):
         source = hit["_source"]
         event_id = source.get("event_id")
         if not event_id:
@@ -106,7 +127,7 @@ def rank_events(hits: list[dict[str, Any]], recency_boost: float) -> list[Ranked
         matches[event_id] = matches.get(event_id, 0) + 1
         ranked = events.get(event_id)
         if ranked is None:
-            events[event_id] = RankedEvent(event_id, float(hit["_score"]), hit["_id"], published)
+            events[event_id] = RankedEvent(event_id, score, hit["_id"], published)
         elif published and (ranked.newest is None or published > ranked.newest):
             ranked.newest = published
     now = max((e.newest for e in events.values() if e.newest), default=None)
