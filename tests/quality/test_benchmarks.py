@@ -82,3 +82,48 @@ def test_cross_language_study_runs_on_the_projects_own_sets(tmp_path, capsys):
     assert report.split("*distinctive keys: 2 names + 1 number, ≤ 2 d*")[1].split("\n")[0].endswith("false links: none.")
     written = [json.loads(line) for line in (tmp_path / "out" / "fulltext_events.linked.jsonl").open()]
     assert len(written) == 29 and {"id", "event_id"} <= set(written[0])
+
+
+def test_roc_auc_on_a_hand_computed_example():
+    import numpy as np
+
+    from benchmarks.embedding_evidence import roc_auc
+
+    # Positives 0.9 and 0.4, negatives 0.4 and 0.1: pairs won 1 + 1 + 1 + a tie (1/2) of 4.
+    assert roc_auc(np.array([0.9, 0.4, 0.4, 0.1]), np.array([1, 1, 0, 0])) == 3.5 / 4
+    assert roc_auc(np.array([0.1, 0.9]), np.array([1, 0])) == 0.0
+
+
+def test_embedding_evidence_records_the_pairs_the_clusterer_decides_without_changing_a_decision():
+    import dataclasses
+
+    import numpy as np
+
+    from benchmarks.embedding_evidence import Recording, build_pairs, record_run, roc_auc
+    from newsbeam.connectors.files import read_path
+    from newsbeam.pipelines.assign import AssignConfig
+    from newsbeam.pipelines.cluster.clusterer import OnlineClusterer
+    from newsbeam.pipelines.local import assign_locally
+
+    path = REPO_ROOT / "tests" / "quality" / "fixtures" / "fulltext_heldout.jsonl"
+    records = list(read_path(path))
+    gold = {str(r.data["id"]): r.data["event"] for r in records}
+    # Merge passes every 10 articles, so this short stream has some to record.
+    config = AssignConfig(cluster=dataclasses.replace(AssignConfig().cluster, merge_every=10))
+    methods = dict(vars(OnlineClusterer))
+    recording = Recording()
+    recorded = record_run(records, recording, config)
+    assert dict(vars(OnlineClusterer)) == methods  # the wrapping ends with the run
+    plain = {d.article_id: d.event_id for _, d in assign_locally(records, config=config, workers=1).decisions}
+    assert recorded == plain
+    assert recording.joins and recording.merges
+    assert set(recording.vectors) <= set(gold) and len(recording.vectors) >= len(gold) - 8  # copies have none
+    # An embedding that knows the gold event ranks article pairs perfectly, and pairs with an event
+    # nearly so (an impure event's embedding is the mean of its members' events).
+    labels = sorted(set(gold.values()))
+    embeddings = {i: np.eye(len(labels))[labels.index(e)] for i, e in gold.items()}
+    articles, joins, merges = build_pairs(recording, gold, embeddings)
+    assert roc_auc(np.asarray(articles.columns["emb"]), np.asarray(articles.labels)) == 1.0
+    for pairs in (joins, merges):
+        assert 0 < sum(pairs.labels) < len(pairs.labels)
+        assert roc_auc(np.asarray(pairs.columns["emb"]), np.asarray(pairs.labels)) > 0.9
