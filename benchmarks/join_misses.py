@@ -2,7 +2,7 @@
 
 Runs the same stages as `newsbeam cluster` over `RECORDS.jsonl` (gold events in
 `LABELS.jsonl`) with a clusterer that, for every original, notes the scores of
-its candidate events just before it is assigned. An article *misses* when a hot
+its candidate events as it is assigned. An article *misses* when a hot
 event already held an article of its gold event and it joined none such (it
 opened an event, or joined another story's). For each miss it prints the score
 of the right event against the bar, its rank among the candidates, the best
@@ -58,26 +58,24 @@ class WatchedClusterer(OnlineClusterer):
         super().__init__(config)
         self.gold = gold
         self.article: Article | None = None
-        self.seen: dict[str, tuple[list[Candidate], dict[str, float], float]] = {}
+        self.seen: dict[str, tuple[list[Candidate], dict[str, float], float, str | None]] = {}
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         self.article = article
         return super().assign(article, features)
 
-    def _vector(self, features: ArticleFeatures) -> dict[str, float]:
-        vector = super()._vector(features)
-        article = self.article
+    def _best_event(self, vector: dict[str, float], when) -> tuple[str | None, float]:
+        chosen = super()._best_event(vector, when)
         candidates = []
         for event_id in self._candidates(vector):
             event = self.events[event_id]
             labels = Counter(self.gold.get(a, "?") for a in event.article_ids)
-            candidates.append(Candidate(event_id, self.similarity(vector, event),
-                                        self._time_factor(event, article.published), event.members, labels,
-                                        [t for t in vector if t in event.centroid],
+            candidates.append(Candidate(event_id, self.similarity(vector, event), self._time_factor(event, when),
+                                        event.members, labels, [t for t in vector if t in event.centroid],
                                         [t for t in vector if t not in event.centroid]))
         candidates.sort(key=lambda c: c.score, reverse=True)
-        self.seen[article.id] = (candidates, vector, self.threshold_for(len(vector)))
-        return vector
+        self.seen[self.article.id] = (candidates, vector, self.threshold_for(len(vector)), chosen[0])
+        return chosen
 
 
 def watch(records: list[dict], gold: dict[str, str], config: AssignConfig = AssignConfig()):
@@ -114,14 +112,13 @@ def misses(records: list[dict], gold: dict[str, str]) -> list[dict]:
 
     by_id = {a.id: a for a in articles}
     out = []
-    for article_id, (candidates, vector, bar) in seen.items():
+    for article_id, (candidates, vector, bar, chosen) in seen.items():
         label = gold.get(article_id)
         right = [c for c in candidates if c.labels.get(label)]
         if not right:
             continue
         best = candidates[0]
-        joined_right = best.score >= bar and best.labels.get(label)
-        if joined_right:
+        if chosen is not None and next(c for c in candidates if c.event_id == chosen).labels.get(label):
             continue
         mate = right[0]
         out.append({
@@ -132,7 +129,7 @@ def misses(records: list[dict], gold: dict[str, str]) -> list[dict]:
             "best_score": round(best.score, 3), "best_is_right": best is mate,
             "runner_up_ratio": round(best.score / candidates[1].score, 2) if len(candidates) > 1
             and candidates[1].score > 0 else None,
-            "opened": best.score < bar,
+            "opened": chosen is None,
             "in_final_event_with_mates": any(final[o] == final[article_id] for o in gold
                                              if o != article_id and gold[o] == label and o in final),
             "shared": words(mate.shared), "lacking": words(mate.lacking),
