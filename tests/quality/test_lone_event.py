@@ -11,14 +11,12 @@ as well leaves it no margin: it opens an event of its own.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from newsbeam.pipelines.assign import AssignConfig
+from support import events_through_core, story_article
+
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
-from newsbeam.pipelines.core import AssignmentCore
 from newsbeam.pipelines.features import featurize
-from newsbeam.pipelines.normalize.text import content_hash
-from newsbeam.schemas import Article
 
 START = datetime(2025, 3, 4, 8, tzinfo=timezone.utc)
 
@@ -35,19 +33,9 @@ ONE_OFF = ("c1", 1, "Centre Daily", "Exporters tally the cost of Kessa harbour s
            "offshore for days, perishable cargo spoiled and importers rerouted through rival harbours.")
 
 
-def _article(article_id: str, hours: float, source: str, title: str, text: str) -> Article:
-    return Article(id=article_id, url=f"https://{source.lower().replace(' ', '')}.example/{article_id}", title=title,
-                   text=text, published=START + timedelta(hours=hours), language="en", source=source,
-                   content_hash=content_hash(text))
-
-
 def _events(*stories: tuple, cluster: ClusterConfig = ClusterConfig()) -> dict[str, str]:
     """Article id → event id at the end, through the core every path shares."""
-    articles = sorted((_article(*story) for story in stories), key=lambda a: a.sort_key)
-    core = AssignmentCore(AssignConfig(cluster=cluster))
-    decided = {a.id: core.offer("en", a, featurize(a)).event_id for a in articles}
-    core.drain_events()
-    return {article_id: core.resolve(core.assigner("en").resolve(event_id)) for article_id, event_id in decided.items()}
+    return events_through_core([story_article(START, *story) for story in stories], cluster)
 
 
 class _Scored(OnlineClusterer):
@@ -65,7 +53,7 @@ class _Scored(OnlineClusterer):
 def _share_of_bar(*stories: tuple) -> dict[str, float]:
     """The last story's time-damped score with each event of the others, as a share of its join bar."""
     clusterer = _Scored()
-    for article in (_article(*story) for story in stories):
+    for article in (story_article(START, *story) for story in stories):
         clusterer.assign(article, featurize(article))
     return clusterer.shares
 
