@@ -82,7 +82,8 @@ def config_data(config: AssignConfig) -> Any:
 #: section. They steer decisions still to come and change the meaning of no saved
 #: entry, so a header that lacks one was taken under the same configuration as far
 #: as its entries go: it is compared as if it held the setting's current value.
-ADDED_SETTINGS: dict[str, tuple[str, ...]] = {"cluster": ("small_event_members",)}
+ADDED_SETTINGS: dict[str, tuple[str, ...]] = {"cluster": ("small_event_members", "lone_event_bar",
+                                                          "lone_event_margin")}
 
 
 def _same_configuration(saved: Any, current: Any) -> bool:

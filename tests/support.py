@@ -64,3 +64,28 @@ def ingested(source: Path, data_dir: Path, es_url: str | None = None) -> Iterato
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def story_article(start, article_id: str, hours: float, source: str, title: str, text: str):
+    """An invented English article of outlet `source`, published `hours` after `start`."""
+    from datetime import timedelta
+
+    from newsbeam.pipelines.normalize.text import content_hash
+    from newsbeam.schemas import Article
+
+    return Article(id=article_id, url=f"https://{source.lower().replace(' ', '')}.example/{article_id}", title=title,
+                   text=text, published=start + timedelta(hours=hours), language="en", source=source,
+                   content_hash=content_hash(text))
+
+
+def events_through_core(articles: list, cluster) -> dict[str, str]:
+    """Article id → event id at the end, for `articles` assigned in publication order under
+    `ClusterConfig` `cluster` through the core every path shares."""
+    from newsbeam.pipelines.assign import AssignConfig
+    from newsbeam.pipelines.core import AssignmentCore
+    from newsbeam.pipelines.features import featurize
+
+    core = AssignmentCore(AssignConfig(cluster=cluster))
+    decided = {a.id: core.offer("en", a, featurize(a)).event_id for a in sorted(articles, key=lambda a: a.sort_key)}
+    core.drain_events()
+    return {article_id: core.resolve(core.assigner("en").resolve(event_id)) for article_id, event_id in decided.items()}

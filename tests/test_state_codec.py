@@ -15,7 +15,7 @@ from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner
 from newsbeam.pipelines.cluster import ClusterConfig
 from newsbeam.pipelines.features import featurize
 from newsbeam.pipelines.normalize import normalize_record
-from newsbeam.pipelines.state_codec import FORMAT_VERSION, HEADER, StateFormatError
+from newsbeam.pipelines.state_codec import ADDED_SETTINGS, FORMAT_VERSION, HEADER, StateFormatError
 
 # Long enough in event time to expire dedup keys (3 days) and events (7 days), decay
 # document frequencies (daily) and merge events (every 100 articles).
@@ -148,15 +148,17 @@ def test_a_version_1_state_is_read_with_empty_event_descriptions(stream):
         assert restored.process(article, features) == assigner.process(article, features)
 
 
-def test_a_state_saved_before_a_setting_was_added_is_resumed(stream):
-    """`small_event_members` came after states were saved without it; it changes no
-    saved entry, so such a state resumes rather than being replaced by a fresh one."""
+@pytest.mark.parametrize("setting", ADDED_SETTINGS["cluster"])
+def test_a_state_saved_before_a_setting_was_added_is_resumed(stream, setting):
+    """`small_event_members`, `lone_event_bar` and `lone_event_margin` came after states
+    were saved without them; they change no saved entry, so such a state resumes rather
+    than being replaced by a fresh one."""
     assigner = OnlineAssigner()
     for article, features in stream[:300]:
         assigner.process(article, features)
     parts = dict(assigner.state_changes().upserts)
     header = json.loads(parts[HEADER])
-    del header["config"]["cluster"]["small_event_members"]
+    del header["config"]["cluster"][setting]
     parts[HEADER] = json.dumps(header).encode()
 
     restored = OnlineAssigner.restore(parts, AssignConfig())
@@ -165,9 +167,10 @@ def test_a_state_saved_before_a_setting_was_added_is_resumed(stream):
     for article, features in stream[300:400]:
         assert restored.process(article, features) == assigner.process(article, features)
     apply(parts, restored.state_changes())
-    assert json.loads(parts[HEADER])["config"]["cluster"]["small_event_members"] == 2
+    assert json.loads(parts[HEADER])["config"]["cluster"][setting] == getattr(ClusterConfig(), setting)
     # A state that names another value of the setting was taken under another configuration.
-    assert not OnlineAssigner.restore(parts, AssignConfig(cluster=ClusterConfig(small_event_members=0))).clusterer.events
+    other = ClusterConfig(**{setting: 0})
+    assert not OnlineAssigner.restore(parts, AssignConfig(cluster=other)).clusterer.events
 
 
 def test_state_of_another_configuration_is_replaced_on_the_first_save(stream):

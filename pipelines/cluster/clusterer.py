@@ -64,6 +64,14 @@ class ClusterConfig:
     #: of each other merges at the join bar (`threshold`) when that is the lower
     #: one. 0 turns the second look off.
     small_event_members: int = 2
+    #: An event of one article is joined at this share of the join bar, when it
+    #: scores at least `lone_event_margin` times the article's runner-up candidate:
+    #: the cosine of two framings of one happening is lower than what either
+    #: reaches with a grown event, whose centroid has averaged each outlet's own
+    #: angle away; the margin keeps an article with no event of its own from the
+    #: nearest one-off of its beat. 1 turns the rule off.
+    lone_event_bar: float = 0.8
+    lone_event_margin: float = 1.5
     #: Document frequencies halve over this many days (event time), and terms
     #: whose decayed count drops below `df_floor` are forgotten: IDF follows
     #: what the stream talks about now, in memory bounded by the recent vocabulary.
@@ -336,15 +344,7 @@ class OnlineClusterer:
         known.update({term: surface[term] for term in vector if term in surface and term not in known})
         if self.unsaved is not None:
             self.unsaved.terms.update(terms)
-        best_id, best_score, best_cosine = None, self.threshold_for(len(vector)), -1.0
-        for event_id in self._candidates(vector):
-            event = self.events[event_id]
-            decay = self._time_factor(event, article.published)
-            if decay < best_score:  # a cosine is at most 1: this event cannot win
-                continue
-            cosine = self.similarity(vector, event)
-            if cosine * decay >= best_score:
-                best_id, best_score, best_cosine = event_id, cosine * decay, cosine
+        best_id, best_cosine = self._best_event(vector, article.published)
         if best_id is None:
             event = EventState(event_id_for(article.id), {}, article.published, article.published)
             self.events[event.event_id] = event
@@ -358,6 +358,36 @@ class OnlineClusterer:
             self._merge_converged()
         self._age_out()
         return self.resolve(joined)
+
+    def _best_event(self, vector: dict[str, float], when: datetime | None) -> tuple[str | None, float]:
+        """The event the article joins, if any, and its cosine with it.
+
+        The highest time-damped score at or above the join bar wins; an event of
+        one article may also win at `lone_event_bar` × that bar, when its score
+        is at least `lone_event_margin` times the runner-up's. A candidate
+        skipped for its time factor counts as a runner-up at that factor, the
+        most it could score.
+        """
+        config = self.config
+        bar = self.threshold_for(len(vector))
+        best_id, best_score, best_cosine, runner_up = None, bar * min(1.0, config.lone_event_bar), -1.0, 0.0
+        for event_id in self._candidates(vector):
+            event = self.events[event_id]
+            decay = self._time_factor(event, when)
+            if decay < best_score:  # a cosine is at most 1: this event cannot win
+                runner_up = max(runner_up, decay)
+                continue
+            cosine = self.similarity(vector, event)
+            score = cosine * decay
+            if score >= best_score and (score >= bar or event.members == 1):
+                if best_id is not None:
+                    runner_up = max(runner_up, best_score)
+                best_id, best_score, best_cosine = event_id, score, cosine
+            else:
+                runner_up = max(runner_up, score)
+        if best_score < bar and best_score < config.lone_event_margin * runner_up:
+            return None, -1.0
+        return best_id, best_cosine
 
     # -- merging ---------------------------------------------------------------
 

@@ -11,16 +11,12 @@ grown events must clear.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
+from support import events_through_core, story_article
 
-from newsbeam.pipelines.assign import AssignConfig
 from newsbeam.pipelines.cluster import ClusterConfig
-from newsbeam.pipelines.core import AssignmentCore
-from newsbeam.pipelines.features import featurize
-from newsbeam.pipelines.normalize.text import content_hash
-from newsbeam.schemas import Article
 
 START = datetime(2025, 6, 2, 9, tzinfo=timezone.utc)
 
@@ -46,21 +42,11 @@ OPINION = ("o1", 1, "Right Herald", "Fishermen pay for the mayor's concrete vani
            "nobody asked them, and the chandlers along the quay expect to close within a year.")
 
 
-def _article(article_id: str, hours: float, source: str, title: str, text: str) -> Article:
-    return Article(id=article_id, url=f"https://{source.lower().replace(' ', '')}.example/{article_id}", title=title,
-                   text=text, published=START + timedelta(hours=hours), language="en", source=source,
-                   content_hash=content_hash(text))
-
-
 def _events(cluster: ClusterConfig, opinion_hours: float = OPINION[1]) -> dict[str, str]:
     """Article id → event id at the end, through the core every path shares."""
-    articles = [_article(*report) for report in REPORTS]
-    articles.append(_article(OPINION[0], opinion_hours, *OPINION[2:]))
-    articles.sort(key=lambda a: a.sort_key)
-    core = AssignmentCore(AssignConfig(cluster=cluster))
-    decided = {a.id: core.offer("en", a, featurize(a)).event_id for a in articles}
-    core.drain_events()
-    return {article_id: core.resolve(core.assigner("en").resolve(event_id)) for article_id, event_id in decided.items()}
+    articles = [story_article(START, *report) for report in REPORTS]
+    articles.append(story_article(START, OPINION[0], opinion_hours, *OPINION[2:]))
+    return events_through_core(articles, cluster)
 
 
 # A pass after every fourth article: the four articles meet one pass.
