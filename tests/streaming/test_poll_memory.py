@@ -102,6 +102,15 @@ def test_links_in_flight_within_the_resend_delay_are_not_read_again(news_site, p
     assert [path for _, path in site.requests[requests_before:]] == ["/feed.xml"]
 
 
+def _index(data_dir, records: list[RawRecord]) -> None:
+    """Write the polled records' articles to the embedded index in `data_dir`, as the pipeline would."""
+    backend = open_backend(BackendSettings(data_dir=data_dir))
+    try:
+        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in records])
+    finally:
+        backend.close()
+
+
 def test_a_wire_item_at_the_version_held_is_confirmed_and_only_a_restart_sends_it_again(endpoint, poll_fn, tmp_path,
                                                                                         monkeypatch):
     """An emitted correction or kill is confirmed once the index holds its version (not read again as lost);
@@ -112,11 +121,7 @@ def test_a_wire_item_at_the_version_held_is_confirmed_and_only_a_restart_sends_i
     fn = poll_fn(resend_after=0.0)
     first = _bundle(fn, endpoint.url)
     assert len(first) == 2
-    backend = open_backend(BackendSettings(data_dir=tmp_path))
-    try:
-        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
-    finally:
-        backend.close()
+    _index(tmp_path, first)
     assert _bundle(fn, endpoint.url) == []
     restarted = poll_fn()
     assert sorted(record.origin for record in _bundle(restarted, endpoint.url)) == sorted(r.origin for r in first)
@@ -141,11 +146,7 @@ def test_a_newer_version_at_a_confirmed_place_of_a_wire_document_is_sent(endpoin
     endpoint.serve(ninjs("urn:nw:ferry", version=1, story=FERRY))
     fn = poll_fn(resend_after=0.0)
     first = _bundle(fn, endpoint.url)
-    backend = open_backend(BackendSettings(data_dir=tmp_path))
-    try:
-        backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
-    finally:
-        backend.close()
+    _index(tmp_path, first)
     assert _bundle(fn, endpoint.url) == []
     endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED))
     corrected = _bundle(fn, endpoint.url)
