@@ -59,6 +59,9 @@ class WatchedClusterer(OnlineClusterer):
         self.gold = gold
         self.article: Article | None = None
         self.seen: dict[str, tuple[list[Candidate], dict[str, float], float, str | None]] = {}
+        #: Article id → the best time-damped score / bar among the hot events holding
+        #: an article of its gold event, when none of them was a candidate.
+        self.unreached: dict[str, float] = {}
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         self.article = article
@@ -74,7 +77,14 @@ class WatchedClusterer(OnlineClusterer):
                                         event.members, labels, [t for t in vector if t in event.centroid],
                                         [t for t in vector if t not in event.centroid]))
         candidates.sort(key=lambda c: c.score, reverse=True)
-        self.seen[self.article.id] = (candidates, vector, self.threshold_for(len(vector)), chosen[0])
+        bar = self.threshold_for(len(vector))
+        self.seen[self.article.id] = (candidates, vector, bar, chosen[0])
+        label = self.gold.get(self.article.id)
+        if not any(c.labels.get(label) for c in candidates):
+            mates = [e for e in self.events.values() if any(self.gold.get(a) == label for a in e.article_ids)]
+            if mates:
+                self.unreached[self.article.id] = max(
+                    self.similarity(vector, e) * self._time_factor(e, when) for e in mates) / bar
         return chosen
 
 
@@ -102,8 +112,11 @@ def watch(records: list[dict], gold: dict[str, str], config: AssignConfig = Assi
     return clusterers, articles, final
 
 
-def misses(records: list[dict], gold: dict[str, str]) -> list[dict]:
+def misses(records: list[dict], gold: dict[str, str]) -> tuple[list[dict], dict[str, float]]:
+    """The missed joins whose right event was a candidate, and the articles whose right
+    event was hot but no candidate (id → that event's score / bar)."""
     clusterers, articles, final = watch(records, gold)
+    unreached = {k: v for c in clusterers for k, v in c.unreached.items()}
     seen = {k: v for c in clusterers for k, v in c.seen.items()}
     surface = {k: v for c in clusterers for k, v in c._surface.items()}
 
@@ -134,7 +147,7 @@ def misses(records: list[dict], gold: dict[str, str]) -> list[dict]:
                                              if o != article_id and gold[o] == label and o in final),
             "shared": words(mate.shared), "lacking": words(mate.lacking),
         })
-    return out
+    return out, unreached
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         records = [json.loads(line) for line in handle if line.strip()]
     with open(args.labels, encoding="utf-8") as handle:
         gold = {str(d["id"]): str(d["event"]) for d in map(json.loads, filter(str.strip, handle))}
-    found = misses(records, gold)
+    found, unreached = misses(records, gold)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(m) + "\n" for m in found)
@@ -159,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     if shares:
         print(f"right event's score / bar: median {statistics.median(shares):.2f}, quartiles "
               f"{' / '.join(f'{q:.2f}' for q in statistics.quantiles(shares, n=4))}")
+    if unreached:
+        print(f"right event hot but not a candidate: {len(unreached)} (its score / bar at most "
+              f"{max(unreached.values()):.2f}, median {statistics.median(unreached.values()):.2f})")
     if not args.summary:
         for m in sorted(found, key=lambda m: -m["right_share_of_bar"]):
             print(f"{m['right_share_of_bar']:.2f} of bar {m['bar']:.3f} (cos {m['right_cosine']:.2f} × "

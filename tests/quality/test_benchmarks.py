@@ -127,3 +127,28 @@ def test_embedding_evidence_records_the_pairs_the_clusterer_decides_without_chan
     for pairs in (joins, merges):
         assert 0 < sum(pairs.labels) < len(pairs.labels)
         assert roc_auc(np.asarray(pairs.columns["emb"]), np.asarray(pairs.labels)) > 0.9
+
+
+def test_join_misses_tells_a_scoring_miss_from_a_retrieval_miss():
+    """The lone-event case (`test_lone_event`): a dock strike's report, a framing of it
+    that a one-off of the same beat keeps from joining (the right event is a candidate,
+    below the bar); and a third piece on the strike that shares no word with its event
+    (the right event is hot but never a candidate)."""
+    from quality.test_lone_event import FRAMING, ONE_OFF, REPORT
+
+    from benchmarks.join_misses import misses
+
+    def record(article_id, hours, source, title, text):
+        return {"id": article_id, "url": f"https://{source.lower().replace(' ', '')}.example/{article_id}",
+                "title": title, "text": text, "published": f"2025-03-04T{8 + hours:02d}:00:00+00:00",
+                "source": source, "language": "en"}
+
+    unrelated_words = ("d1", 3, "Valley Voice", "Fishmongers' lanes busy again",
+                       "Fishmongers reopened stalls at dawn as lorries queued beside warehouses, and cafe owners "
+                       "counted more customers than in a slow fortnight.")
+    records = [record(*story) for story in (REPORT, ONE_OFF, FRAMING, unrelated_words)]
+    gold = {"a1": "strike", "b1": "strike", "d1": "strike", "c1": "kessa"}
+    found, unreached = misses(records, gold)
+    assert [m["id"] for m in found] == ["b1"], found
+    assert found[0]["right_share_of_bar"] < 1.0 and found[0]["opened"]
+    assert list(unreached) == ["d1"] and unreached["d1"] < 0.1, unreached
