@@ -406,26 +406,28 @@ class OnlineClusterer:
             # Both sides reduced to their indexed top terms: they carry most of a
             # centroid's mass, and keep a pass at a few hundred look-ups per event.
             top = {term: event.centroid[term] for term in event.indexed_terms}
-            top_norm = event.prefix_norms[len(top) - 1]
             best_id, best_score = None, 0.0
             for other_id in self._candidates(top)[: self.config.merge_candidates + 1]:
                 if other_id == event_id:
                     continue
-                other = self.events[other_id]
-                size = min(len(top), len(other.prefix_norms))
-                dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
-                score = dot / (top_norm * other.prefix_norms[size - 1])
-                gap = self._gap_factor(event, other)
-                score *= gap
-                length = (event.terms_per_member + other.terms_per_member) / 2
-                bar = self.config.merge_threshold
-                if self._second_look(event, other, gap):
-                    bar = min(bar, self.config.threshold)
-                if score >= self.threshold_for(length, bar) and score > best_score:
+                score, bar = self._merge_score(event, top, self.events[other_id])
+                if score >= bar and score > best_score:
                     best_id, best_score = other_id, score
             if best_id is not None:
                 self._merge(event, self.events[best_id])
         self._since_merge.clear()
+
+    def _merge_score(self, event: EventState, top: dict[str, float], other: EventState) -> tuple[float, float]:
+        """(time-damped cosine of the event's `top` terms with the other's core of as
+        many terms, the bar that pair must reach to merge)."""
+        size = min(len(top), len(other.prefix_norms))
+        dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
+        gap = self._gap_factor(event, other)
+        score = dot / (event.prefix_norms[len(top) - 1] * other.prefix_norms[size - 1]) * gap
+        bar = self.config.merge_threshold
+        if self._second_look(event, other, gap):
+            bar = min(bar, self.config.threshold)
+        return score, self.threshold_for((event.terms_per_member + other.terms_per_member) / 2, bar)
 
     def _second_look(self, a: EventState, b: EventState, gap_factor: float) -> bool:
         """Whether a pair is judged at the join bar: one of them is small and they
