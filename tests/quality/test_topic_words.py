@@ -11,12 +11,13 @@ only events that carry it, it weighs fully and they merge as before.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
-from newsbeam.pipelines.cluster import ClusterConfig
 from support import events_through_core, story_article
 
-START = datetime(2025, 6, 2, 9, tzinfo=UTC)
+from newsbeam.pipelines.cluster import ClusterConfig
+
+START = datetime(2025, 6, 2, 9, tzinfo=timezone.utc)
 
 HEADLINER = [
     ("a1", "Festival headliner Orla Venn cancels, citing illness"),
