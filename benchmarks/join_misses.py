@@ -13,6 +13,15 @@ the right event's centroid and those it lacks:
 
 `--summary` prints only the counts and the distribution of the right event's
 score as a share of the bar; `--json PATH` writes every miss as a JSON line.
+
+Two more views of the same run. `--merges` lists the merge pass's merges that
+mixed gold events (`--merges all`: every merge), with the pair's score against
+its bar, whether it was judged at the join bar (the second look at small events),
+the terms the two shared and the events' headlines. `--spread 80 90 100 110 120`
+clusters the stream as `newsbeam cluster` does once per merge cadence and prints
+B-cubed for each: on a small stream the cadence reshuffles which events meet in
+which pass, so the spread over cadences that should not matter is the noise a
+change must stand out of.
 """
 
 from __future__ import annotations
@@ -22,11 +31,13 @@ import json
 import statistics
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from benchmarks.quality import bcubed, run
 from newsbeam.connectors.records import RawRecord
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.cluster import OnlineClusterer
+from newsbeam.pipelines.cluster.clusterer import EventState
 from newsbeam.pipelines.core import AssignmentCore
 from newsbeam.pipelines.features import ArticleFeatures, featurize
 from newsbeam.pipelines.local import LocalRun, normalized
@@ -42,8 +53,11 @@ class Candidate:
     members: int
     #: Gold labels of the event's articles at that moment.
     labels: Counter = field(default_factory=Counter)
-    #: The article's terms, heaviest first, that the event's centroid holds and lacks.
+    #: The article's terms, heaviest first, that the event's core (what the article
+    #: was compared with) holds, that only the centroid below the core holds (they
+    #: add nothing to the score), and that the centroid lacks.
     shared: list[str] = field(default_factory=list)
+    below_core: list[str] = field(default_factory=list)
     lacking: list[str] = field(default_factory=list)
 
     @property
@@ -62,6 +76,7 @@ class WatchedClusterer(OnlineClusterer):
         #: Article id → the best time-damped score / bar among the hot events holding
         #: an article of its gold event, when none of them was a candidate.
         self.unreached: dict[str, float] = {}
+        self.merges: list[dict] = []
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         self.article = article
@@ -70,11 +85,16 @@ class WatchedClusterer(OnlineClusterer):
     def _best_event(self, vector: dict[str, float], when) -> tuple[str | None, float]:
         chosen = super()._best_event(vector, when)
         candidates = []
+        config = self.config
         for event_id in self._candidates(vector):
             event = self.events[event_id]
             labels = Counter(self.gold.get(a, "?") for a in event.article_ids)
+            size = min(max(config.core_terms_min, int(config.core_terms_per_article_term * len(vector))),
+                       len(event.prefix_norms))
+            core = event.core(size)
             candidates.append(Candidate(event_id, self.similarity(vector, event), self._time_factor(event, when),
-                                        event.members, labels, [t for t in vector if t in event.centroid],
+                                        event.members, labels, [t for t in vector if t in core],
+                                        [t for t in vector if t in event.centroid and t not in core],
                                         [t for t in vector if t not in event.centroid]))
         candidates.sort(key=lambda c: c.score, reverse=True)
         bar = self.threshold_for(len(vector))
@@ -86,6 +106,21 @@ class WatchedClusterer(OnlineClusterer):
                 self.unreached[self.article.id] = max(
                     self.similarity(vector, e) * self._time_factor(e, when) for e in mates) / bar
         return chosen
+
+    def _merge(self, a: EventState, b: EventState) -> None:
+        # The pass merges the changed event `a` into its best neighbour `b`.
+        top = {term: a.centroid[term] for term in a.indexed_terms}
+        score, bar = self._merge_score(a, top, b)
+        labels = [Counter(self.gold.get(x, "?") for x in e.article_ids) for e in (a, b)]
+        pairs = len(a.article_ids) * len(b.article_ids)
+        self.merges.append({
+            "purity": round(sum(labels[0][k] * labels[1][k] for k in labels[0]) / pairs, 3) if pairs else 1.0,
+            "members": (a.members, b.members), "score": round(score, 3), "bar": round(bar, 3),
+            "second_look": self._second_look(a, b, self._gap_factor(a, b)),
+            "shared": [self._surface.get(t, t) for t in top if t in b.centroid][:8],
+            "titles": (a.title, b.title),
+        })
+        super()._merge(a, b)
 
 
 def watch(records: list[dict], gold: dict[str, str], config: AssignConfig = AssignConfig()):
@@ -112,10 +147,10 @@ def watch(records: list[dict], gold: dict[str, str], config: AssignConfig = Assi
     return clusterers, articles, final
 
 
-def misses(records: list[dict], gold: dict[str, str]) -> tuple[list[dict], dict[str, float]]:
+def misses(records: list[dict], gold: dict[str, str], watched=None) -> tuple[list[dict], dict[str, float]]:
     """The missed joins whose right event was a candidate, and the articles whose right
     event was hot but no candidate (id → that event's score / bar)."""
-    clusterers, articles, final = watch(records, gold)
+    clusterers, articles, final = watched or watch(records, gold)
     unreached = {k: v for c in clusterers for k, v in c.unreached.items()}
     seen = {k: v for c in clusterers for k, v in c.seen.items()}
     surface = {k: v for c in clusterers for k, v in c._surface.items()}
@@ -145,7 +180,7 @@ def misses(records: list[dict], gold: dict[str, str]) -> tuple[list[dict], dict[
             "opened": chosen is None,
             "in_final_event_with_mates": any(final[o] == final[article_id] for o in gold
                                              if o != article_id and gold[o] == label and o in final),
-            "shared": words(mate.shared), "lacking": words(mate.lacking),
+            "shared": words(mate.shared), "below_core": words(mate.below_core), "lacking": words(mate.lacking),
         })
     return out, unreached
 
@@ -156,12 +191,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("labels")
     parser.add_argument("--summary", action="store_true", help="counts and the score distribution only")
     parser.add_argument("--json", help="write every miss as a JSON line here")
+    parser.add_argument("--merges", nargs="?", const="mixed", choices=("mixed", "all"),
+                        help="list the merge pass's merges that mixed gold events (or all of them)")
+    parser.add_argument("--spread", nargs="+", type=int, metavar="CADENCE",
+                        help="B-cubed of `newsbeam cluster` at each of these merge cadences, and nothing else")
     args = parser.parse_args(argv)
     with open(args.records, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
     with open(args.labels, encoding="utf-8") as handle:
         gold = {str(d["id"]): str(d["event"]) for d in map(json.loads, filter(str.strip, handle))}
-    found, unreached = misses(records, gold)
+    if args.spread:
+        print_spread(records, gold, args.spread)
+        return 0
+    watched = watch(records, gold)
+    if args.merges:
+        print_merges([m for c in watched[0] for m in c.merges], everything=args.merges == "all")
+    found, unreached = misses(records, gold, watched)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(m) + "\n" for m in found)
@@ -181,8 +226,33 @@ def main(argv: list[str] | None = None) -> int:
                   f"{m['right_decay']:.2f}, rank {m['right_rank']}, {m['right_members']} members; best "
                   f"{m['best_score']:.3f}{' right' if m['best_is_right'] else ''}, ratio {m['runner_up_ratio']}"
                   f"{', merged later' if m['in_final_event_with_mates'] else ''}) {m['title'][:70]}\n"
-                  f"    shares {', '.join(m['shared'])}\n    lacks  {', '.join(m['lacking'])}")
+                  f"    shares {', '.join(m['shared'])}\n    below the core {', '.join(m['below_core'])}\n"
+                  f"    lacks  {', '.join(m['lacking'])}")
     return 0
+
+
+def print_merges(merges: list[dict], everything: bool = False) -> None:
+    """The merges, those that mixed gold events (purity < 1) first, lowest score over bar first."""
+    mixed = [m for m in merges if m["purity"] < 1.0]
+    print(f"merges: {len(merges)}; mixing gold events: {len(mixed)} (of them judged at the join bar: "
+          f"{sum(m['second_look'] for m in mixed)}); share of same-event pairs under 0.5: "
+          f"{sum(m['purity'] < 0.5 for m in merges)}")
+    for m in sorted(merges if everything else mixed, key=lambda m: (m["purity"] >= 1.0, m["score"] / m["bar"])):
+        print(f"purity {m['purity']:.2f}, {m['members'][0]} + {m['members'][1]} members, score {m['score']:.3f} "
+              f"/ bar {m['bar']:.3f}{' (second look)' if m['second_look'] else ''}: {', '.join(m['shared'])}\n"
+              f"    {m['titles'][0][:60]}  |  {m['titles'][1][:60]}")
+
+
+def print_spread(records: list[dict], gold: dict[str, str], cadences: list[int]) -> None:
+    """B-cubed P / R / F1 of `newsbeam cluster`'s decisions at each merge cadence, and their mean F1."""
+    config = AssignConfig()
+    scores = []
+    for every in cadences:
+        decided = run(records, replace(config, cluster=replace(config.cluster, merge_every=every)))
+        scores.append(bcubed({article_id: event for article_id, (event, _) in decided.items()}, gold))
+        print(f"merge every {every}: B-cubed P / R / F1 {' / '.join(f'{x:.4f}' for x in scores[-1])}")
+    print(f"mean F1 {statistics.mean(s[2] for s in scores):.4f}, range {min(s[2] for s in scores):.4f}"
+          f"–{max(s[2] for s in scores):.4f}")
 
 
 if __name__ == "__main__":

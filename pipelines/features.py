@@ -317,10 +317,7 @@ def term_weights(
     # that share only common verbs). Title and lede are scanned apart, each once;
     # the lede's opening run starts a sentence either way.
     lede_runs = capitalised_runs(lede)
-    # A lede in title case (a headline-only record's text is its headline) names
-    # nothing by its capitals, so it confirms no headline word either.
-    name_runs = [] if is_title_case(lede) else lede_runs
-    runs = headline_name_runs(article.title, name_runs) + name_runs
+    runs = headline_name_runs(article.title, lede_runs) + lede_runs
     entity_words = words(" ".join(run for run, starts_sentence in runs if not starts_sentence))
     names, name_words = _field_stems(entity_words, config.entity_weight, stems)
     _add_weights(terms, title)

@@ -83,7 +83,7 @@ def config_data(config: AssignConfig) -> Any:
 #: entry, so a header that lacks one was taken under the same configuration as far
 #: as its entries go: it is compared as if it held the setting's current value.
 ADDED_SETTINGS: dict[str, tuple[str, ...]] = {"cluster": ("small_event_members", "lone_event_bar",
-                                                          "lone_event_margin")}
+                                                          "lone_event_margin", "merge_discounts_topic_words")}
 
 
 def _same_configuration(saved: Any, current: Any) -> bool:

@@ -150,9 +150,9 @@ def test_a_version_1_state_is_read_with_empty_event_descriptions(stream):
 
 @pytest.mark.parametrize("setting", ADDED_SETTINGS["cluster"])
 def test_a_state_saved_before_a_setting_was_added_is_resumed(stream, setting):
-    """`small_event_members`, `lone_event_bar` and `lone_event_margin` came after states
-    were saved without them; they change no saved entry, so such a state resumes rather
-    than being replaced by a fresh one."""
+    """`small_event_members`, `lone_event_bar`, `lone_event_margin` and
+    `merge_discounts_topic_words` came after states were saved without them; they change
+    no saved entry, so such a state resumes rather than being replaced by a fresh one."""
     assigner = OnlineAssigner()
     for article, features in stream[:300]:
         assigner.process(article, features)

@@ -72,6 +72,12 @@ class ClusterConfig:
     #: nearest one-off of its beat. 1 turns the rule off.
     lone_event_bar: float = 0.8
     lone_event_margin: float = 1.5
+    #: Two grown events (a pair the second look does not judge) merge only if they
+    #: also reach the merge bar with each shared term weighed by the share of the hot
+    #: events indexing it that are these two (`_topic_discounted_cosine`): a topic's
+    #: word that many events carry ("Google", "SXSW", "stocks") does not make them
+    #: one story. False turns the test off.
+    merge_discounts_topic_words: bool = True
     #: Document frequencies halve over this many days (event time), and terms
     #: whose decayed count drops below `df_floor` are forgotten: IDF follows
     #: what the stream talks about now, in memory bounded by the recent vocabulary.
@@ -406,26 +412,51 @@ class OnlineClusterer:
             # Both sides reduced to their indexed top terms: they carry most of a
             # centroid's mass, and keep a pass at a few hundred look-ups per event.
             top = {term: event.centroid[term] for term in event.indexed_terms}
-            top_norm = event.prefix_norms[len(top) - 1]
             best_id, best_score = None, 0.0
             for other_id in self._candidates(top)[: self.config.merge_candidates + 1]:
                 if other_id == event_id:
                     continue
-                other = self.events[other_id]
-                size = min(len(top), len(other.prefix_norms))
-                dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
-                score = dot / (top_norm * other.prefix_norms[size - 1])
-                gap = self._gap_factor(event, other)
-                score *= gap
-                length = (event.terms_per_member + other.terms_per_member) / 2
-                bar = self.config.merge_threshold
-                if self._second_look(event, other, gap):
-                    bar = min(bar, self.config.threshold)
-                if score >= self.threshold_for(length, bar) and score > best_score:
+                score, bar = self._merge_score(event, top, self.events[other_id])
+                if score >= bar and score > best_score:
                     best_id, best_score = other_id, score
             if best_id is not None:
                 self._merge(event, self.events[best_id])
         self._since_merge.clear()
+
+    def _merge_score(self, event: EventState, top: dict[str, float], other: EventState) -> tuple[float, float]:
+        """(time-damped cosine of the event's `top` terms with the other's core of as
+        many terms, the bar that pair must reach to merge)."""
+        size = min(len(top), len(other.prefix_norms))
+        dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
+        gap = self._gap_factor(event, other)
+        score = dot / (event.prefix_norms[len(top) - 1] * other.prefix_norms[size - 1]) * gap
+        bar = self.config.merge_threshold
+        second_look = self._second_look(event, other, gap)
+        if second_look:
+            bar = min(bar, self.config.threshold)
+        bar = self.threshold_for((event.terms_per_member + other.terms_per_member) / 2, bar)
+        # Only a pair that would merge pays for the second score: a few per pass.
+        if score >= bar and not second_look and self.config.merge_discounts_topic_words:
+            score = min(score, self._topic_discounted_cosine(top, other.core(size)) * gap)
+        return score, bar
+
+    def _topic_discounted_cosine(self, a: dict[str, float], b: dict[str, float]) -> float:
+        """Cosine of two events' top terms, each term weighed by 2 / the number of hot
+        events that index it (1 when only these two do).
+
+        A grown centroid sums many articles, and what accumulates at its top beside
+        the story's own words is its topic's: on a headline stream the events of one
+        festival all carry "SXSW", those of one company "Google", so two stories of
+        a topic can reach the merge bar on the topic's word alone. The inverted index
+        already counts, for each term, the hot events whose top terms hold it: the
+        event-level document frequency, current by construction, at a look-up per term.
+        """
+        postings = self._postings
+        weights = {term: 2.0 / max(2, len(postings.get(term, ()))) for term in a.keys() | b.keys()}
+        dot = sum(weights[term] * weight * b[term] for term, weight in a.items() if term in b)
+        norm_a = math.sqrt(sum(weights[term] * weight * weight for term, weight in a.items()))
+        norm_b = math.sqrt(sum(weights[term] * weight * weight for term, weight in b.items()))
+        return dot / (norm_a * norm_b) if norm_a and norm_b else 0.0
 
     def _second_look(self, a: EventState, b: EventState, gap_factor: float) -> bool:
         """Whether a pair is judged at the join bar: one of them is small and they

@@ -152,3 +152,39 @@ def test_join_misses_tells_a_scoring_miss_from_a_retrieval_miss():
     assert [m["id"] for m in found] == ["b1"], found
     assert found[0]["right_share_of_bar"] < 1.0 and found[0]["opened"]
     assert list(unreached) == ["d1"] and unreached["d1"] < 0.1, unreached
+
+
+def test_join_misses_watches_joins_and_merges_without_changing_a_decision(capsys):
+    import dataclasses
+
+    from benchmarks import join_misses
+    from newsbeam.pipelines.assign import AssignConfig
+
+    path = REPO_ROOT / "tests" / "quality" / "fixtures" / "fulltext_heldout.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = {str(r["id"]): r["event"] for r in records}
+    # Merge passes every 10 articles, so this short stream has some to watch.
+    config = AssignConfig(cluster=dataclasses.replace(AssignConfig().cluster, merge_every=10))
+    clusterers, articles, final = join_misses.watch(records, gold, config)
+    plain = {article_id: event for article_id, (event, _) in quality.run(records, config).items()}
+    assert final == plain
+    merges = [m for c in clusterers for m in c.merges]
+    assert merges and all(m["score"] >= m["bar"] and 0.0 <= m["purity"] <= 1.0 for m in merges)
+    for candidates, vector, _, _ in (v for c in clusterers for v in c.seen.values()):
+        for candidate in candidates:
+            # Every article term is in the core it was compared with, below it, or not in the centroid.
+            assert sorted(candidate.shared + candidate.below_core + candidate.lacking) == sorted(vector)
+    join_misses.print_merges(merges, everything=True)
+    assert capsys.readouterr().out.count("purity ") == len(merges)
+
+
+def test_join_misses_spread_scores_each_merge_cadence(tmp_path, capsys):
+    from benchmarks import join_misses
+
+    path = REPO_ROOT / "tests" / "quality" / "fixtures" / "fulltext_heldout.jsonl"
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps({"id": json.loads(line)["id"], "event": json.loads(line)["event"]}) + "\n"
+                              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()))
+    assert join_misses.main([str(path), str(labels), "--spread", "10", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "merge every 10:" in out and "merge every 100:" in out and "mean F1" in out

@@ -37,13 +37,3 @@ def test_a_title_case_headline_weighs_its_words_as_a_sentence_case_one():
                                     "dredging plan", LEDE.replace("Valdmark", "valdmark"))).terms
     assert title_case["valdmark"] > plain["valdmark"]  # the name keeps its boost
 
-
-def test_a_title_case_headline_only_record_names_nothing():
-    """A headline-only record's text is its headline: in title case its capitals confirm
-    no name, so it weighs its words as the same headline in sentence case does."""
-    def headline_only(headline: str) -> dict[str, float]:
-        return featurize(story_article(START, "a1", 0, "Left Ledger", headline, headline)).terms
-
-    title_case = headline_only("Harbour Chiefs Defend Costly Dredging Plan Near Outer Channel")
-    sentence_case = headline_only("Harbour chiefs defend costly dredging plan near outer channel")
-    assert title_case == sentence_case
