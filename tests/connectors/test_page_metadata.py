@@ -8,7 +8,9 @@ import pytest
 
 from newsbeam.connectors.pages import extract_article
 from newsbeam.pipelines.normalize.dates import parse_published, parse_stated
+from newsbeam.connectors.pages.extract import language_code
 from newsbeam.connectors.pages.words import count_words
+from newsbeam.pipelines.normalize.language import detect_language
 
 URL = "https://www.riverside-gazette.example/news/harbour-reopens"
 STORY = ("The harbour reopened on Monday after three weeks of repairs to the breakwater. Crews replaced forty "
@@ -214,6 +216,52 @@ def test_language_is_read_from_the_text_with_html_lang_only_a_hint():
     page = article_page(body=f"<article><h1>Bandari yafunguliwa</h1><p>{SWAHILI * 2}</p></article>", lang="en")
     assert extract_article(page, URL)["language"] == "sw"
     assert extract_article(article_page(lang=""), URL)["language"] == "en"
+
+
+INDONESIAN = ("Pemerintah pada hari Rabu menyetujui rancangan undang-undang anggaran negara untuk tahun depan. "
+              "Menteri Keuangan mengatakan defisit turun.")
+
+
+@pytest.mark.parametrize("head, language", [
+    ("", "ms"),  # as short as this, Indonesian reads a little more like Malay
+    (meta("og:locale", "id_ID", "property"), "id"),
+    (meta("content-language", "id", "http-equiv"), "id"),
+    ("", "id"),  # JSON-LD inLanguage, below
+])
+def test_a_language_declared_beside_html_lang_is_a_hint_too(head, language):
+    json_ld = {"@type": "NewsArticle", "inLanguage": {"@type": "Language", "alternateName": "id"}}
+    page = article_page(head, body=f"<article><h1>Defisit turun</h1><p>{INDONESIAN}</p></article>", lang="",
+                        json_ld=json_ld if not head and language == "id" else None)
+    assert extract_article(page, URL)["language"] == language
+
+
+def test_varieties_of_one_language_are_that_language():
+    """Hong Kong news in standard Chinese reads as Cantonese and Chinese about equally."""
+    hong_kong = ("特區政府今日公布，由下個月起會向合資格市民發放電子消費券，財政司司長表示，"
+                 "措施有助刺激本地消費，但有議員批評計劃細節未夠清晰。")
+    page = article_page(body=f"<article><h1>消費券下月發放</h1><p>{hong_kong}</p></article>", lang="")
+    assert extract_article(page, URL)["language"] == "zh"
+
+
+def test_kana_among_chinese_characters_is_japanese():
+    """A date line and names in kanji ahead of the first sentence read as Chinese to the detector."""
+    text = "2025年1月14日 01時28分 (1月14日 01時40分更新)\n　１３日午後９時１９分ごろ、宮崎県"
+    assert detect_language("", text) == "ja"
+    assert detect_language("", "台灣の味：夜市小吃成為觀光客最喜愛的美食，政府計劃明年擴大推廣活動。") == "zh"
+
+
+def test_a_declared_language_the_detector_does_not_know_is_believed():
+    greenlandic = ("Naalakkersuisut aalajangerput Kalaallit Nunaanni aningaasaliissutit ukiumi tulliuttumi "
+                   "amerlanerulersinneqassasut, inuit amerlanerit isumaqatigiinngillat. ")
+    page = article_page(body=f"<article><h1>Aningaasaliissutit</h1><p>{greenlandic * 2}</p></article>", lang="kl")
+    assert extract_article(page, URL)["language"] == "kl"
+    assert extract_article(page.replace('lang="kl"', 'lang="xx"'), URL)["language"] != "xx"  # no language
+
+
+@pytest.mark.parametrize("declared, code", [("iw", "he"), ("in-ID", "id"), ("fil", "tl"), ("nb_NO", "nb"),
+                                            ("xx", None), ("und", None)])
+def test_declared_codes_are_read_as_they_are_now(declared, code):
+    assert language_code(declared) == code
 
 
 def test_text_from_a_script_state_when_the_body_is_empty():
