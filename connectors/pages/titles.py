@@ -91,13 +91,39 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "title": signals.title,
         "dc.title": signals.meta("dc.title"),
     }
-    site_keys, sections = signals.site_keys, signals.section_keys
     for source in _META_SOURCES:
         raw[source] = _uncut(raw[source], raw.values())
+    site_keys, sections = signals.site_keys | _tab_chrome(raw), signals.section_keys
     # A source that states only the outlet's name (an `og:title` left at the
     # site's default, a logo in an `<h1>`) states no headline.
     return [(strip_site_name(raw[source], site_keys, sections), source) for source in _SOURCES
             if raw[source] and not name_keys(raw[source]) & site_keys]
+
+
+def _tab_chrome(raw: dict[str, str]) -> frozenset[str]:
+    """`name_keys` of the pieces the tab's title (`raw["title"]`) puts after or
+    before a headline another source states without them ("Wero besteht
+    Praxistest | Börsen-Zeitung" beside the `<h1>` "Wero besteht Praxistest").
+
+    The tab's title is where a site puts its name; what it adds to a headline
+    the page states elsewhere is the outlet (or its section), also where the
+    page does not state the outlet's name or states it otherwise ("MDR" for
+    "MDR.DE", a name in another script than the host's). These keys serve
+    the title alone: a credit named like a section is still a credit.
+    """
+    tab = raw.get("title") or ""
+    pieces = _SEPARATOR.split(tab)
+    if len(pieces) < 2:
+        return frozenset()
+    separators = _SEPARATOR.findall(tab)
+    headlines = {_comparable(title) for source, title in raw.items() if title and source != "title"}
+    chrome: list[str] = []
+    for cut in range(1, len(pieces)):
+        if _comparable(_join(pieces[:cut], separators)) in headlines:  # "Headline | Outlet"
+            chrome += pieces[cut:]
+        if _comparable(_join(pieces[cut:], separators[cut:])) in headlines:  # "Outlet | Headline"
+            chrome += pieces[:cut]
+    return frozenset(key for piece in chrome for key in name_keys(piece))
 
 
 def _uncut(title: str, others: Iterable[str]) -> str:

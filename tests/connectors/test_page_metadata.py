@@ -179,6 +179,22 @@ def test_each_part_of_a_site_name_made_of_parts_names_the_outlet():
     assert extract_article(page, URL)["title"] == "港が再開 防波堤の修理終わる"
 
 
+@pytest.mark.parametrize("tab_title", ["Harbour reopens after repairs | The Evening Post",
+                                       "The Evening Post :: Harbour reopens after repairs"])
+def test_what_the_tab_title_adds_to_a_headline_stated_alone_is_the_outlet(tab_title):
+    """The page names no outlet, nor does its host: the `<h1>` stating the headline
+    alone shows what the tab's title adds, and `og:title` carries it too."""
+    page = article_page(f"<title>{tab_title}</title>" + meta("og:title", tab_title, "property")
+                        + meta("author", "Ines Calder"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["title"] == "Harbour reopens after repairs"
+    assert record["authors"] == ["Ines Calder"]
+    # Without a source that states the headline alone, nothing tells the outlet's piece from the headline's own.
+    alone = page.replace("<h1>Harbour reopens after repairs</h1>", "")
+    assert extract_article(alone, URL)["title"] == tab_title
+
+
 def test_a_meta_title_cut_short_by_an_unescaped_quote_is_read_whole_from_another_source():
     page = article_page('<meta property="og:title" content="Harbour reopens with a "royal visit"">'
                         "<title>Harbour reopens with a \"royal visit\" | Riverside Gazette</title>",
