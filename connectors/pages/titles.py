@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
 from newsbeam.pipelines.normalize.text import plain_punctuation
 
-#: Separators between a headline and the outlet's name, a section or a date.
-_SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
+#: Separators between a headline and the outlet's name, a section or a date, in the dashes,
+#: bars and arrows of many scripts ("… ― 東洋経済", "…丨澎湃新闻", "… › Outlet").
+_SEPARATOR = re.compile(r"\s+[|\-–—―‒−·•*:/~»›]\s+|\s*[|｜│¦丨：•]\s*|\s+::\s+")
 #: Where a kicker or section ends ("Vierschanzentournee | …", "Infant abandonment: …").
 _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 #: A piece that is a byline ("by Cristina Laila").

@@ -154,6 +154,9 @@ def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
     ("Harbour reopens after repairs | RG | 02.03.2026", meta("application-name", "RG")),
     ("Harbour reopens after repairs：リバーサイド新聞", meta("og:site_name", "リバーサイド新聞", "property")),
     ("Harbour reopens after repairs | Riverside Gazette | by Ines Calder", ""),
+    ("Harbour reopens after repairs ― リバーサイド新聞", meta("og:site_name", "リバーサイド新聞", "property")),
+    ("Harbour reopens after repairs丨河畔报", meta("og:site_name", "河畔报", "property")),
+    ("Harbour reopens after repairs › Riverside Gazette", ""),
 ])
 def test_the_site_name_is_cut_from_the_title(tab_title, head):
     page = article_page(f"<title>{tab_title}</title>{head}", body=f"<article><p>{STORY * 3}</p></article>")
