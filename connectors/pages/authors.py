@@ -38,15 +38,25 @@ from newsbeam.connectors.pages.signals import (
 #: Meta tags that name authors, best first.
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
                  "parsely-author", "sailthru.author", "byl")
-#: Words that join two authors' names in a byline.
-_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
+#: Words that join two authors' names in a byline, in the languages of the news
+#: newsbeam reads (lower case: "Dan" is a name, "dan" Indonesian "and").
+_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|ja|és|și|şi|dan|oraz|ir|và|и|і|та|και|"
+                  r"و|اور|और|एवं|এবং|ও|และ|&)\s+"
                   r"|\s*[;|、，،]\s*|\s+[·•]\s+|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
-_ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
+_ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|oleh|penulis|"
+                   r"автор|текст|szerző|tác giả|yazan|muhabir|بقلم|كتب|लेखक|"
                    r"(?:written|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
                    r"(?:ein(?:e)?\s+)?(?:kommentar|analyse|gastbeitrag|kolumne|glosse|reportage) von|"
                    # Italian "di" only before two words or more: "Di Maio" is a surname.
-                   r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*)", re.I)
+                   r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*|"
+                   # Chinese and Japanese set the reporter's title before the name, without a space.
+                   r"(?:本报记者|记者|記者)\s*[：:]?\s*|文\s*[：:/／]\s*)", re.I)
+#: A reporter's title after the name (Korean "홍길동 기자", Japanese "山田太郎記者"), and
+#: what follows it in a byline: the reporter's address.
+_TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|记者|特派員|特派员)(?:\s.*)?$")
+#: An address or handle within a credit ("Jan Novák jan.novak@…", "Ana Lee @analee").
+_ADDRESS = re.compile(r"\s*\S*@\S*")
 _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 #: A URL slug: lower-case words joined by hyphens, no spaces.
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
@@ -66,12 +76,12 @@ _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
 def _split(value: str) -> list[str]:
     """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
-    value = _ROLE.sub("", collapse_space(value))
+    value = _ROLE.sub("", _ADDRESS.sub("", collapse_space(value))).strip()
     parts = value.split(",")
     if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
                                and not p.strip().islower() for p in parts):
         return [f"{parts[1].strip()} {parts[0].strip()}"]
-    return [_ROLE.sub("", name).strip() for name in _AND.split(value) if name and name.strip()]
+    return [_TITLE_AFTER.sub("", _ROLE.sub("", name)).strip() for name in _AND.split(value) if name and name.strip()]
 
 
 def _json_ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[tuple[str, bool]]:

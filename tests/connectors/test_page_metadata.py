@@ -411,6 +411,17 @@ def test_a_headline_sources_give_different_kickers_is_the_headline_without_them(
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
     ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
     ("By John A. Smith and Ana Lee", ["John A. Smith", "Ana Lee"]),
+    ("Dan Rivers and Ana Lee", ["Dan Rivers", "Ana Lee"]),
+    ("Oleh Rina Wijaya dan Budi Santoso", ["Rina Wijaya", "Budi Santoso"]),
+    ("Автор: Иван Петров и Анна Смирнова", ["Иван Петров", "Анна Смирнова"]),
+    ("Yazan: Ayşe Yılmaz ve Mehmet Kaya", ["Ayşe Yılmaz", "Mehmet Kaya"]),
+    ("Matti Virtanen ja Liisa Korhonen", ["Matti Virtanen", "Liisa Korhonen"]),
+    ("بقلم محمد علي و أحمد حسن", ["محمد علي", "أحمد حسن"]),
+    ("Νίκος Παππάς και Μαρία Οικονόμου", ["Νίκος Παππάς", "Μαρία Οικονόμου"]),
+    ("홍길동 기자 hong@riverside-gazette.example", ["홍길동"]),
+    ("記者：山田太郎", ["山田太郎"]),
+    ("山田太郎記者", ["山田太郎"]),
+    ("Jan Novák jan.novak@riverside-gazette.example", ["Jan Novák"]),
 ])
 def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
     page = article_page(meta("author", credit))
