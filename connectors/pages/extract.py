@@ -243,7 +243,7 @@ def extract_article(
         "text": text,
         "published": published.value,
         "source": _site_name(signals),
-        "language": detect_language(title, text, hints=map(language_code, signals.languages),
+        "language": detect_language("", text, hints=map(language_code, signals.languages),
                                     sample_chars=settings.language_sample_chars) or None,
         "authors": choose_authors(signals, tree, html),
     }
