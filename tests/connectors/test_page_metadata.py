@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -62,6 +63,18 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     page = article_page(meta("article:published_time", "2026-03-02T10:30:00+02:00", "property"),
                         json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02T10:30:00"})
     assert extract_article(page, URL)["published"] == "2026-03-02T10:30:00+02:00"
+
+
+def test_a_day_without_a_time_stays_a_day():
+    """As midnight UTC, a day would be the evening before where the clock is behind UTC;
+    records read it as that midnight all the same."""
+    page = article_page(json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02"})
+    published = extract_article(page, URL)["published"]
+    assert published == "2026-03-02"
+    assert parse_published(published).isoformat() == "2026-03-02T00:00:00+00:00"
+    body = f"<article><h1>Harbour reopens</h1><p>Published March 2, 2026</p><p>{STORY * 3}</p></article>"
+    assert extract_article(article_page(body=body), URL, crawled_at=datetime(2026, 3, 5, tzinfo=timezone.utc))[
+        "published"] == "2026-03-02"  # htmldate's reading of the page
 
 
 @pytest.mark.parametrize("stated, expected", [
