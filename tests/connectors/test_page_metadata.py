@@ -65,6 +65,14 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     assert extract_article(page, URL)["published"] == "2026-03-02T10:30:00+02:00"
 
 
+def test_a_time_without_an_offset_stays_without_one():
+    """The page did not place its wall clock: written as UTC it would claim an offset."""
+    page = article_page(json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02T10:30:00"})
+    published = extract_article(page, URL)["published"]
+    assert published == "2026-03-02T10:30:00"
+    assert parse_published(published).isoformat() == "2026-03-02T10:30:00+00:00"  # records read it as UTC
+
+
 def test_a_day_without_a_time_stays_a_day():
     """As midnight UTC, a day would be the evening before where the clock is behind UTC;
     records read it as that midnight all the same."""
