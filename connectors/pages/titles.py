@@ -38,6 +38,23 @@ _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 _META_SOURCES = ("og:title", "twitter:title", "dc.title")
 
 
+#: "News" in the languages newsbeam reads, as a site's section labels use it ("Lebanon News",
+#: "Son Dakika Spor Haberleri", "Bhopal News", "Nachrichten aus Bayern").
+_NEWS_WORD = re.compile(
+    r"(?<!\w)(?:news|nachrichten|noticias|notícias|nouvelles|actualités|notizie|nieuws|nyheter|nyheder|uutiset|"
+    r"haber(?:ler)?(?:i)?|новости|новини|wiadomości|zprávy|správy|hírek|știri|ειδήσεις|أخبار|חדשות|خبریں|"
+    r"समाचार|ख़बरें|খবর|tin tức|berita|habari|iindaba|izindaba)(?!\w)|新闻|新聞|ニュース|뉴스", re.I)
+#: A section label is a short piece: a clause of the headline runs longer.
+_SECTION_WORDS = 4
+
+
+def _is_news_section(piece: str) -> bool:
+    """Whether a piece after the headline is a news section's label ("Lebanon
+    News"): short, not a clause that goes on in lower case ("and the good news")."""
+    return (len(piece.split()) <= _SECTION_WORDS and not piece[:1].islower() and len(piece) <= 40
+            and bool(_NEWS_WORD.search(piece)))
+
+
 def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
     if _BYLINE.match(piece) or _DATE_PIECE.match(piece):
         return True
@@ -52,7 +69,8 @@ def strip_site_name(title: str, site_keys: frozenset[str], section_keys: frozens
     """`title` without the pieces at its end (or start) that name the outlet,
     its host, a date or a byline, and the sections before them that the
     page's URL files it under (`section_keys`: "… | Internacional | EL PAÍS"
-    at `/internacional/…`). A title that is nothing but such pieces is kept
+    at `/internacional/…`); at its end, a news section's label ("… | Bhopal
+    News") is cut too. A title that is nothing but such pieces is kept
     whole.
 
     A section is cut only by the URL's word: the pieces a tab's title puts
@@ -64,7 +82,8 @@ def strip_site_name(title: str, site_keys: frozenset[str], section_keys: frozens
         return title
     separators = _SEPARATOR.findall(title)
     # The first piece that names the outlet, and all after it; then the sections before it.
-    cut = next((i for i in range(1, len(pieces)) if _names_outlet(pieces[i], site_keys)), len(pieces))
+    cut = next((i for i in range(1, len(pieces)) if _names_outlet(pieces[i], site_keys) or _is_news_section(pieces[i])),
+               len(pieces))
     while cut > 1 and name_keys(pieces[cut - 1]) & section_keys:
         cut -= 1
     if cut < len(pieces):

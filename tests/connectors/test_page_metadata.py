@@ -219,6 +219,19 @@ def test_what_the_tab_title_adds_to_a_headline_stated_alone_is_the_outlet(tab_ti
     assert extract_article(alone, URL)["title"] == tab_title
 
 
+@pytest.mark.parametrize("tab_title, title", [
+    ("Harbour reopens after repairs | Valley News", "Harbour reopens after repairs"),
+    ("Harbour reopens after repairs - Son Dakika Haberleri", "Harbour reopens after repairs"),
+    ("Harbour reopens after repairs - أخبار لبنان", "Harbour reopens after repairs"),
+    # A clause of the headline that speaks of news goes on in lower case, or runs longer.
+    ("Harbour reopens - and the fishermen welcome the news", "Harbour reopens - and the fishermen welcome the news"),
+    ("Breaking News | Harbour reopens after repairs", "Breaking News | Harbour reopens after repairs"),
+])
+def test_a_news_section_label_after_the_headline_is_cut(tab_title, title):
+    page = article_page(f"<title>{tab_title}</title>", body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == title
+
+
 def test_a_meta_title_cut_short_by_an_unescaped_quote_is_read_whole_from_another_source():
     page = article_page('<meta property="og:title" content="Harbour reopens with a "royal visit"">'
                         "<title>Harbour reopens with a \"royal visit\" | Riverside Gazette</title>",
