@@ -186,8 +186,9 @@ def test_the_site_name_is_cut_from_the_title(tab_title, head):
 
 @pytest.mark.parametrize("url, title", [
     ("https://www.riverside-gazette.example/news/harbour/harbour-reopens", "Harbour reopens after repairs"),
-    # Folders that are dates name no section: the pieces before the outlet's name stay.
-    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour | News"),
+    # Folders that are dates name no section: the piece before them stays ("News" is cut
+    # as a news section's label, see below).
+    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour"),
 ])
 def test_a_section_the_url_files_the_page_under_is_cut_with_the_site_name(url, title):
     page = article_page("<title>Harbour reopens after repairs | Harbour | News | Riverside Gazette</title>"
