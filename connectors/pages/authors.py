@@ -193,17 +193,26 @@ def _page_credits(tree: HtmlElement | None) -> list[str]:
 #: Digits a byline element runs into a name ("Rachel Brazil 0": a count of the author's other stories).
 _TRAILING_NUMBERS = re.compile(r"(?:\s+\d+)+$")
 #: A picture's credit ("(Image: Getty Images)", "Foto: …"), which byline markup often holds too.
-_PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b", re.I)
+_PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b|^\W*©", re.I)
+#: A month, as a date beside a byline spells it ("Sep 2", "Apr 16, 2026" split at its comma).
+_MONTH = re.compile(r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?$", re.I)
+#: Marks the markup puts before a name ("… Jeff Tollefson", "| Ana Lee").
+_LEADING_MARKS = re.compile(r"^[^\w(]+")
 
 
 def _byline_name(name: str) -> str:
     """A name read from the page's byline markup without what the markup runs
-    into it: a count after it ("Rachel Brazil 0"), a second statement of it
-    ("Sidney Wiltgen Sidney Wiltgen", a link's text and its tooltip). "" when
-    it is no name: a picture's credit, or a date ("Sep 2"; a name has no digits).
+    into it: a count after it ("Rachel Brazil 0"), marks before it ("… Jeff
+    Tollefson"), a second statement of it ("Sidney Wiltgen Sidney Wiltgen", a
+    link's text and its tooltip). "" when it is no name: a picture's or a
+    copyright's credit ("© Harbour Archive"), or a date ("Sep 2", a month the byline's date left alone when split at its
+    comma: "Apr 16, 2026"; a name has no digits).
     Only markup is read so loosely; what a page states as data is its own spelling."""
-    name = _TRAILING_NUMBERS.sub("", name)
-    if _PICTURE.match(name) or any(c.isdigit() for c in name):
+    if _PICTURE.match(name):
+        return ""
+    name = _LEADING_MARKS.sub("", _TRAILING_NUMBERS.sub("", name))
+    if _MONTH.match(name) or any(c.isdigit() for c in name):
         return ""
     words = name.split()
     half = len(words) // 2

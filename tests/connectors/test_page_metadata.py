@@ -155,6 +155,12 @@ def test_a_byline_naming_several_people_and_an_agency():
     ('<div class="byline">Kommentar von Nicole Opitz</div>', ["Nicole Opitz"]),
     ('<div class="byline">Di Viviana Mazza</div>', ["Viviana Mazza"]),
     ('<div class="author">Di Maio</div>', ["Di Maio"]),  # a surname, not Italian "by"
+    ('<div class="byline">Ines Calder | Apr 16, 2026</div>', ["Ines Calder"]),  # the date split at its comma
+    ('<div class="byline">Ines Calder / Sep 2, 2024</div>', ["Ines Calder"]),
+    ('<div class="authors"><a href="/a/ic">Ines Calder</a>, <a href="/a/em">… Emma Mackenzie</a></div>',
+     ["Ines Calder", "Emma Mackenzie"]),
+    ('<div class="authors"><a href="/a/ic">Ines Calder</a>, <a href="/a/ha">© Harbour Archive</a></div>',
+     ["Ines Calder"]),
 ])
 def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_into_it(byline, authors):
     page = article_page(body=f"<article><h1>Harbour reopens</h1>{byline}<p>{STORY * 3}</p></article>")
