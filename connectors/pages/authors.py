@@ -62,8 +62,10 @@ _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
 #: Legal forms that mark a company, not a person; case-sensitive, so that
 #: "Ab Rahman" stays a person.
-_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\.p\.A\.|S\.L\.|B\.V\.|A/S|AB|"
-                         r"Verlag|Verlagsgruppe|Media|Mediengruppe|Group|Corporation|Corp)(?!\w)")
+_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|LLP|plc|PLC|Pty|Pvt|S\.A\.|S\.A\.S\.|SAS|S\.p\.A\.|"
+                         r"SpA|S\.r\.l\.|Srl|S\.L\.|B\.V\.|N\.V\.|A/S|AB|ASA|Oyj|s\.r\.o\.|a\.s\.|Sp\. z o\.o\.|"
+                         r"A\.Ş\.|K\.K\.|ООО|ОАО|ПАО|Verlag|Verlagsgruppe|Media|Medya|Mediengruppe|Group|Grupo|"
+                         r"Groupe|Gruppo|Holding|Corporation|Corp)(?!\w)|株式会社|有限公司|주식회사|\(주\)")
 #: Microdata credits: elements whose `itemprop` (a list of names) holds "author".
 _ITEMPROP_AUTHOR = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]")
 _ITEMPROP_NAME = etree.XPath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' name ')]")

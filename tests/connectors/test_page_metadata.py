@@ -109,6 +109,13 @@ def test_the_outlet_beside_a_person_is_no_author_an_agency_is():
     assert extract_article(page, URL)["authors"] == ["María R. Calder", "Harbour Press Agency"]
 
 
+@pytest.mark.parametrize("company", ["Riverside Medya Yayıncılık A.Ş.", "株式会社リバーサイド", "ООО «Ривер Медиа»",
+                                     "Riverside Zprávy s.r.o.", "Gruppo Riverside"])
+def test_a_company_beside_a_person_is_no_author_in_other_languages_too(company):
+    page = article_page(json_ld={"@type": "NewsArticle", "author": ["Ines Calder", company]})
+    assert extract_article(page, URL)["authors"] == ["Ines Calder"]
+
+
 def test_a_page_credited_only_to_an_organisation_keeps_the_credit():
     page = article_page(json_ld={"@type": "NewsArticle", "author": {"@type": "Organization", "name": "dpa"}})
     assert extract_article(page, URL)["authors"] == ["dpa"]
