@@ -65,6 +65,13 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     assert extract_article(page, URL)["published"] == "2026-03-02T10:30:00+02:00"
 
 
+@pytest.mark.parametrize("stated", ["1772440200000", "1772440200"])
+def test_a_unix_time_in_a_meta_tag_is_read(stated):
+    page = article_page(meta("article:published_time", stated, "property"))
+    assert extract_article(page, URL, crawled_at=datetime(2026, 3, 5, tzinfo=timezone.utc))[
+        "published"] == "2026-03-02T08:30:00+00:00"
+
+
 def test_a_time_without_an_offset_stays_without_one():
     """The page did not place its wall clock: written as UTC it would claim an offset."""
     page = article_page(json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02T10:30:00"})
