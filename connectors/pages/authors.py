@@ -46,7 +46,7 @@ _AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|ja|és|și|şi|dan|ora
 #: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
 _ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|oleh|penulis|"
                    r"автор|текст|szerző|tác giả|yazan|muhabir|بقلم|كتب|लेखक|"
-                   r"(?:written|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
+                   r"(?:written|reported|posted|edited|compiled|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
                    r"(?:ein(?:e)?\s+)?(?:kommentar|analyse|gastbeitrag|kolumne|glosse|reportage) von|"
                    # Italian "di" only before two words or more: "Di Maio" is a surname.
                    r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*|"

@@ -477,6 +477,8 @@ def test_a_headline_sources_give_different_kickers_is_the_headline_without_them(
     ("記者：山田太郎", ["山田太郎"]),
     ("山田太郎記者", ["山田太郎"]),
     ("Jan Novák jan.novak@riverside-gazette.example", ["Jan Novák"]),
+    ("Edited by: Ravi Kumar", ["Ravi Kumar"]),
+    ("Reported by Ana Lee and Ravi Kumar", ["Ana Lee", "Ravi Kumar"]),
 ])
 def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
     page = article_page(meta("author", credit))
