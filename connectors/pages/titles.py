@@ -126,7 +126,8 @@ def _tab_chrome(raw: dict[str, str]) -> frozenset[str]:
     Praxistest | Börsen-Zeitung" beside the `<h1>` "Wero besteht Praxistest").
 
     The tab's title is where a site puts its name; what it adds to a headline
-    the page states elsewhere is the outlet (or its section), also where the
+    the page states elsewhere is the outlet, its section or, before the
+    headline, a section's label ("Vierschanzentournee | …"), also where the
     page does not state the outlet's name or states it otherwise ("MDR" for
     "MDR.DE", a name in another script than the host's). These keys serve
     the title alone: a credit named like a section is still a credit.
