@@ -38,22 +38,34 @@ from newsbeam.connectors.pages.signals import (
 #: Meta tags that name authors, best first.
 _META_SOURCES = ("author", "article:author", "og:article:author", "dc.creator", "citation_author",
                  "parsely-author", "sailthru.author", "byl")
-#: Words that join two authors' names in a byline.
-_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|và|и|та|और|&)\s+"
+#: Words that join two authors' names in a byline, in the languages of the news
+#: newsbeam reads (lower case: "Dan" is a name, "dan" Indonesian "and").
+_AND = re.compile(r"\s+(?:and|und|og|och|et|en|ve|y|e|i|a|ja|és|și|şi|dan|oraz|ir|và|и|і|та|και|"
+                  r"و|اور|और|एवं|এবং|ও|และ|&)\s+"
                   r"|\s*[;|、，،]\s*|\s+[·•]\s+|\s*,\s*(?:and\s+)?")
 #: A credit's leading role word ("By", "Von", "Autor:", "(责编：").
-_ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|"
-                   r"(?:written|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
+_ROLE = re.compile(r"^(?:(?:by|von|par|por|door|av|af|text|tekst|autor(?:in)?|author|reporter|oleh|penulis|"
+                   r"автор|текст|szerző|tác giả|yazan|muhabir|بقلم|كتب|लेखक|"
+                   r"(?:written|reported|posted|edited|compiled|analysis|commentary|opinion|reporting|story) by|geschrieben von|"
                    r"(?:ein(?:e)?\s+)?(?:kommentar|analyse|gastbeitrag|kolumne|glosse|reportage) von|"
                    # Italian "di" only before two words or more: "Di Maio" is a surname.
-                   r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*)", re.I)
+                   r"di(?=\s+\S+\s+\S))\s*:?\s+|[(（]\s*(?:责任编辑|责编|責任編輯|責編)\s*[：:]\s*|"
+                   # Chinese and Japanese set the reporter's title before the name, without a space.
+                   r"(?:本报记者|记者|記者)\s*[：:]?\s*|文\s*[：:/／]\s*)", re.I)
+#: A reporter's title after the name (Korean "홍길동 기자", Japanese "山田太郎記者"), and
+#: what follows it in a byline: the reporter's address.
+_TITLE_AFTER = re.compile(r"\s*(?:기자|특파원|記者|记者|特派員|特派员)(?:\s.*)?$")
+#: An address or handle within a credit ("Jan Novák jan.novak@…", "Ana Lee @analee").
+_ADDRESS = re.compile(r"\s*\S*@\S*")
 _NOT_A_NAME = re.compile(r"https?:|www\.|@|^[\d\W_]+$")
 #: A URL slug: lower-case words joined by hyphens, no spaces.
 _SLUG = re.compile(r"^[^\W\d_A-Z]+(?:-[^\W_A-Z]+)+$")
 #: Legal forms that mark a company, not a person; case-sensitive, so that
 #: "Ab Rahman" stays a person.
-_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|plc|PLC|S\.A\.|S\.p\.A\.|S\.L\.|B\.V\.|A/S|AB|"
-                         r"Verlag|Verlagsgruppe|Media|Mediengruppe|Group|Corporation|Corp)(?!\w)")
+_LEGAL_FORM = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|Inc|LLC|LLP|plc|PLC|Pty|Pvt|S\.A\.|S\.A\.S\.|SAS|S\.p\.A\.|"
+                         r"SpA|S\.r\.l\.|Srl|S\.L\.|B\.V\.|N\.V\.|A/S|AB|ASA|Oyj|s\.r\.o\.|a\.s\.|Sp\. z o\.o\.|"
+                         r"A\.Ş\.|K\.K\.|ООО|ОАО|ПАО|Verlag|Verlagsgruppe|Media|Medya|Mediengruppe|Group|Grupo|"
+                         r"Groupe|Gruppo|Holding|Corporation|Corp)(?!\w)|株式会社|有限公司|주식회사|\(주\)")
 #: Microdata credits: elements whose `itemprop` (a list of names) holds "author".
 _ITEMPROP_AUTHOR = etree.XPath("//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' author ')]")
 _ITEMPROP_NAME = etree.XPath(".//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' name ')]")
@@ -66,12 +78,12 @@ _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
 def _split(value: str) -> list[str]:
     """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
-    value = _ROLE.sub("", collapse_space(value))
+    value = _ROLE.sub("", _ADDRESS.sub("", collapse_space(value))).strip()
     parts = value.split(",")
     if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
                                and not p.strip().islower() for p in parts):
         return [f"{parts[1].strip()} {parts[0].strip()}"]
-    return [_ROLE.sub("", name).strip() for name in _AND.split(value) if name and name.strip()]
+    return [_TITLE_AFTER.sub("", _ROLE.sub("", name)).strip() for name in _AND.split(value) if name and name.strip()]
 
 
 def _json_ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[tuple[str, bool]]:
@@ -183,17 +195,26 @@ def _page_credits(tree: HtmlElement | None) -> list[str]:
 #: Digits a byline element runs into a name ("Rachel Brazil 0": a count of the author's other stories).
 _TRAILING_NUMBERS = re.compile(r"(?:\s+\d+)+$")
 #: A picture's credit ("(Image: Getty Images)", "Foto: …"), which byline markup often holds too.
-_PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b", re.I)
+_PICTURE = re.compile(r"^\W*(?:images?|photos?|pictures?|fotos?|bild|credits?)\b|^\W*©", re.I)
+#: A month, as a date beside a byline spells it ("Sep 2", "Apr 16, 2026" split at its comma).
+_MONTH = re.compile(r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?$", re.I)
+#: Marks the markup puts before a name ("… Jeff Tollefson", "| Ana Lee").
+_LEADING_MARKS = re.compile(r"^[^\w(]+")
 
 
 def _byline_name(name: str) -> str:
     """A name read from the page's byline markup without what the markup runs
-    into it: a count after it ("Rachel Brazil 0"), a second statement of it
-    ("Sidney Wiltgen Sidney Wiltgen", a link's text and its tooltip). "" when
-    it is no name: a picture's credit, or a date ("Sep 2"; a name has no digits).
+    into it: a count after it ("Rachel Brazil 0"), marks before it ("… Jeff
+    Tollefson"), a second statement of it ("Sidney Wiltgen Sidney Wiltgen", a
+    link's text and its tooltip). "" when it is no name: a picture's or a
+    copyright's credit ("© Harbour Archive"), or a date ("Sep 2", a month the byline's date left alone when split at its
+    comma: "Apr 16, 2026"; a name has no digits).
     Only markup is read so loosely; what a page states as data is its own spelling."""
-    name = _TRAILING_NUMBERS.sub("", name)
-    if _PICTURE.match(name) or any(c.isdigit() for c in name):
+    if _PICTURE.match(name):
+        return ""
+    name = _LEADING_MARKS.sub("", _TRAILING_NUMBERS.sub("", name))
+    if _MONTH.match(name) or any(c.isdigit() for c in name):
         return ""
     words = name.split()
     half = len(words) // 2

@@ -74,6 +74,11 @@ def _with_offset(naive: datetime, candidates: list[tuple[datetime, str]]) -> tup
     return next(iter(same_clock or near), None)
 
 
+def _is_day(value: str, when: datetime) -> bool:
+    """Whether a statement gives a day and no time ("2026-07-19", htmldate's reading)."""
+    return len(value.strip()) <= 10 and when.tzinfo is None and (when.hour, when.minute, when.second) == (0, 0, 0)
+
+
 def choose_published(
     candidates: list[tuple[str, str]],
     *,
@@ -88,8 +93,13 @@ def choose_published(
     of it. When a page gives only a day and the feed an exact time on that day,
     the feed's time is kept: it is the more precise statement of the same fact.
     A chosen time without an offset gives way to a plausible statement of the
-    same time with one (see the module docstring). The value keeps the
-    page's offset; one without is written as UTC.
+    same time with one (see the module docstring). The value is written as
+    the page stated it: with its offset; without one when the page gave
+    none (a local wall clock it did not place: written as UTC it would
+    claim an offset, two hours off on a German page); a day without a time
+    as a day ("2026-07-19": as midnight UTC it would be the evening before
+    wherever the clock is behind UTC). Records read a value without an
+    offset as UTC (`parse_published`), as before.
     """
     now = now or datetime.now(timezone.utc)
     ref = _parse(reference)
@@ -109,7 +119,9 @@ def choose_published(
             return DateChoice(ref.isoformat(), "feed")
         if when.tzinfo is None and (stated := _with_offset(when, [(w, s) for w, s, _ in plausible[1:]])):
             when, source = stated
-        return DateChoice(when.isoformat() if when.tzinfo is not None else as_utc(when).isoformat(), source)
+        elif _is_day(value, when):
+            return DateChoice(when.date().isoformat(), source)
+        return DateChoice(when.isoformat(), source)
     if ref is not None:
         return DateChoice(ref.isoformat(), "feed")
     return DateChoice(None, "none")

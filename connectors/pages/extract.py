@@ -84,14 +84,22 @@ class ExtractSettings:
 
 def language_code(value: str | None) -> str | None:
     """`en-GB` → `en`; `eng` → `en` (the three-letter ISO 639 codes that WARC and
-    library metadata use, read by langcodes); anything without a two-letter code → None."""
-    code = (value or "").strip().lower().replace("_", "-").split("-", 1)[0]
-    if len(code) == 3 and code.isalpha():
-        try:
-            code = langcodes.standardize_tag(code)
-        except ValueError:  # langcodes' LanguageTagError: not a tag it knows
-            return None
-    return code if len(code) == 2 and code.isalpha() else None
+    library metadata use, read by langcodes); withdrawn codes as they are now
+    (`iw` → `he`, `in` → `id`); Filipino as `tl`, which the language detector
+    gives; anything without a valid two-letter code (`xx`, `und`) → None."""
+    return _language_code((value or "").strip().lower().replace("_", "-").split("-", 1)[0])
+
+
+@cache
+def _language_code(code: str) -> str | None:
+    if not 2 <= len(code) <= 3 or not code.isalpha():
+        return None
+    try:
+        code = langcodes.standardize_tag(code)
+    except ValueError:  # langcodes' LanguageTagError: not a tag it knows
+        return None
+    code = "tl" if code == "fil" else code
+    return code if len(code) == 2 and langcodes.tag_is_valid(code) else None
 
 
 def _site_name(signals: PageSignals) -> str:
@@ -235,7 +243,7 @@ def extract_article(
         "text": text,
         "published": published.value,
         "source": _site_name(signals),
-        "language": detect_language("", text, hint=language_code(tags.lang),
+        "language": detect_language("", text, hints=map(language_code, signals.languages),
                                     sample_chars=settings.language_sample_chars) or None,
         "authors": choose_authors(signals, tree, html),
     }

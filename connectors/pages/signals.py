@@ -29,14 +29,17 @@ ARTICLE_TYPES = frozenset({"article", "newsarticle", "reportagenewsarticle", "bl
 DATE_META_NAMES = ("article:published_time", "og:article:published_time", "datepublished", "pubdate",
                    "publishdate", "publish-date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
                    "dcterms.created", "dc.date", "date")
+#: Meta tags (`http-equiv` too) that declare the page's language, most trusted first.
+LANGUAGE_META_NAMES = ("og:locale", "content-language", "dc.language", "language")
 #: Meta names read for titles, outlets, authors and dates.
 _META_NAMES = frozenset({"og:title", "twitter:title", "dc.title", "og:site_name", "application-name",
                          "author", "article:author", "og:article:author", "dc.creator", "citation_author",
-                         "parsely-author", "sailthru.author", "byl", "og:url", *DATE_META_NAMES})
+                         "parsely-author", "sailthru.author", "byl", "og:url", *LANGUAGE_META_NAMES,
+                         *DATE_META_NAMES})
 #: Substrings of a raw meta tag that may carry one of those names: most of a
 #: page's meta tags are none of these, and parsing their attributes is the cost.
 _META_HINTS = ("title", "site_name", "application-name", "author", "creator", "byl", "og:url", "date",
-               "published_time", "created")
+               "published_time", "created", "locale", "language")
 _SPACE = re.compile(r"\s+")
 #: Where an outlet's name made of parts divides ("産経新聞：産経ニュース", "Kommersant | Business").
 _NAME_PARTS = re.compile(r"\s*[|｜：]\s*|\s+[-–—:/·•]\s+")
@@ -138,6 +141,9 @@ class PageSignals:
     site_keys: frozenset[str] = frozenset()
     #: `name_keys` of the sections the page's URL files it under (`/news/royal/…`).
     section_keys: frozenset[str] = frozenset()
+    #: The languages the page declares, most trusted first: `<html lang>`, JSON-LD
+    #: `inLanguage`, `og:locale`, `content-language` and other language meta tags (as stated).
+    languages: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, tags: PageTags, url: str = "", outlet: str = "") -> PageSignals:
@@ -154,7 +160,7 @@ class PageSignals:
             if not any(hint in lowered for hint in _META_HINTS):
                 continue
             meta = attributes(raw)
-            name = (meta.get("property") or meta.get("name") or "").strip().lower()
+            name = (meta.get("property") or meta.get("name") or meta.get("http-equiv") or "").strip().lower()
             if not name and (itemprop := meta.get("itemprop", "").strip().lower()) in DATE_META_NAMES:
                 name = itemprop  # microdata names dates; its `author` metas are often an image's credit
             if name in _META_NAMES and (content := collapse_space(meta.get("content") or "")):
@@ -170,11 +176,26 @@ class PageSignals:
         parts = [part for name in stated if len(split := _NAME_PARTS.split(name)) > 1 for part in split]
         keys = frozenset(key for name in (*stated, *parts, outlet, *host_names(url)) if name for key in name_keys(name))
         sections = frozenset(key for section in url_sections(url) for key in name_keys(section))
-        return cls(url, nodes, article, by_id, metas, tags.title, tags.h1, stated, keys, sections)
+        languages = (tags.lang, *_json_ld_languages(article.get("inLanguage")),
+                     *(value for name in LANGUAGE_META_NAMES for value in metas.get(name, [])))
+        return cls(url, nodes, article, by_id, metas, tags.title, tags.h1, stated, keys, sections,
+                   tuple(dict.fromkeys(language.strip() for language in languages if language and language.strip())))
 
     def meta(self, name: str) -> str:
         """The first meta tag of that name, or ""."""
         return next(iter(self.metas.get(name, [])), "")
+
+
+def _json_ld_languages(value: Any) -> Iterator[str]:
+    """The codes a JSON-LD `inLanguage` states: a code, a `Language` object's
+    `alternateName` (or its `name`, when that is a code), or a list of them."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _json_ld_languages(item)
+    elif isinstance(value, dict):
+        yield from (str(v) for v in (value.get("alternateName"), value.get("name")) if isinstance(v, str))
+    elif isinstance(value, str):
+        yield value
 
 
 def host_names(url: str) -> Iterator[str]:

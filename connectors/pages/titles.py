@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, name_keys
 from newsbeam.pipelines.normalize.text import plain_punctuation
 
-#: Separators between a headline and the outlet's name, a section or a date.
-_SEPARATOR = re.compile(r"\s+[|\-–—·•*:/~»]\s+|\s*[|｜：•]\s*|\s+::\s+")
+#: Separators between a headline and the outlet's name, a section or a date, in the dashes,
+#: bars and arrows of many scripts ("… ― 東洋経済", "…丨澎湃新闻", "… › Outlet").
+_SEPARATOR = re.compile(r"\s+[|\-–—―‒−·•*:/~»›]\s+|\s*[|｜│¦丨：•]\s*|\s+::\s+")
 #: Where a kicker or section ends ("Vierschanzentournee | …", "Infant abandonment: …").
 _KICKER_END = re.compile(rf"{_SEPARATOR.pattern}|:\s+")
 #: A piece that is a byline ("by Cristina Laila").
@@ -35,6 +36,23 @@ _WORD = re.compile(r"[^\W_]+")
 _SOURCES = ("og:title", "json-ld", "twitter:title", "h1", "title", "dc.title")
 #: The sources read from `<meta content="…">`, which an unescaped quote cuts short.
 _META_SOURCES = ("og:title", "twitter:title", "dc.title")
+
+
+#: "News" in the languages newsbeam reads, as a site's section labels use it ("Lebanon News",
+#: "Son Dakika Spor Haberleri", "Bhopal News", "Nachrichten aus Bayern").
+_NEWS_WORD = re.compile(
+    r"(?<!\w)(?:news|nachrichten|noticias|notícias|nouvelles|actualités|notizie|nieuws|nyheter|nyheder|uutiset|"
+    r"haber(?:ler)?(?:i)?|новости|новини|wiadomości|zprávy|správy|hírek|știri|ειδήσεις|أخبار|חדשות|خبریں|"
+    r"समाचार|ख़बरें|খবর|tin tức|berita|habari|iindaba|izindaba)(?!\w)|新闻|新聞|ニュース|뉴스", re.I)
+#: A section label is a short piece: a clause of the headline runs longer.
+_SECTION_WORDS = 4
+
+
+def _is_news_section(piece: str) -> bool:
+    """Whether a piece after the headline is a news section's label ("Lebanon
+    News"): short, not a clause that goes on in lower case ("and the good news")."""
+    return (len(piece.split()) <= _SECTION_WORDS and not piece[:1].islower() and len(piece) <= 40
+            and bool(_NEWS_WORD.search(piece)))
 
 
 def _names_outlet(piece: str, site_keys: frozenset[str]) -> bool:
@@ -51,7 +69,8 @@ def strip_site_name(title: str, site_keys: frozenset[str], section_keys: frozens
     """`title` without the pieces at its end (or start) that name the outlet,
     its host, a date or a byline, and the sections before them that the
     page's URL files it under (`section_keys`: "… | Internacional | EL PAÍS"
-    at `/internacional/…`). A title that is nothing but such pieces is kept
+    at `/internacional/…`); at its end, a news section's label ("… | Bhopal
+    News") is cut too. A title that is nothing but such pieces is kept
     whole.
 
     A section is cut only by the URL's word: the pieces a tab's title puts
@@ -63,7 +82,8 @@ def strip_site_name(title: str, site_keys: frozenset[str], section_keys: frozens
         return title
     separators = _SEPARATOR.findall(title)
     # The first piece that names the outlet, and all after it; then the sections before it.
-    cut = next((i for i in range(1, len(pieces)) if _names_outlet(pieces[i], site_keys)), len(pieces))
+    cut = next((i for i in range(1, len(pieces)) if _names_outlet(pieces[i], site_keys) or _is_news_section(pieces[i])),
+               len(pieces))
     while cut > 1 and name_keys(pieces[cut - 1]) & section_keys:
         cut -= 1
     if cut < len(pieces):
@@ -91,13 +111,40 @@ def title_candidates(signals: PageSignals) -> list[tuple[str, str]]:
         "title": signals.title,
         "dc.title": signals.meta("dc.title"),
     }
-    site_keys, sections = signals.site_keys, signals.section_keys
     for source in _META_SOURCES:
         raw[source] = _uncut(raw[source], raw.values())
+    site_keys, sections = signals.site_keys | _tab_chrome(raw), signals.section_keys
     # A source that states only the outlet's name (an `og:title` left at the
     # site's default, a logo in an `<h1>`) states no headline.
     return [(strip_site_name(raw[source], site_keys, sections), source) for source in _SOURCES
             if raw[source] and not name_keys(raw[source]) & site_keys]
+
+
+def _tab_chrome(raw: dict[str, str]) -> frozenset[str]:
+    """`name_keys` of the pieces the tab's title (`raw["title"]`) puts after or
+    before a headline another source states without them ("Wero besteht
+    Praxistest | Börsen-Zeitung" beside the `<h1>` "Wero besteht Praxistest").
+
+    The tab's title is where a site puts its name; what it adds to a headline
+    the page states elsewhere is the outlet, its section or, before the
+    headline, a section's label ("Vierschanzentournee | …"), also where the
+    page does not state the outlet's name or states it otherwise ("MDR" for
+    "MDR.DE", a name in another script than the host's). These keys serve
+    the title alone: a credit named like a section is still a credit.
+    """
+    tab = raw.get("title") or ""
+    pieces = _SEPARATOR.split(tab)
+    if len(pieces) < 2:
+        return frozenset()
+    separators = _SEPARATOR.findall(tab)
+    headlines = {_comparable(title) for source, title in raw.items() if title and source != "title"}
+    chrome: list[str] = []
+    for cut in range(1, len(pieces)):
+        if _comparable(_join(pieces[:cut], separators)) in headlines:  # "Headline | Outlet"
+            chrome += pieces[cut:]
+        if _comparable(_join(pieces[cut:], separators[cut:])) in headlines:  # "Outlet | Headline"
+            chrome += pieces[:cut]
+    return frozenset(key for piece in chrome for key in name_keys(piece))
 
 
 def _uncut(title: str, others: Iterable[str]) -> str:

@@ -23,14 +23,17 @@ _ZONES = {"UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, 
           "NZDT": 780, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360,
           "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600, "ART": -180, "BRT": -180}
 _ZONE = re.compile(r"(?<=[\d\s])(" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r")\b")
+#: Digits of a Unix time stated in seconds (1762590240, from 2001 to 2286) or milliseconds
+#: (1762590240000), which some pages put in a meta tag; a year or a bare day has fewer.
+_EPOCH_DIGITS = {10: 1, 13: 1000}
 #: An offset set off by a space ("2026-03-02 10:30:00 +0200"), which ISO-8601 parsing refuses.
 _SPACED_OFFSET = re.compile(r"\s+([+-]\d{2}:?\d{2})$")
 
 
 def parse_stated(value: str | None) -> datetime | None:
     """A date as its source stated it: with its offset (a zone abbreviation
-    read as one), or naive when the source gave none; None when empty or
-    unreadable.
+    read as one), or naive when the source gave none; a Unix time as UTC;
+    None when empty or unreadable.
 
     The naive result is kept naive on purpose: an article page that states
     the same time with and without an offset says the offset-less one is a
@@ -39,6 +42,8 @@ def parse_stated(value: str | None) -> datetime | None:
     text = str(value or "").strip()
     if not text:
         return None
+    if text.isdigit() and len(text) in _EPOCH_DIGITS:  # Unix time, in seconds or milliseconds
+        return datetime.fromtimestamp(int(text) / _EPOCH_DIGITS[len(text)], tz=timezone.utc)
     if zone := _ZONE.search(text):
         minutes = _ZONES[zone.group(1)]
         sign = "-" if minutes < 0 else "+"

@@ -190,7 +190,7 @@ def test_a_rerun_after_a_failed_file_reads_only_that_file_and_doubles_nothing(cc
 
 
 @pytest.mark.parametrize("declared, code", [("eng", "en"), ("deu,eng", "de"), ("jpn", "ja"), ("en-GB", "en"),
-                                            ("fil", None), ("qqq", None), ("", None)])
+                                            ("fil", "tl"), ("qqq", None), ("", None)])
 def test_declared_languages_are_read_in_their_three_letter_iso_form_too(declared, code):
     """CC-NEWS's WARC-Identified-Content-Language names languages as ISO 639-3 codes."""
     assert language_code(declared.split(",", 1)[0]) == code

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
 from newsbeam.connectors.pages import extract_article
 from newsbeam.pipelines.normalize.dates import parse_published, parse_stated
+from newsbeam.connectors.pages.extract import language_code
 from newsbeam.connectors.pages.words import count_words
+from newsbeam.pipelines.normalize.language import detect_language
 
 URL = "https://www.riverside-gazette.example/news/harbour-reopens"
 STORY = ("The harbour reopened on Monday after three weeks of repairs to the breakwater. Crews replaced forty "
@@ -62,6 +65,33 @@ def test_an_offset_less_date_gives_way_to_the_same_time_with_an_offset():
     assert extract_article(page, URL)["published"] == "2026-03-02T10:30:00+02:00"
 
 
+@pytest.mark.parametrize("stated", ["1772440200000", "1772440200"])
+def test_a_unix_time_in_a_meta_tag_is_read(stated):
+    page = article_page(meta("article:published_time", stated, "property"))
+    assert extract_article(page, URL, crawled_at=datetime(2026, 3, 5, tzinfo=timezone.utc))[
+        "published"] == "2026-03-02T08:30:00+00:00"
+
+
+def test_a_time_without_an_offset_stays_without_one():
+    """The page did not place its wall clock: written as UTC it would claim an offset."""
+    page = article_page(json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02T10:30:00"})
+    published = extract_article(page, URL)["published"]
+    assert published == "2026-03-02T10:30:00"
+    assert parse_published(published).isoformat() == "2026-03-02T10:30:00+00:00"  # records read it as UTC
+
+
+def test_a_day_without_a_time_stays_a_day():
+    """As midnight UTC, a day would be the evening before where the clock is behind UTC;
+    records read it as that midnight all the same."""
+    page = article_page(json_ld={"@type": "NewsArticle", "datePublished": "2026-03-02"})
+    published = extract_article(page, URL)["published"]
+    assert published == "2026-03-02"
+    assert parse_published(published).isoformat() == "2026-03-02T00:00:00+00:00"
+    body = f"<article><h1>Harbour reopens</h1><p>Published March 2, 2026</p><p>{STORY * 3}</p></article>"
+    assert extract_article(article_page(body=body), URL, crawled_at=datetime(2026, 3, 5, tzinfo=timezone.utc))[
+        "published"] == "2026-03-02"  # htmldate's reading of the page
+
+
 @pytest.mark.parametrize("stated, expected", [
     ("Fri Mar 06 19:20:36 CEST 2026", "2026-03-06T19:20:36+02:00"),
     ("Fri, 06 Mar 2026 19:20:36 JST", "2026-03-06T19:20:36+09:00"),
@@ -84,6 +114,13 @@ def test_the_outlet_beside_a_person_is_no_author_an_agency_is():
                    {"@type": "Organization", "name": "Riverside Gazette"},
                    {"@type": "Organization", "name": "Harbour Press Agency"}]})
     assert extract_article(page, URL)["authors"] == ["María R. Calder", "Harbour Press Agency"]
+
+
+@pytest.mark.parametrize("company", ["Riverside Medya Yayıncılık A.Ş.", "株式会社リバーサイド", "ООО «Ривер Медиа»",
+                                     "Riverside Zprávy s.r.o.", "Gruppo Riverside"])
+def test_a_company_beside_a_person_is_no_author_in_other_languages_too(company):
+    page = article_page(json_ld={"@type": "NewsArticle", "author": ["Ines Calder", company]})
+    assert extract_article(page, URL)["authors"] == ["Ines Calder"]
 
 
 def test_a_page_credited_only_to_an_organisation_keeps_the_credit():
@@ -132,6 +169,12 @@ def test_a_byline_naming_several_people_and_an_agency():
     ('<div class="byline">Kommentar von Nicole Opitz</div>', ["Nicole Opitz"]),
     ('<div class="byline">Di Viviana Mazza</div>', ["Viviana Mazza"]),
     ('<div class="author">Di Maio</div>', ["Di Maio"]),  # a surname, not Italian "by"
+    ('<div class="byline">Ines Calder | Apr 16, 2026</div>', ["Ines Calder"]),  # the date split at its comma
+    ('<div class="byline">Ines Calder / Sep 2, 2024</div>', ["Ines Calder"]),
+    ('<div class="authors"><a href="/a/ic">Ines Calder</a>, <a href="/a/em">… Emma Mackenzie</a></div>',
+     ["Ines Calder", "Emma Mackenzie"]),
+    ('<div class="authors"><a href="/a/ic">Ines Calder</a>, <a href="/a/ha">© Harbour Archive</a></div>',
+     ["Ines Calder"]),
 ])
 def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_into_it(byline, authors):
     page = article_page(body=f"<article><h1>Harbour reopens</h1>{byline}<p>{STORY * 3}</p></article>")
@@ -152,6 +195,9 @@ def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
     ("Harbour reopens after repairs | RG | 02.03.2026", meta("application-name", "RG")),
     ("Harbour reopens after repairs：リバーサイド新聞", meta("og:site_name", "リバーサイド新聞", "property")),
     ("Harbour reopens after repairs | Riverside Gazette | by Ines Calder", ""),
+    ("Harbour reopens after repairs ― リバーサイド新聞", meta("og:site_name", "リバーサイド新聞", "property")),
+    ("Harbour reopens after repairs丨河畔报", meta("og:site_name", "河畔报", "property")),
+    ("Harbour reopens after repairs › Riverside Gazette", ""),
 ])
 def test_the_site_name_is_cut_from_the_title(tab_title, head):
     page = article_page(f"<title>{tab_title}</title>{head}", body=f"<article><p>{STORY * 3}</p></article>")
@@ -160,8 +206,9 @@ def test_the_site_name_is_cut_from_the_title(tab_title, head):
 
 @pytest.mark.parametrize("url, title", [
     ("https://www.riverside-gazette.example/news/harbour/harbour-reopens", "Harbour reopens after repairs"),
-    # Folders that are dates name no section: the pieces before the outlet's name stay.
-    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour | News"),
+    # Folders that are dates name no section: the piece before them stays ("News" is cut
+    # as a news section's label, see below).
+    ("https://www.riverside-gazette.example/2026/03/harbour-reopens", "Harbour reopens after repairs | Harbour"),
 ])
 def test_a_section_the_url_files_the_page_under_is_cut_with_the_site_name(url, title):
     page = article_page("<title>Harbour reopens after repairs | Harbour | News | Riverside Gazette</title>"
@@ -175,6 +222,35 @@ def test_each_part_of_a_site_name_made_of_parts_names_the_outlet():
                         + meta("og:site_name", "リバーサイド新聞：リバーサイドニュース", "property"),
                         body=f"<article><p>{STORY * 3}</p></article>", lang="ja")
     assert extract_article(page, URL)["title"] == "港が再開 防波堤の修理終わる"
+
+
+@pytest.mark.parametrize("tab_title", ["Harbour reopens after repairs | The Evening Post",
+                                       "The Evening Post :: Harbour reopens after repairs"])
+def test_what_the_tab_title_adds_to_a_headline_stated_alone_is_the_outlet(tab_title):
+    """The page names no outlet, nor does its host: the `<h1>` stating the headline
+    alone shows what the tab's title adds, and `og:title` carries it too."""
+    page = article_page(f"<title>{tab_title}</title>" + meta("og:title", tab_title, "property")
+                        + meta("author", "Ines Calder"),
+                        body=f"<article><h1>Harbour reopens after repairs</h1><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["title"] == "Harbour reopens after repairs"
+    assert record["authors"] == ["Ines Calder"]
+    # Without a source that states the headline alone, nothing tells the outlet's piece from the headline's own.
+    alone = page.replace("<h1>Harbour reopens after repairs</h1>", "")
+    assert extract_article(alone, URL)["title"] == tab_title
+
+
+@pytest.mark.parametrize("tab_title, title", [
+    ("Harbour reopens after repairs | Valley News", "Harbour reopens after repairs"),
+    ("Harbour reopens after repairs - Son Dakika Haberleri", "Harbour reopens after repairs"),
+    ("Harbour reopens after repairs - أخبار لبنان", "Harbour reopens after repairs"),
+    # A clause of the headline that speaks of news goes on in lower case, or runs longer.
+    ("Harbour reopens - and the fishermen welcome the news", "Harbour reopens - and the fishermen welcome the news"),
+    ("Breaking News | Harbour reopens after repairs", "Breaking News | Harbour reopens after repairs"),
+])
+def test_a_news_section_label_after_the_headline_is_cut(tab_title, title):
+    page = article_page(f"<title>{tab_title}</title>", body=f"<article><p>{STORY * 3}</p></article>")
+    assert extract_article(page, URL)["title"] == title
 
 
 def test_a_meta_title_cut_short_by_an_unescaped_quote_is_read_whole_from_another_source():
@@ -214,6 +290,52 @@ def test_language_is_read_from_the_text_with_html_lang_only_a_hint():
     page = article_page(body=f"<article><h1>Bandari yafunguliwa</h1><p>{SWAHILI * 2}</p></article>", lang="en")
     assert extract_article(page, URL)["language"] == "sw"
     assert extract_article(article_page(lang=""), URL)["language"] == "en"
+
+
+INDONESIAN = ("Pemerintah pada hari Rabu menyetujui rancangan undang-undang anggaran negara untuk tahun depan. "
+              "Menteri Keuangan mengatakan defisit turun.")
+
+
+@pytest.mark.parametrize("head, language", [
+    ("", "ms"),  # as short as this, Indonesian reads a little more like Malay
+    (meta("og:locale", "id_ID", "property"), "id"),
+    (meta("content-language", "id", "http-equiv"), "id"),
+    ("", "id"),  # JSON-LD inLanguage, below
+])
+def test_a_language_declared_beside_html_lang_is_a_hint_too(head, language):
+    json_ld = {"@type": "NewsArticle", "inLanguage": {"@type": "Language", "alternateName": "id"}}
+    page = article_page(head, body=f"<article><h1>Defisit turun</h1><p>{INDONESIAN}</p></article>", lang="",
+                        json_ld=json_ld if not head and language == "id" else None)
+    assert extract_article(page, URL)["language"] == language
+
+
+def test_varieties_of_one_language_are_that_language():
+    """Hong Kong news in standard Chinese reads as Cantonese and Chinese about equally."""
+    hong_kong = ("特區政府今日公布，由下個月起會向合資格市民發放電子消費券，財政司司長表示，"
+                 "措施有助刺激本地消費，但有議員批評計劃細節未夠清晰。")
+    page = article_page(body=f"<article><h1>消費券下月發放</h1><p>{hong_kong}</p></article>", lang="")
+    assert extract_article(page, URL)["language"] == "zh"
+
+
+def test_kana_among_chinese_characters_is_japanese():
+    """A date line and names in kanji ahead of the first sentence read as Chinese to the detector."""
+    text = "2025年1月14日 01時28分 (1月14日 01時40分更新)\n　１３日午後９時１９分ごろ、宮崎県"
+    assert detect_language("", text) == "ja"
+    assert detect_language("", "台灣の味：夜市小吃成為觀光客最喜愛的美食，政府計劃明年擴大推廣活動。") == "zh"
+
+
+def test_a_declared_language_the_detector_does_not_know_is_believed():
+    greenlandic = ("Naalakkersuisut aalajangerput Kalaallit Nunaanni aningaasaliissutit ukiumi tulliuttumi "
+                   "amerlanerulersinneqassasut, inuit amerlanerit isumaqatigiinngillat. ")
+    page = article_page(body=f"<article><h1>Aningaasaliissutit</h1><p>{greenlandic * 2}</p></article>", lang="kl")
+    assert extract_article(page, URL)["language"] == "kl"
+    assert extract_article(page.replace('lang="kl"', 'lang="xx"'), URL)["language"] != "xx"  # no language
+
+
+@pytest.mark.parametrize("declared, code", [("iw", "he"), ("in-ID", "id"), ("fil", "tl"), ("nb_NO", "nb"),
+                                            ("xx", None), ("und", None)])
+def test_declared_codes_are_read_as_they_are_now(declared, code):
+    assert language_code(declared) == code
 
 
 def test_text_from_a_script_state_when_the_body_is_empty():
@@ -344,6 +466,19 @@ def test_a_headline_sources_give_different_kickers_is_the_headline_without_them(
     ("Jan Novák a Petr Svoboda", ["Jan Novák", "Petr Svoboda"]),
     ("牛镛、岳弘彬", ["牛镛", "岳弘彬"]),
     ("By John A. Smith and Ana Lee", ["John A. Smith", "Ana Lee"]),
+    ("Dan Rivers and Ana Lee", ["Dan Rivers", "Ana Lee"]),
+    ("Oleh Rina Wijaya dan Budi Santoso", ["Rina Wijaya", "Budi Santoso"]),
+    ("Автор: Иван Петров и Анна Смирнова", ["Иван Петров", "Анна Смирнова"]),
+    ("Yazan: Ayşe Yılmaz ve Mehmet Kaya", ["Ayşe Yılmaz", "Mehmet Kaya"]),
+    ("Matti Virtanen ja Liisa Korhonen", ["Matti Virtanen", "Liisa Korhonen"]),
+    ("بقلم محمد علي و أحمد حسن", ["محمد علي", "أحمد حسن"]),
+    ("Νίκος Παππάς και Μαρία Οικονόμου", ["Νίκος Παππάς", "Μαρία Οικονόμου"]),
+    ("홍길동 기자 hong@riverside-gazette.example", ["홍길동"]),
+    ("記者：山田太郎", ["山田太郎"]),
+    ("山田太郎記者", ["山田太郎"]),
+    ("Jan Novák jan.novak@riverside-gazette.example", ["Jan Novák"]),
+    ("Edited by: Ravi Kumar", ["Ravi Kumar"]),
+    ("Reported by Ana Lee and Ravi Kumar", ["Ana Lee", "Ravi Kumar"]),
 ])
 def test_credits_are_split_at_the_words_and_marks_that_join_names(credit, names):
     page = article_page(meta("author", credit))
