@@ -65,8 +65,8 @@ class HeldVersions:
         (`AssignmentCore._replay`), which re-applies its effect on the hot state (its
         event, its headline; out of its event for a kill). That changes nothing on a
         state that has it, and repairs one that a crash between the index write and the
-        state save left without it: a correction or re-publication is not in the
-        decision log that `load_assigner` catches up from.
+        state save left without it: a kill's tombstone is in no decision log that
+        `load_assigner` catches up from (a correction's and a re-publication's are).
         """
         return self._held(articles, newer_only=True)
 
