@@ -113,6 +113,20 @@ class OnlineAssigner:
         self.event_of.expire()
         return Assignment(article.id, event_id, None, None)
 
+    def restate(self, article: Article, event_id: str) -> None:
+        """Take a newer version of an article this state decided (a correction, a re-publication) into its
+        hot event `event_id`: listed there again, its headline the event's when it represents it.
+
+        It is a decision of the log like `process`'s (the position moves on), but
+        an idempotent one: an event that lists the article with that headline, or
+        one no longer hot, is left as it is. So a replay of the version, or a
+        catch-up after a crash that lost the state save, repairs a state without
+        it and changes no other.
+        """
+        self.position += 1
+        if self.clusterer.rejoin(event_id, article):
+            self.clusterer.retitle(event_id, article)
+
     def recorded(self, article: Article) -> Assignment | None:
         """The decision this state already holds for `article`, when it comes again.
 

@@ -24,6 +24,11 @@ rules each path must apply the same way:
   re-applies its effect on the hot state, which changes nothing unless a
   crash between the index write and the state save left the state without it.
   What was taken is looked up in this core, then in the index.
+- a correction, a re-publication and a replay of either are logged beside the
+  state's decisions (`versions_log`), so a restart whose state save was lost
+  catches up with them (`load_assigner`) without reading them again: a wire
+  feed that answers 304 after the restart sends nothing to replay. A kill's
+  tombstone keeps no text to catch up from; it is repaired by its replay.
 
 `commit` writes a worker's results in the one order that lets a re-run or a
 restart repair a crash at any point: articles and events land in the index
@@ -56,11 +61,22 @@ _STREAM_WIRE_MEMORY = 100_000
 
 
 _STATE_PREFIX = "assign:"
+_VERSIONS_LOG = "/versions"
 
 
 def state_key(key: str) -> str:
     """Where a key's hot state is saved: one name for every path, so each resumes the others."""
     return f"{_STATE_PREFIX}{key}"
+
+
+def versions_log(log: str) -> str:
+    """Where a state with decision log `log` logs the newer versions it takes of wire items it decided.
+
+    Numbered in the one sequence of `log` (`OnlineAssigner.restate` moves the
+    position on as `process` does), and apart from it, so a catch-up tells a
+    version to restate from an article to decide.
+    """
+    return f"{log}{_VERSIONS_LOG}"
 
 
 def saved_keys(backend: IndexBackend) -> list[str]:
@@ -77,14 +93,24 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
     state is where it would be had the crash not happened. A fresh state is saved
     before anything is written under its log, so a crash in a first run is
     caught up the same way. A state restored as it was stored has nothing to save.
+    The newer versions of wire items it took (`versions_log`) are restated in the
+    same order. A decision whose row a later write replaced leaves a gap in the
+    sequence, so the position follows each caught-up entry's own.
     """
     assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
     if changes := assigner.state_changes():
         # Fresh, or replacing a state taken under another configuration.
         backend.save_state(state_key(key), changes)
-    behind = backend.logged_articles(assigner.log, assigner.position)
+    behind = sorted([*backend.logged_articles(assigner.log, assigner.position),
+                     *backend.logged_articles(versions_log(assigner.log), assigner.position)],
+                    key=lambda item: item.position.seq if item.position else 0)
     for item in behind:
-        assigner.process(item.article, featurize(item.article, config.features))
+        if item.position and item.position.log != assigner.log:
+            assigner.restate(item.article, assigner.resolve(item.event_id))
+        else:
+            assigner.process(item.article, featurize(item.article, config.features))
+        if item.position:
+            assigner.position = item.position.seq + 1
     return assigner
 
 
@@ -167,17 +193,16 @@ class AssignmentCore:
         # Re-published after its kill: an original goes back to its event; a copy is decided afresh,
         # as the copy of its original again.
         if taken is not None and taken.withdrawn and assigner.exact.original_of(article) in (None, article.id) \
-                and (event_id := self._held_event(assigner, article)) and assigner.clusterer.rejoin(event_id, article):
+                and (event_id := self._held_event(assigner, article)) and event_id in assigner.clusterer.events:
             self._remember(article.id, StoredVersion(article.version, False, event_id, None, article.source))
             self.counts["republished"] += 1
-            return IndexedArticle(article, event_id)
+            return self._restated(assigner, article, event_id, None)
         if taken is not None and taken.event_id and not taken.withdrawn:
             event_id = self.resolve(assigner.resolve(taken.event_id))
-            assigner.clusterer.retitle(event_id, article)
             self._remember(article.id, StoredVersion(article.version, False, event_id, taken.duplicate_of,
                                                      article.source))
             self.counts["corrections"] += 1
-            return IndexedArticle(article, event_id, taken.duplicate_of)
+            return self._restated(assigner, article, event_id, taken.duplicate_of)
         outcome = self._decide(key, article, features)
         if isinstance(outcome, IndexedArticle):
             self._remember(article.id, StoredVersion(article.version, False, outcome.event_id, outcome.duplicate_of,
@@ -195,10 +220,16 @@ class AssignmentCore:
             if (event_id := self._held_event(assigner, article)) is not None:
                 assigner.clusterer.withdraw(event_id, article.id, article.source, article.language)
             return IndexedArticle(article, "")
-        event_id = self.resolve(assigner.resolve(taken.event_id))
-        if assigner.clusterer.rejoin(event_id, article):
-            assigner.clusterer.retitle(event_id, article)
-        return IndexedArticle(article, event_id, taken.duplicate_of)
+        return self._restated(assigner, article, self.resolve(assigner.resolve(taken.event_id)), taken.duplicate_of)
+
+    @staticmethod
+    def _restated(assigner: OnlineAssigner, article: Article, event_id: str,
+                  duplicate_of: str | None) -> IndexedArticle:
+        """A newer version of an article `assigner` decided, restated in `event_id` and logged in its
+        `versions_log`, so a restart that lost the state save catches up with it."""
+        position = LogPosition(versions_log(assigner.log), assigner.position)
+        assigner.restate(article, event_id)
+        return IndexedArticle(article, event_id, duplicate_of, position)
 
     def _held_event(self, assigner: OnlineAssigner, article: Article) -> str | None:
         """The event this state put `article` in: its own (an original), else its original's (a copy

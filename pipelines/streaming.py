@@ -53,7 +53,7 @@ from newsbeam.connectors.http import FetchSettings
 from newsbeam.connectors.pages import PageSettings
 from newsbeam.connectors.records import RawRecord
 from newsbeam.connectors.sinks import BackendSettings, IndexBackend, StateChanges, open_backend
-from newsbeam.connectors.sinks.withdrawals import indexed, nothing_to_add
+from newsbeam.connectors.sinks.withdrawals import HeldVersions, held_versions, indexed
 from newsbeam.pipelines.assign import AssignConfig, OnlineAssigner, assignment_key
 from newsbeam.pipelines.core import AssignmentCore, commit, load_assigner, saved_keys
 from newsbeam.pipelines.feed_health import (
@@ -374,10 +374,15 @@ class PollSourceFn(beam.DoFn):
         unconfirmed = {link: flight.article for link, flight in emitted.items() if flight is not None}
         # An emitted item is confirmed once the index holds it. A read one is sent unless this job
         # confirmed it before or reading it adds nothing (`nothing_to_add`): a wire item at the version
-        # the index holds goes once more after a restart, for the core's replay to repair the state.
-        with polling.index_lock:
-            known = indexed(polling.backend, list(unconfirmed.values())) if unconfirmed else set()
-            settled_before = nothing_to_add(polling.backend, list(ids.values())) if ids else set()
+        # the index holds goes once more after a restart, for the core's replay to repair the state of a kill.
+        # One lookup of what the index holds answers both.
+        asked = [*unconfirmed.values(), *ids.values()]
+        held = HeldVersions({})
+        if asked:
+            with polling.index_lock:
+                held = held_versions(polling.backend, asked)
+        known = held.indexed(unconfirmed.values())
+        settled_before = held.nothing_to_add(ids.values())
         for link, article in unconfirmed.items():
             if article in known:
                 emitted[link] = None

@@ -214,7 +214,7 @@ class SkipIndexedFn(beam.DoFn):
 
     A wire item's newer version is not held yet: it goes on to the assignment, and
     so does the version the index holds (`nothing_to_add`), whose replay repairs a
-    state saved without it.
+    state saved without it (a kill, which no decision log holds).
 
     The index is asked about `_LOOKUP` articles at a time, gathered here per
     window: a step that batched them (`beam.BatchElements`) would make the

@@ -33,7 +33,8 @@ STORY = {
     "subjects": ["medtop:20000106", "medtop:04000000"],
 }
 
-#: Invented stories: two outlets on one event (the ferry), a correction of the first, and two unrelated ones.
+#: Invented stories: two or three outlets on one event (the ferry), a correction of the first, and two more
+#: (the bridge, on two outlets, and the library).
 FERRY = dict(
     title="Skarvik ferry resumes after harbour wall repair",
     text=("The Skarvik harbour ferry carried its first passengers in six weeks on Monday after engineers "
@@ -66,6 +67,13 @@ BRIDGE = dict(
           "worn bearings, the county roads department said.\n\nDiversions via the ring road add about ten "
           "minutes to journeys."),
     subjects=["medtop:20000574"],
+)
+BRIDGE_OTHER_OUTLET = dict(
+    title="Lindholm swing bridge shut for three weeks while bearings are replaced",
+    text=("Road traffic over the Lindholm swing bridge stops from Tuesday for three weeks while contractors "
+          "replace the bridge's worn bearings, the county roads department said. Diversions over the ring "
+          "road add about ten minutes."),
+    subjects=["medtop:20000574"], source="Coastal Daily", author="Per Lunde",
 )
 LIBRARY = dict(
     title="Gull Island library extends weekday opening hours",

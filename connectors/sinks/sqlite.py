@@ -492,12 +492,9 @@ class SqliteBackend:
         return scored
 
     def _newest_by_event(self, event_ids: Iterable[str]) -> dict[str, datetime]:
-        newest = {}
-        for event_id in event_ids:
-            row = self._db.execute("SELECT last_seen FROM events WHERE event_id = ?", (event_id,)).fetchone()
-            if row and row[0]:
-                newest[event_id] = datetime.fromisoformat(row[0])
-        return newest
+        """Each event's newest article date, read in one statement per `IN` chunk, not one per event."""
+        rows = self._rows_for_ids("SELECT event_id, last_seen FROM events WHERE event_id IN ({ids})", event_ids)
+        return {event_id: datetime.fromisoformat(last_seen) for event_id, last_seen in rows if last_seen}
 
     def get_event(self, event_id: str) -> Event | None:
         doc = self._event_doc(event_id)

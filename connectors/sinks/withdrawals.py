@@ -44,38 +44,64 @@ def latest_writes(articles: Sequence[IndexedArticle], stored: Mapping[str, Store
             or stored[item.article.id].version <= item.article.version]
 
 
+class HeldVersions:
+    """What the index holds of some articles, read once: each id it holds, with the wire version stored
+    under it (None for an article without one). One lookup answers both questions a reader asks of a poll
+    (`indexed`, `nothing_to_add`), so a poll asks the index once however many of them it asks."""
+
+    def __init__(self, versions: Mapping[str, int | None]) -> None:
+        self._versions = versions
+
+    def indexed(self, articles: Iterable[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
+        """Which of `articles` (id, wire version or None) the index holds: an article by its id, a wire
+        item at its version or a newer one. What a reader asks to learn that an item it sent was written."""
+        return self._held(articles, newer_only=False)
+
+    def nothing_to_add(self, articles: Iterable[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
+        """Which of `articles` reading again adds nothing to: an article the index holds by its id, a wire
+        item the index holds a newer version of. What a reader asks before sending items to the assignment.
+
+        A wire item at exactly the version the index holds goes on: the core replays it
+        (`AssignmentCore._replay`), which re-applies its effect on the hot state (its
+        event, its headline; out of its event for a kill). That changes nothing on a
+        state that has it, and repairs one that a crash between the index write and the
+        state save left without it: a kill's tombstone is in no decision log that
+        `load_assigner` catches up from (a correction's and a re-publication's are).
+        """
+        return self._held(articles, newer_only=True)
+
+    def _held(self, articles: Iterable[tuple[str, int | None]], *, newer_only: bool) -> set[tuple[str, int | None]]:
+        def holds(article_id: str, version: int | None) -> bool:
+            if article_id not in self._versions:
+                return False
+            held = self._versions[article_id]
+            if version is None or held is None:
+                return True
+            return held > version or (held == version and not newer_only)
+
+        return {(article_id, version) for article_id, version in articles if holds(article_id, version)}
+
+
+def held_versions(backend: IndexBackend, articles: Iterable[tuple[str, int | None]]) -> HeldVersions:
+    """What the index holds of `articles` (id, wire version or None): two lookups, the second only
+    for the wire items it holds."""
+    articles = list(articles)
+    known = backend.known_article_ids(article_id for article_id, _ in articles)
+    wire = list(dict.fromkeys(article_id for article_id, version in articles
+                              if version is not None and article_id in known))
+    stored = backend.stored_versions(wire) if wire else {}
+    return HeldVersions({article_id: stored[article_id].version if article_id in stored else None
+                         for article_id in known})
+
+
 def indexed(backend: IndexBackend, articles: Sequence[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
-    """Which of `articles` (id, wire version or None) the index holds: an article by its id, a wire item
-    at its version or a newer one. What a reader asks to learn that an item it sent was written."""
-    return _held(backend, articles, newer_only=False)
+    """`HeldVersions.indexed` of `articles`, looked up for them alone."""
+    return held_versions(backend, articles).indexed(articles)
 
 
 def nothing_to_add(backend: IndexBackend, articles: Sequence[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
-    """Which of `articles` reading again adds nothing to: an article the index holds by its id, a wire
-    item the index holds a newer version of. What a reader asks before sending items to the assignment.
-
-    A wire item at exactly the version the index holds goes on: the core replays it
-    (`AssignmentCore._replay`), which re-applies its effect on the hot state (its
-    event, its headline; out of its event for a kill). That changes nothing on a
-    state that has it, and repairs one that a crash between the index write and the
-    state save left without it: a correction or re-publication is not in the
-    decision log that `load_assigner` catches up from.
-    """
-    return _held(backend, articles, newer_only=True)
-
-
-def _held(backend: IndexBackend, articles: Sequence[tuple[str, int | None]], *,
-          newer_only: bool) -> set[tuple[str, int | None]]:
-    known = backend.known_article_ids(article_id for article_id, _ in articles)
-    wire = [article_id for article_id, version in articles if version is not None and article_id in known]
-    stored = backend.stored_versions(wire) if wire else {}
-
-    def holds(article_id: str, version: int) -> bool:
-        held = stored[article_id].version
-        return held > version or (held == version and not newer_only)
-
-    return {(article_id, version) for article_id, version in articles if article_id in known
-            and (version is None or article_id not in stored or holds(article_id, version))}
+    """`HeldVersions.nothing_to_add` of `articles`, looked up for them alone."""
+    return held_versions(backend, articles).nothing_to_add(articles)
 
 
 def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:

@@ -103,3 +103,30 @@ def test_html_in_texts_is_escaped_in_snippets(tmp_path: Path) -> None:
         assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "<mark>budget</mark>" in snippet
     finally:
         backend.close()
+
+
+def test_recency_reads_the_events_dates_in_one_statement_per_chunk(tmp_path: Path) -> None:
+    """The recency boost reads the matched events' dates with an `IN` list asked in parts under the
+    connection's variable limit, not one statement per event; the ranking is the same."""
+    import sqlite3
+
+    backend = SqliteBackend(tmp_path)
+    try:
+        events = 60
+        for i in range(events):  # one text, so only recency orders them: the newest (highest i) first, not
+            # the lowest id that breaks a tie
+            store(backend, f"ev-final-{i:02d}", [article(f"f{i}", "Tennis final", "A tennis final was played",
+                                                        at=T0 + timedelta(days=i))])
+        for i in range(events):  # a word in every article would weigh nothing in BM25
+            store(backend, f"ev-other-{i:02d}", [article(f"o{i}", "Harbour news", "Ferries ran late")])
+        limit = 16
+        backend._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+        statements: list[str] = []
+        backend._db.set_trace_callback(statements.append)
+        page = backend.search(SearchQuery("tennis final", size=events, recency_boost=1.0))
+        backend._db.set_trace_callback(None)
+        assert [h.event_id for h in page.hits] == [f"ev-final-{i:02d}" for i in reversed(range(events))]
+        reads = [s for s in statements if "last_seen FROM events" in s]
+        assert len(reads) == -(-events // limit)
+    finally:
+        backend.close()

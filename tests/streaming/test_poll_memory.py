@@ -9,6 +9,7 @@ outside the runner's transactions: these tests drive the DoFn as a runner does
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 
 import pytest
 from feedserver import LOCAL_FETCH
@@ -151,3 +152,50 @@ def test_a_newer_version_at_a_confirmed_place_of_a_wire_document_is_sent(endpoin
     endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED))
     corrected = _bundle(fn, endpoint.url)
     assert [str(record.data["version"]) for record in corrected] == ["2"]
+
+
+class _CountingBackend:
+    """The real index backend, counting the calls made of it by method name."""
+
+    def __init__(self, backend) -> None:
+        self._backend = backend
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._backend, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+def test_a_poll_asks_the_index_once_what_it_holds(endpoint, wire_index, monkeypatch):
+    """A poll with items in flight and items read learns which the index holds from one lookup: on
+    Elasticsearch each backend call is a request, and a poll of every source each tick adds up."""
+    monkeypatch.setenv("NEWSBEAM_ALLOW_LOOPBACK", "1")
+    endpoint.serve(ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED), ninjs("urn:nw:bridge", story=BRIDGE))
+    job = f"poll-requests-{uuid.uuid4().hex}"
+    fn = PollSourceFn(wire_index, LOCAL_FETCH, PageSettings(), job, concurrent=1)
+    fn.setup()
+    try:
+        counting = _CountingBackend(fn._polling.backend)
+        fn._polling.backend = counting
+        first = _bundle(fn, endpoint.url)
+        assert len(first) == 2
+        backend = open_backend(wire_index)
+        try:
+            backend.write_articles([IndexedArticle(normalize_record(record.data), "evt-a") for record in first])
+        finally:
+            backend.close()
+        counting.calls.clear()
+        # Both items are in flight (to confirm) and read again (to skip): one lookup answers both.
+        assert _bundle(fn, endpoint.url) == []
+        assert counting.calls["known_article_ids"] == 1
+        assert counting.calls["stored_versions"] == 1
+        assert set(counting.calls) <= {"known_article_ids", "stored_versions", "save_state"}
+    finally:
+        release_shared(job)
