@@ -56,8 +56,9 @@ def test_headline_development_slice_through_the_cli(newsbeam, tmp_path):
     gold = {row["id"]: row["event"] for row in read_jsonl(UCI_DEV_LABELS)}
     assert predicted.keys() == gold.keys() and len(gold) == 2768
     precision, recall, f1 = bcubed(predicted, gold)
-    # The target; label-tuned TF-IDF + average-link clustering reaches 0.73-0.79 on this slice.
-    assert f1 >= 0.85, {"precision": precision, "recall": recall, "f1": f1}
+    # The measured 0.878 less 0.02, the margin merge cadences alone move it by (0.865-0.878);
+    # label-tuned TF-IDF + average-link clustering reaches 0.73-0.79 on this slice.
+    assert f1 >= 0.858, {"precision": precision, "recall": recall, "f1": f1}
 
 
 def test_same_input_and_config_give_identical_output(fulltext_records):
