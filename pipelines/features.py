@@ -11,6 +11,7 @@ import math
 import re
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -204,20 +205,26 @@ def is_title_case(headline: str) -> bool:
     return len(longer) >= 3 and sum(word[0].isupper() for word in longer) >= _TITLE_CASE_SHARE * len(longer)
 
 
-def headline_name_runs(headline: str, lede_runs: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """The headline's capitalised runs (`capitalised_runs`) that may boost terms as names.
+def _run_words(runs: list[tuple[str, bool]]) -> list[str]:
+    """The words of the capitalised runs (`capitalised_runs`) that do not start a sentence."""
+    return words(" ".join(run for run, starts_sentence in runs if not starts_sentence))
+
+
+def headline_name_words(headline: str, lede_names: Iterable[str]) -> list[str]:
+    """The headline's words that may boost terms as names (`_run_words`), given the
+    lede's (`lede_names`).
 
     In a title-case headline a capital is the outlet's house style, not a name, and
     taken for one it weighs that outlet's headline words (its framing: "Dishonest",
     "Sales", "Pitch") half as much again as a sentence-case outlet's. There a word
-    stays in a run only when the lede writes it capitalised past a sentence start.
+    counts only when the lede writes it capitalised past a sentence start.
     """
     runs = capitalised_runs(headline)
-    if not is_title_case(headline):
-        return runs
-    lede_names = set(words(" ".join(run for run, starts_sentence in lede_runs if not starts_sentence)))
-    return [(" ".join(word for word in run.split() if lede_names.issuperset(words(word))), starts_sentence)
-            for run, starts_sentence in runs]
+    if is_title_case(headline):
+        confirmed = set(lede_names)
+        runs = [(" ".join(word for word in run.split() if confirmed.issuperset(words(word))), starts_sentence)
+                for run, starts_sentence in runs]
+    return _run_words(runs)
 
 
 _POSSESSIVE = re.compile(r"(?:['’]s?|-)$")
@@ -317,8 +324,8 @@ def term_weights(
     # that share only common verbs). Title and lede are scanned apart, each once;
     # the lede's opening run starts a sentence either way.
     lede_runs = capitalised_runs(lede)
-    runs = headline_name_runs(article.title, lede_runs) + lede_runs
-    entity_words = words(" ".join(run for run, starts_sentence in runs if not starts_sentence))
+    lede_names = _run_words(lede_runs)
+    entity_words = headline_name_words(article.title, lede_names) + lede_names
     names, name_words = _field_stems(entity_words, config.entity_weight, stems)
     _add_weights(terms, title)
     _add_weights(terms, names)
