@@ -427,7 +427,8 @@ class OnlineClusterer:
         """(time-damped cosine of the event's `top` terms with the other's core of as
         many terms, the bar that pair must reach to merge)."""
         size = min(len(top), len(other.prefix_norms))
-        dot = sum(map(mul, top.values(), map(other.core(size).get, top, repeat(0.0))))
+        core = other.core(size)
+        dot = sum(map(mul, top.values(), map(core.get, top, repeat(0.0))))
         gap = self._gap_factor(event, other)
         score = dot / (event.prefix_norms[len(top) - 1] * other.prefix_norms[size - 1]) * gap
         bar = self.config.merge_threshold
@@ -437,7 +438,7 @@ class OnlineClusterer:
         bar = self.threshold_for((event.terms_per_member + other.terms_per_member) / 2, bar)
         # Only a pair that would merge pays for the second score: a few per pass.
         if score >= bar and not second_look and self.config.merge_discounts_topic_words:
-            score = min(score, self._topic_discounted_cosine(top, other.core(size)) * gap)
+            score = min(score, self._topic_discounted_cosine(top, core) * gap)
         return score, bar
 
     def _topic_discounted_cosine(self, a: dict[str, float], b: dict[str, float]) -> float:
