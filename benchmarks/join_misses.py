@@ -21,7 +21,11 @@ the terms the two shared and the events' headlines. `--spread 80 90 100 110 120`
 clusters the stream as `newsbeam cluster` does once per merge cadence and prints
 B-cubed for each: on a small stream the cadence reshuffles which events meet in
 which pass, so the spread over cadences that should not matter is the noise a
-change must stand out of.
+change must stand out of. `--roots` charges the B-cubed precision lost to the
+decision that first put two gold events in one event (every later pair of their
+articles that ends up together is charged to it) and sums the charges by kind of
+decision: a join (by the size of the event joined), a join at the lone-event bar,
+a second-look merge or a merge of grown events.
 """
 
 from __future__ import annotations
@@ -77,6 +81,9 @@ class WatchedClusterer(OnlineClusterer):
         #: an article of its gold event, when none of them was a candidate.
         self.unreached: dict[str, float] = {}
         self.merges: list[dict] = []
+        #: Every join and merge, in order: its kind, the article ids on either side
+        #: (the article or younger event; the event it went into), score, bar, time factor.
+        self.decisions: list[dict] = []
 
     def assign(self, article: Article, features: ArticleFeatures) -> str:
         self.article = article
@@ -107,12 +114,31 @@ class WatchedClusterer(OnlineClusterer):
                     self.similarity(vector, e) * self._time_factor(e, when) for e in mates) / bar
         return chosen
 
+    def _join(self, event: EventState, article: Article, vector: dict[str, float], cosine: float,
+              names: tuple[str, ...]) -> None:
+        candidates, _, bar, chosen = self.seen[article.id]
+        if chosen is not None:
+            mate = next(c for c in candidates if c.event_id == chosen)
+            self.decisions.append({
+                "kind": "join", "sides": ([article.id], list(event.article_ids)), "members": event.members,
+                "lone": mate.score < bar, "score": round(mate.score, 3), "bar": round(bar, 3),
+                "time_factor": round(mate.decay, 3), "shared": [self._surface.get(t, t) for t in mate.shared[:8]],
+                "titles": (article.title, event.title),
+            })
+        super()._join(event, article, vector, cosine, names)
+
     def _merge(self, a: EventState, b: EventState) -> None:
         # The pass merges the changed event `a` into its best neighbour `b`.
         top = {term: a.centroid[term] for term in a.indexed_terms}
         score, bar = self._merge_score(a, top, b)
         labels = [Counter(self.gold.get(x, "?") for x in e.article_ids) for e in (a, b)]
         pairs = len(a.article_ids) * len(b.article_ids)
+        self.decisions.append({
+            "kind": "merge", "sides": (list(a.article_ids), list(b.article_ids)), "members": (a.members, b.members),
+            "second_look": self._second_look(a, b, self._gap_factor(a, b)), "score": round(score, 3),
+            "bar": round(bar, 3), "time_factor": round(self._gap_factor(a, b), 3),
+            "shared": [self._surface.get(t, t) for t in top if t in b.centroid][:8], "titles": (a.title, b.title),
+        })
         self.merges.append({
             "purity": round(sum(labels[0][k] * labels[1][k] for k in labels[0]) / pairs, 3) if pairs else 1.0,
             "members": (a.members, b.members), "score": round(score, 3), "bar": round(bar, 3),
@@ -185,6 +211,64 @@ def misses(records: list[dict], gold: dict[str, str], watched=None) -> tuple[lis
     return out, unreached
 
 
+def decision_kind(decision: dict) -> str:
+    """What kind of decision a join or merge was, as `--roots` sums them."""
+    if decision["kind"] == "merge":
+        return "merge, second look" if decision["second_look"] else "merge of grown events"
+    if decision["lone"]:
+        return "join at the lone-event bar"
+    return f"join into an event of {min(decision['members'], 3)}{'+' if decision['members'] >= 3 else ''}"
+
+
+def precision_roots(clusterers, final: dict[str, str], gold: dict[str, str]) -> tuple[list[dict], float, float]:
+    """(The decisions that first put two gold events together, each with the B-cubed
+    precision its pairs cost in the final clustering, most first; the precision lost in
+    all; the part no decision accounts for).
+
+    B-cubed precision loses 2 / (|C| × N) for each pair of articles of different gold
+    events that share a final event C. Each such pair is charged to the first join or
+    merge that brought an article of one of the two gold events together with one of
+    the other: later joins into an already mixed event only repeat that decision.
+    """
+    roots: dict[frozenset, tuple[int, int]] = {}
+    decisions = [d for c in clusterers for d in c.decisions]
+    for n, decision in enumerate(decisions):
+        joined, into = decision["sides"]
+        for x in joined:
+            for y in into:
+                if gold.get(x) != gold.get(y):
+                    roots.setdefault(frozenset((gold.get(x), gold.get(y))), n)
+    members: dict[str, list[str]] = {}
+    for article_id, event in final.items():
+        members.setdefault(event, []).append(article_id)
+    charged: Counter = Counter()
+    lost = 0.0
+    for ids in members.values():
+        for i, x in enumerate(ids):
+            for y in ids[i + 1:]:
+                if gold.get(x) != gold.get(y):
+                    cost = 2.0 / (len(ids) * len(final))
+                    lost += cost
+                    charged[roots.get(frozenset((gold.get(x), gold.get(y))), -1)] += cost
+    found = [dict(decisions[n], cost=cost) for n, cost in charged.most_common() if n >= 0]
+    return found, lost, charged.get(-1, 0.0)
+
+
+def print_roots(found: list[dict], lost: float, other: float) -> None:
+    """The precision lost by kind of decision, then each root decision, dearest first."""
+    print(f"B-cubed precision lost: {lost:.4f} ({len(found)} decisions first joined two gold events; "
+          f"{other:.4f} in pairs no decision joined, such as a copy labelled apart from its original)")
+    by_kind: dict[str, list[dict]] = {}
+    for decision in found:
+        by_kind.setdefault(decision_kind(decision), []).append(decision)
+    for kind, decisions in sorted(by_kind.items(), key=lambda kv: -sum(d["cost"] for d in kv[1])):
+        print(f"  {kind}: {len(decisions)}, {sum(d['cost'] for d in decisions):.4f}")
+    for d in found:
+        print(f"{d['cost']:.4f} {decision_kind(d)}, score {d['score']:.3f} / bar {d['bar']:.3f}, time factor "
+              f"{d['time_factor']:.2f}: {', '.join(d['shared'])}\n    {(d['titles'][0] or '')[:60]}  |  "
+              f"{(d['titles'][1] or '')[:60]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("records")
@@ -195,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="list the merge pass's merges that mixed gold events (or all of them)")
     parser.add_argument("--spread", nargs="+", type=int, metavar="CADENCE",
                         help="B-cubed of `newsbeam cluster` at each of these merge cadences, and nothing else")
+    parser.add_argument("--roots", action="store_true",
+                        help="the precision lost, charged to the decisions that first joined two gold events")
     args = parser.parse_args(argv)
     with open(args.records, encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
@@ -204,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         print_spread(records, gold, args.spread)
         return 0
     watched = watch(records, gold)
+    if args.roots:
+        print_roots(*precision_roots(watched[0], watched[2], gold))
+        return 0
     if args.merges:
         print_merges([m for c in watched[0] for m in c.merges], everything=args.merges == "all")
     found, unreached = misses(records, gold, watched)

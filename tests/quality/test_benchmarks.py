@@ -188,3 +188,28 @@ def test_join_misses_spread_scores_each_merge_cadence(tmp_path, capsys):
     assert join_misses.main([str(path), str(labels), "--spread", "10", "100"]) == 0
     out = capsys.readouterr().out
     assert "merge every 10:" in out and "merge every 100:" in out and "mean F1" in out
+
+
+def test_join_misses_roots_account_for_all_the_precision_lost(capsys):
+    """Each pair of articles of two gold events that ends up in one event is charged to
+    the decision that first joined those gold events: the charges add up to what B-cubed
+    precision lost."""
+    import dataclasses
+
+    from benchmarks import join_misses
+    from newsbeam.pipelines.assign import AssignConfig
+
+    path = REPO_ROOT / "tests" / "quality" / "fixtures" / "fulltext_heldout.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = {str(r["id"]): r["event"] for r in records}
+    config = AssignConfig(cluster=dataclasses.replace(AssignConfig().cluster, merge_every=10))
+    clusterers, _, final = join_misses.watch(records, gold, config)
+    found, lost, other = join_misses.precision_roots(clusterers, final, gold)
+    precision = quality.bcubed(final, gold)[0]
+    assert found and lost == pytest.approx(1.0 - precision)
+    assert sum(d["cost"] for d in found) + other == pytest.approx(lost)
+    for decision in found:
+        joined, into = decision["sides"]
+        assert any(gold[x] != gold[y] for x in joined for y in into)
+    join_misses.print_roots(found, lost, other)
+    assert capsys.readouterr().out.count(" / bar ") == len(found)
