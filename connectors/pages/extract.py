@@ -245,7 +245,7 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hints=map(language_code, signals.languages),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, tree, html),
+        "authors": choose_authors(signals, tree, html, text),
     }
     record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:

@@ -181,6 +181,36 @@ def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_in
     assert extract_article(page, URL)["authors"] == authors
 
 
+@pytest.mark.parametrize("head, json_ld, body, authors", [
+    (meta("author", "Ines Calder, Senior Reporter"), None, None, ["Ines Calder"]),
+    ("", {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ines Calder, Chefredakteurin"},
+                                            {"@type": "Person", "name": "Ben Okafor, Korrespondent"}]},
+     None, ["Ines Calder", "Ben Okafor"]),
+    (meta("author", "Ayşe Yılmaz, İstanbul Muhabiri"), None, None, ["Ayşe Yılmaz"]),
+    (meta("author", "Calder, Editor"), None, None, ["Calder"]),  # no "Editor Calder"
+    ("", None, f'<article><h1>Harbour reopens</h1><div class="byline">By Ines Calder, Business Editor</div>'
+               f"<p>{STORY * 3}</p></article>", ["Ines Calder"]),
+    # A newsroom is a credit, not a job.
+    (meta("author", "dpa, Riverside-Redaktion"), None, None, ["dpa", "Riverside-Redaktion"]),
+])
+def test_a_job_after_a_name_is_no_second_author(head, json_ld, body, authors):
+    assert extract_article(article_page(head, body, json_ld=json_ld), URL)["authors"] == authors
+
+
+@pytest.mark.parametrize("line, authors", [
+    ("Von Ines Calder", ["Ines Calder"]),
+    ("By Ines Calder and Ben Okafor, Riverside", ["Ines Calder", "Ben Okafor"]),
+    ("Von Anna Sleegers, Frankfurt", ["Anna Sleegers"]),
+    ("Par Ursula von der Leyen", ["Ursula von der Leyen"]),
+    ("Von Anfang an war der Hafen zu klein", []),  # prose, not a credit
+])
+def test_a_credit_alone_on_a_line_at_the_start_of_the_text_names_a_page_that_states_no_other(line, authors):
+    page = article_page(body=f"<article><h1>Harbour reopens</h1><p>{line}</p><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["authors"] == authors
+    assert (line in record["text"]) == (not authors)
+
+
 def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
     page = article_page(meta("author", "Ines Calder · Riverside Gazette") + meta("og:site_name", "Riverside Gazette",
                                                                                 "property"))
