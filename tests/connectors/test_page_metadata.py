@@ -92,6 +92,29 @@ def test_a_day_without_a_time_stays_a_day():
         "published"] == "2026-03-02"  # htmldate's reading of the page
 
 
+@pytest.mark.parametrize("line, lang, expected", [
+    ("2026年3月2日", "ja", "2026-03-02"),
+    ("2026年3月2日(月) 10時30分", "ja", "2026-03-02T10:30:00"),
+    ("发布时间：2026年3月2日 10:30", "zh", "2026-03-02T10:30:00"),
+    ("torsdag 05. mars 2026", "no", "2026-03-05"),  # htmldate reads words in many languages
+])
+def test_a_date_written_in_words_is_read_when_the_page_states_none_as_data(line, lang, expected):
+    body = f'<article><h1>Harbour reopens</h1><div class="date">{line}</div><p>{STORY * 3}</p></article>'
+    record = extract_article(article_page(body=body, lang=lang), URL, crawled_at=datetime(2026, 3, 6, tzinfo=timezone.utc))
+    assert record["published"] == expected
+
+
+def test_a_year_alone_is_no_date():
+    """htmldate reads a year with no day beside it (a copyright line) as 1 January: no statement of the day."""
+    body = f"<article><h1>Harbour reopens</h1><p>{STORY * 3}</p><p>© 2026 Riverside Gazette</p></article>"
+    crawled = datetime(2026, 3, 6, tzinfo=timezone.utc)
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled)["published"] is None
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled,
+                           reference_date="2026-03-05T10:30:00+01:00")["published"] == "2026-03-05T09:30:00+00:00"
+    body = body.replace("<p>© 2026", '<div class="date">1 January 2026</div><p>© 2026')
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled)["published"] == "2026-01-01"
+
+
 @pytest.mark.parametrize("stated, expected", [
     ("Fri Mar 06 19:20:36 CEST 2026", "2026-03-06T19:20:36+02:00"),
     ("Fri, 06 Mar 2026 19:20:36 JST", "2026-03-06T19:20:36+09:00"),
