@@ -80,10 +80,11 @@ _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 #: İstanbul Muhabiri"): stems of the newsroom's jobs in the languages newsbeam reads, found
 #: inside compounds and inflections. A newsroom ("MM-Redaktion", "Editorial Board") is a
 #: credit, not a job.
-_JOB = re.compile(r"rep[oó]rter|edit[oö]r(?!ial)|redakt(?:eu|ø|ö|o)r|r[ée]dact(?:eu|o)r|r[ée]dactrice|redatt(?:ore|rice)|correspon|korrespon|corrispond|zpravodaj|journalist|"
-                  r"periodist|giornalist|dziennikarz|novinář|toimittaja|verslaggever|writer|columnist|kolumnist|"
-                  r"contributor|publisher|producer|analyst|\bstaff\b|muhabir|photograph|fotograf|inviat|envoy|enviad|"
-                  r"корр?еспондент|редактор|журналист|обозреватель|مراسل|محرر", re.I)
+_JOB = re.compile(r"rep[oó]rter|edit[oö]r(?!ial)|redakt(?:eu|ø|ö|o)r|r[ée]dact(?:eu|o)r|r[ée]dactrice|"
+                  r"redatt(?:ore|rice)|correspon|korrespon|corrispond|zpravodaj|journalist|periodist|"
+                  r"giornalist|dziennikarz|novinář|toimittaja|verslaggever|writer|columnist|kolumnist|"
+                  r"contributor|publisher|producer|analyst|\bstaff\b|muhabir|photograph|fotograf|inviat|"
+                  r"envoy|enviad|корр?еспондент|редактор|журналист|обозреватель|مراسل|محرر", re.I)
 
 
 def _split(value: str) -> list[str]:
@@ -158,8 +159,9 @@ _BYLINE_CHARS = 120
 
 def byline_test(authors: list[str]) -> Callable[[str], bool]:
     """Whether a line is a byline crediting `authors`: their names, joined as
-    bylines join them, after a role word ("Von"), with at most a place after
-    a comma ("Von Anna Sleegers, Frankfurt"). A sentence that begins with a
+    bylines join them, after a role word ("Von"), with at most a place or a
+    job after a comma ("Von Anna Sleegers, Frankfurt", "By Ines Calder, Senior
+    Business Correspondent"). A sentence that begins with a
     name ("Anna Sleegers sagte, …") is no byline."""
     keys: frozenset[str] | None = None  # the authors' name keys, worked out at the first short line
 
@@ -173,7 +175,8 @@ def byline_test(authors: list[str]) -> Callable[[str], bool]:
         if not parts or not name_keys(parts[0]) & keys:
             return False
         named = [bool(name_keys(part) & keys) for part in parts]
-        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and (len(parts[-1].split()) <= 2
+                                                                       or bool(_JOB.search(parts[-1])))))
 
     return is_byline
 

@@ -43,7 +43,8 @@ _WIDEST_OFFSET = timedelta(hours=14)
 
 #: A date written in Chinese or Japanese characters, with the time after it when
 #: one follows ("2025年1月14日 01:28", "2025年1月13日(月) 20時01分").
-_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:[^\d<]{0,6}?(\d{1,2})\s*[:：時]\s*(\d{2}))?")
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+                       r"(?:[^\d<]{0,6}?(\d{1,2})\s*[:：時]\s*(\d{2}))?")
 #: What a page does not show readers: scripts, styles, comments.
 _NOT_SHOWN = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->", re.S | re.I)
 

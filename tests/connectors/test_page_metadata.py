@@ -100,7 +100,8 @@ def test_a_day_without_a_time_stays_a_day():
 ])
 def test_a_date_written_in_words_is_read_when_the_page_states_none_as_data(line, lang, expected):
     body = f'<article><h1>Harbour reopens</h1><div class="date">{line}</div><p>{STORY * 3}</p></article>'
-    record = extract_article(article_page(body=body, lang=lang), URL, crawled_at=datetime(2026, 3, 6, tzinfo=timezone.utc))
+    record = extract_article(article_page(body=body, lang=lang), URL,
+                             crawled_at=datetime(2026, 3, 6, tzinfo=timezone.utc))
     assert record["published"] == expected
 
 
@@ -423,6 +424,10 @@ def test_a_byline_line_is_no_body_text_a_sentence_naming_the_author_is():
     assert record["authors"] == ["Ines Calder", "Ben Okafor"]
     assert record["text"].startswith("The harbour reopened") and record["text"].endswith("cost them a season.")
     assert "Ines Calder said the breakwater will hold" in record["text"]
+    body = (f"<article><h1>Harbour reopens</h1><p>By Ines Calder, Senior Business Correspondent</p>"
+            f"<p>{STORY * 3}</p></article>")
+    record = extract_article(article_page(meta("author", "Ines Calder"), body), URL)
+    assert record["authors"] == ["Ines Calder"] and record["text"].startswith("The harbour reopened")
 
 
 def test_embedded_social_posts_are_no_body_text():
