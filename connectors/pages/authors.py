@@ -76,12 +76,24 @@ _EDITOR_CREDIT = re.compile(r"[(（]\s*(?:责任编辑|责编|責任編輯|責�
 _WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:[-'’][^\W\d_]+)*\.?$")
 
 
+#: A job after a name ("Jane Doe, Senior Reporter", "Max Muster, Chefredakteur", "Ayşe Yılmaz,
+#: İstanbul Muhabiri"): stems of the newsroom's jobs in the languages newsbeam reads, found
+#: inside compounds and inflections. A newsroom ("MM-Redaktion", "Editorial Board") is a
+#: credit, not a job.
+_JOB = re.compile(r"rep[oó]rter|edit[oö]r(?!ial)|redakt(?:eu|ø|ö|o)r|r[ée]dact(?:eu|o)r|r[ée]dactrice|"
+                  r"redatt(?:ore|rice)|correspon|korrespon|corrispond|zpravodaj|journalist|periodist|"
+                  r"giornalist|dziennikarz|novinář|toimittaja|verslaggever|writer|columnist|kolumnist|"
+                  r"contributor|publisher|producer|analyst|\bstaff\b|muhabir|photograph|fotograf|inviat|"
+                  r"envoy|enviad|корр?еспондент|редактор|журналист|обозреватель|مراسل|محرر", re.I)
+
+
 def _split(value: str) -> list[str]:
-    """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"."""
+    """One credit string as names: "A und B, dpa" → A, B, dpa; "Last, First" → "First Last"
+    ("Doe, Editor" is no name: see `_JOB`)."""
     value = _ROLE.sub("", _ADDRESS.sub("", collapse_space(value))).strip()
     parts = value.split(",")
     if len(parts) == 2 and all(len(p.split()) == 1 and _WORD.match(p.strip()) and not p.strip().isupper()
-                               and not p.strip().islower() for p in parts):
+                               and not p.strip().islower() and not _JOB.search(p) for p in parts):
         return [f"{parts[1].strip()} {parts[0].strip()}"]
     return [_TITLE_AFTER.sub("", _ROLE.sub("", name)).strip() for name in _AND.split(value) if name and name.strip()]
 
@@ -123,12 +135,14 @@ def _is_outlet(name: str, site_keys: frozenset[str]) -> bool:
 
 def _people_first(names: list[tuple[str, bool]], site_keys: frozenset[str]) -> list[str]:
     """The credits, without the outlet or a company when someone else is
-    credited; when only organisations are named, those.
+    credited and without a job stated after a name; when only organisations
+    are named, those.
 
     An agency typed as an organisation beside a reporter ("Deutsche
     Presse-Agentur") is a credit and stays; the publisher is not.
     """
-    names = [(n, org) for n, org in names if _keep(n)]
+    # A job after the first name ("Jane Doe, Senior Reporter", split at its comma) is no credit.
+    names = [(n, org) for i, (n, org) in enumerate(names) if _keep(n) and not (i and _JOB.search(n))]
     credits = [n for n, org in names if not _is_outlet(n, site_keys)]
     if not any(not org for n, org in names if n in credits):  # nobody but organisations
         credits = [n for n, _ in names]
@@ -145,8 +159,9 @@ _BYLINE_CHARS = 120
 
 def byline_test(authors: list[str]) -> Callable[[str], bool]:
     """Whether a line is a byline crediting `authors`: their names, joined as
-    bylines join them, after a role word ("Von"), with at most a place after
-    a comma ("Von Anna Sleegers, Frankfurt"). A sentence that begins with a
+    bylines join them, after a role word ("Von"), with at most a place or a
+    job after a comma ("Von Anna Sleegers, Frankfurt", "By Ines Calder, Senior
+    Business Correspondent"). A sentence that begins with a
     name ("Anna Sleegers sagte, …") is no byline."""
     keys: frozenset[str] | None = None  # the authors' name keys, worked out at the first short line
 
@@ -160,7 +175,8 @@ def byline_test(authors: list[str]) -> Callable[[str], bool]:
         if not parts or not name_keys(parts[0]) & keys:
             return False
         named = [bool(name_keys(part) & keys) for part in parts]
-        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and len(parts[-1].split()) <= 2))
+        return all(named[:-1]) and (named[-1] or (len(parts) > 1 and (len(parts[-1].split()) <= 2
+                                                                       or bool(_JOB.search(parts[-1])))))
 
     return is_byline
 
@@ -223,11 +239,51 @@ def _byline_name(name: str) -> str:
     return name
 
 
+#: Lines at each end of the main text where a credit stands alone.
+_EDGE_LINES = 3
+#: An "and" between names, as a byline's comma is not ("Von Anna Sleegers, Frankfurt").
+_AND_WORD = re.compile(_AND.pattern.split("|\\s*[;|")[0])
+#: A particle inside a name ("Ursula von der Leyen", "Jan de Vries"): short and lower case.
+_PARTICLE_CHARS = 3
+
+
+def _name_like(name: str) -> bool:
+    """Whether a piece of a line is spelled like a person's name: two to four
+    words, capitalised (or of a script without case) but for short particles inside."""
+    words = name.split()
+    return (2 <= len(words) <= 4 and all(_WORD.match(word) for word in words)
+            and not words[0][0].islower() and not words[-1][0].islower()
+            and all(not word[0].islower() or len(word) <= _PARTICLE_CHARS for word in words))
+
+
+def text_credits(text: str) -> list[str]:
+    """The names of a credit standing alone on one of the first or last lines
+    of the main text, after a role word ("Von Max Muster", "By Jane Doe and
+    John Roe, London"): the only credit some pages give. What follows a comma
+    is a place or a job unless the line joins names with "and"; a line with
+    anything but names after its role word is prose ("Von Anfang an …")."""
+    lines = text.split("\n")
+    for line in (*lines[:_EDGE_LINES], *lines[-_EDGE_LINES:]):
+        line = collapse_space(line)
+        if len(line) > _BYLINE_CHARS or not (role := _ROLE.match(line)) or not role.group().strip():
+            continue
+        rest = line[role.end():]
+        head, _, tail = rest.rpartition(",")
+        if head and not _AND_WORD.search(tail) and not _name_like(tail):  # a place or a job at the end
+            rest = head
+        names = ([n.strip() for n in _AND.split(rest) if n.strip()] if _AND_WORD.search(rest)
+                 else [rest.split(",")[0].strip()])
+        if names and all(_name_like(name) for name in names):
+            return names
+    return []
+
+
 def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] = lambda: None,
-                   html: str = "") -> list[str]:
+                   html: str = "", text: str = "") -> list[str]:
     """The page's authors (see the module docstring). `tree` gives the page
     parsed; it is asked only when no JSON-LD or meta tag names anyone. The
-    page's `html` is searched for an editor's credit ("(责编：…)") when nothing
+    page's `html` is searched for an editor's credit ("(责编：…)"), and its main
+    `text` for a credit on a line of its own (`text_credits`), when nothing
     else names anyone."""
     site_keys = signals.site_keys
     if names := _people_first(list(_json_ld_names(signals.article.get("author"), signals.by_id)), site_keys):
@@ -242,4 +298,6 @@ def choose_authors(signals: PageSignals, tree: Callable[[], HtmlElement | None] 
     # A scan for the credit's characters first: the pattern starts at every "(" of the page's scripts.
     if not named and ("责" in html or "責" in html) and (credit := _EDITOR_CREDIT.search(html)):
         named = [(n, False) for n in _split(credit.group(1))]
+    if not named:
+        named = [(n, False) for n in text_credits(text) if not _names_outlet(n, site_keys)]
     return _people_first(named, site_keys)

@@ -6,7 +6,11 @@ by `extract` only when no structured claim is plausible), and the feed or
 sitemap's own date last. Any candidate in the future,
 or far from the date the feed gave for the same item, is rejected: those are the
 "Copyright 2031", "updated daily" and related-article dates that put stories in
-the wrong week.
+the wrong week. htmldate falls back to a year alone (a copyright line, any
+number shaped like a year) as 1 January, which is no page's statement of the
+day: such a reading is believed only when htmldate finds it without its text
+search too. Dates written in Chinese and Japanese characters ("2024年5月9日"),
+which htmldate's text search passes over, are read after it.
 
 A date keeps the offset the page stated. Pages often state the same time
 twice, once with an offset and once without (a meta tag with `+02:00`, a
@@ -17,9 +21,13 @@ are read as their offsets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+from htmldate import find_date
+from lxml.html import HtmlElement
 
 from newsbeam.connectors.pages.signals import ARTICLE_TYPES, DATE_META_NAMES, PageSignals, json_ld_types
 from newsbeam.connectors.pages.tags import attributes
@@ -31,6 +39,14 @@ FUTURE_TOLERANCE = timedelta(hours=12)
 #: Two statements of one time, one with an offset and one without, differ by
 #: at most the widest offset.
 _WIDEST_OFFSET = timedelta(hours=14)
+
+
+#: A date written in Chinese or Japanese characters, with the time after it when
+#: one follows ("2025年1月14日 01:28", "2025年1月13日(月) 20時01分").
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+                       r"(?:[^\d<]{0,6}?(\d{1,2})\s*[:：時]\s*(\d{2}))?")
+#: What a page does not show readers: scripts, styles, comments.
+_NOT_SHOWN = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->", re.S | re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,40 @@ def structured_dates(signals: PageSignals, times: tuple[str, ...]) -> Iterator[t
         time_element = attributes(raw)
         if time_element.get("itemprop", "").lower() == "datepublished" and time_element.get("datetime"):
             yield time_element["datetime"], "time[itemprop=datePublished]"
+
+
+def read_dates(tree: HtmlElement, html: str, url: str | None, now: datetime) -> Iterator[tuple[str, str]]:
+    """(value, source) candidates from the page's markup and text, for a page
+    that states no plausible date as data: htmldate's heuristics (its year
+    alone as 1 January dropped, see the module docstring), then the first date
+    the page's body shows written in CJK characters (`written_cjk_date`), which
+    goes first when it states htmldate's day with a time."""
+    latest = now.strftime("%Y-%m-%d")
+    found = find_date(tree, original_date=True, extensive_search=True, url=url, max_date=latest)
+    if found and found.endswith("-01-01") and find_date(tree, original_date=True, extensive_search=False, url=url,
+                                                        max_date=latest) != found:
+        found = None
+    written = written_cjk_date(html)
+    if written and found and written[:10] == found:  # the same day, with its time
+        found = None
+    yield from ((value, source) for value, source in ((found, "htmldate"), (written, "written date")) if value)
+
+
+def written_cjk_date(html: str) -> str | None:
+    """The first date the page's body shows in Chinese or Japanese characters
+    ("2024年5月9日"), as a day, or as a wall-clock time (no offset) when a time
+    follows it; None when it shows none."""
+    if "年" not in html:
+        return None
+    start = html.find("<body")
+    for match in _CJK_DATE.finditer(_NOT_SHOWN.sub(" ", html[max(start, 0):])):
+        year, month, day, hour, minute = match.groups()
+        try:
+            when = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
+        except ValueError:  # "2024年13月…", "25時"
+            continue
+        return when.isoformat() if hour else when.date().isoformat()
+    return None
 
 
 def _parse(value: str | None) -> datetime | None:

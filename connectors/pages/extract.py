@@ -21,12 +21,11 @@ from typing import Any
 
 import langcodes
 import trafilatura
-from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from newsbeam.connectors.pages.authors import byline_test, choose_authors
-from newsbeam.connectors.pages.dates import choose_published, structured_dates
+from newsbeam.connectors.pages.dates import choose_published, read_dates, structured_dates
 from newsbeam.connectors.pages.json_state import embedded_text
 from newsbeam.connectors.pages.signals import PageSignals, clean_text, host_names
 from newsbeam.connectors.pages.tags import PageTags, scan_tags
@@ -232,10 +231,9 @@ def extract_article(
     skew = timedelta(days=settings.max_date_skew_days)
     candidates = list(structured_dates(signals, tags.times))
     published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
-    if published.source in ("none", "feed") and tree() is not None:  # htmldate's heuristics, as the last page reading
-        if found := find_date(tree(), original_date=True, extensive_search=True, url=url,
-                              max_date=now.strftime("%Y-%m-%d")):
-            candidates.append((found, "htmldate"))
+    if published.source in ("none", "feed") and tree() is not None:  # the markup and text, as the last page reading
+        if read := list(read_dates(tree(), html, url, now)):
+            candidates += read
             published = choose_published(candidates, reference=reference_date, max_skew=skew, now=now)
     record = {
         "title": title,
@@ -245,7 +243,7 @@ def extract_article(
         "source": _site_name(signals),
         "language": detect_language("", text, hints=map(language_code, signals.languages),
                                     sample_chars=settings.language_sample_chars) or None,
-        "authors": choose_authors(signals, tree, html),
+        "authors": choose_authors(signals, tree, html, text),
     }
     record["text"] = _without_bylines(text, record["authors"])
     if signals.url and not url:

@@ -92,6 +92,30 @@ def test_a_day_without_a_time_stays_a_day():
         "published"] == "2026-03-02"  # htmldate's reading of the page
 
 
+@pytest.mark.parametrize("line, lang, expected", [
+    ("2026年3月2日", "ja", "2026-03-02"),
+    ("2026年3月2日(月) 10時30分", "ja", "2026-03-02T10:30:00"),
+    ("发布时间：2026年3月2日 10:30", "zh", "2026-03-02T10:30:00"),
+    ("torsdag 05. mars 2026", "no", "2026-03-05"),  # htmldate reads words in many languages
+])
+def test_a_date_written_in_words_is_read_when_the_page_states_none_as_data(line, lang, expected):
+    body = f'<article><h1>Harbour reopens</h1><div class="date">{line}</div><p>{STORY * 3}</p></article>'
+    record = extract_article(article_page(body=body, lang=lang), URL,
+                             crawled_at=datetime(2026, 3, 6, tzinfo=timezone.utc))
+    assert record["published"] == expected
+
+
+def test_a_year_alone_is_no_date():
+    """htmldate reads a year with no day beside it (a copyright line) as 1 January: no statement of the day."""
+    body = f"<article><h1>Harbour reopens</h1><p>{STORY * 3}</p><p>© 2026 Riverside Gazette</p></article>"
+    crawled = datetime(2026, 3, 6, tzinfo=timezone.utc)
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled)["published"] is None
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled,
+                           reference_date="2026-03-05T10:30:00+01:00")["published"] == "2026-03-05T09:30:00+00:00"
+    body = body.replace("<p>© 2026", '<div class="date">1 January 2026</div><p>© 2026')
+    assert extract_article(article_page(body=body), URL, crawled_at=crawled)["published"] == "2026-01-01"
+
+
 @pytest.mark.parametrize("stated, expected", [
     ("Fri Mar 06 19:20:36 CEST 2026", "2026-03-06T19:20:36+02:00"),
     ("Fri, 06 Mar 2026 19:20:36 JST", "2026-03-06T19:20:36+09:00"),
@@ -179,6 +203,36 @@ def test_a_byline_naming_several_people_and_an_agency():
 def test_a_byline_read_from_the_markup_is_a_name_without_what_the_markup_runs_into_it(byline, authors):
     page = article_page(body=f"<article><h1>Harbour reopens</h1>{byline}<p>{STORY * 3}</p></article>")
     assert extract_article(page, URL)["authors"] == authors
+
+
+@pytest.mark.parametrize("head, json_ld, body, authors", [
+    (meta("author", "Ines Calder, Senior Reporter"), None, None, ["Ines Calder"]),
+    ("", {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ines Calder, Chefredakteurin"},
+                                            {"@type": "Person", "name": "Ben Okafor, Korrespondent"}]},
+     None, ["Ines Calder", "Ben Okafor"]),
+    (meta("author", "Ayşe Yılmaz, İstanbul Muhabiri"), None, None, ["Ayşe Yılmaz"]),
+    (meta("author", "Calder, Editor"), None, None, ["Calder"]),  # no "Editor Calder"
+    ("", None, f'<article><h1>Harbour reopens</h1><div class="byline">By Ines Calder, Business Editor</div>'
+               f"<p>{STORY * 3}</p></article>", ["Ines Calder"]),
+    # A newsroom is a credit, not a job.
+    (meta("author", "dpa, Riverside-Redaktion"), None, None, ["dpa", "Riverside-Redaktion"]),
+])
+def test_a_job_after_a_name_is_no_second_author(head, json_ld, body, authors):
+    assert extract_article(article_page(head, body, json_ld=json_ld), URL)["authors"] == authors
+
+
+@pytest.mark.parametrize("line, authors", [
+    ("Von Ines Calder", ["Ines Calder"]),
+    ("By Ines Calder and Ben Okafor, Riverside", ["Ines Calder", "Ben Okafor"]),
+    ("Von Anna Sleegers, Frankfurt", ["Anna Sleegers"]),
+    ("Par Ursula von der Leyen", ["Ursula von der Leyen"]),
+    ("Von Anfang an war der Hafen zu klein", []),  # prose, not a credit
+])
+def test_a_credit_alone_on_a_line_at_the_start_of_the_text_names_a_page_that_states_no_other(line, authors):
+    page = article_page(body=f"<article><h1>Harbour reopens</h1><p>{line}</p><p>{STORY * 3}</p></article>")
+    record = extract_article(page, URL)
+    assert record["authors"] == authors
+    assert (line in record["text"]) == (not authors)
 
 
 def test_a_middle_dot_between_a_name_and_the_outlet_separates_two_credits():
@@ -370,6 +424,10 @@ def test_a_byline_line_is_no_body_text_a_sentence_naming_the_author_is():
     assert record["authors"] == ["Ines Calder", "Ben Okafor"]
     assert record["text"].startswith("The harbour reopened") and record["text"].endswith("cost them a season.")
     assert "Ines Calder said the breakwater will hold" in record["text"]
+    body = (f"<article><h1>Harbour reopens</h1><p>By Ines Calder, Senior Business Correspondent</p>"
+            f"<p>{STORY * 3}</p></article>")
+    record = extract_article(article_page(meta("author", "Ines Calder"), body), URL)
+    assert record["authors"] == ["Ines Calder"] and record["text"].startswith("The harbour reopened")
 
 
 def test_embedded_social_posts_are_no_body_text():
