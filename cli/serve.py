@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 
 from newsbeam.cli.options import backend_options, backend_settings, configuration
+from newsbeam.connectors.sinks.select import MissingExtra
+
+SERVE_EXTRA = "pip install 'newsbeam[serve]'"
 
 
 @click.command("serve")
@@ -46,7 +49,12 @@ def command(
       newsbeam serve --es-url http://localhost:9200 --port 9000
       newsbeam serve --workers 4 --host 0.0.0.0
     """
-    from newsbeam.search.server import run
+    try:
+        from newsbeam.search.server import run
+    except ModuleNotFoundError as error:
+        if (error.name or "").startswith("newsbeam"):
+            raise
+        raise MissingExtra(f"newsbeam serve needs FastAPI and uvicorn: {SERVE_EXTRA}") from None
 
     config_path = configuration().path
     settings = backend_settings(data_dir, es_url, existing=True)

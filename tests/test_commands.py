@@ -57,6 +57,28 @@ def test_a_missing_elasticsearch_client_is_one_line_naming_the_install(tmp_path)
         assert "Traceback" not in done.stderr
 
 
+def _hide_modules(tmp_path: Path, *names: str) -> dict[str, str]:
+    """An environment whose Python cannot import `names`, as if they were not installed (a site hook)."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({list(names)!r}))\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(shim), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_search_needs_no_serve_extra_and_serve_names_it(indexed, tmp_path):
+    # `pip install newsbeam` (no extras) then the demo's "Try your own: newsbeam search …".
+    env = _hide_modules(tmp_path, "fastapi", "uvicorn", "starlette", "anyio", "pydantic")
+    found = subprocess.run([sys.executable, "-m", "newsbeam", "search", REFERENCE_QUERY, "--data-dir", str(indexed)],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert found.returncode == 0, found.stderr
+    assert "1 event(s) match" in found.stdout
+    served = subprocess.run([sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(indexed)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert served.returncode == 1, served.stderr
+    assert served.stderr.strip().splitlines()[-1] == (
+        "Error: newsbeam serve needs FastAPI and uvicorn: pip install 'newsbeam[serve]'"), served.stderr
+
+
 def _events(data_dir: Path, *bounds: str) -> int:
     result = CliRunner().invoke(main, ["search", REFERENCE_QUERY, "--data-dir", str(data_dir), "--json", *bounds],
                                 catch_exceptions=False)
