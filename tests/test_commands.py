@@ -57,6 +57,21 @@ def test_a_missing_elasticsearch_client_is_one_line_naming_the_install(tmp_path)
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("localhost:9200", "'localhost:9200' is not an http:// or https:// URL"),
+    ("http://127.0.0.1", "'http://127.0.0.1' names no port; Elasticsearch listens on 9200 unless told otherwise: "
+                         "http://127.0.0.1:9200"),
+])
+def test_an_elasticsearch_url_its_client_cannot_use_is_refused_naming_the_fix(url, message):
+    for command in (["search", "x"], ["status"], ["ingest", str(REFERENCE_EVENT)]):
+        flag = CliRunner().invoke(main, [*command, "--es-url", url])
+        assert (flag.exit_code, flag.exception.__class__) == (2, SystemExit), flag.output
+        assert f"Invalid value for '--es-url': {message}" in flag.output
+        variable = CliRunner().invoke(main, command, env={"NEWSBEAM_ES_URL": url})
+        assert (variable.exit_code, variable.exception.__class__) == (1, SystemExit), variable.output
+        assert f"$NEWSBEAM_ES_URL: {message}" in variable.output
+
+
 def _hide_modules(tmp_path: Path, *names: str) -> dict[str, str]:
     """An environment whose Python cannot import `names`, as if they were not installed (a site hook)."""
     shim = tmp_path / "shim"
