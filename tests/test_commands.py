@@ -3,10 +3,12 @@ extra is one line naming its fix, and dates are read as the API reads them."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,30 @@ def test_an_elasticsearch_url_its_client_cannot_use_is_refused_naming_the_fix(ur
         variable = CliRunner().invoke(main, command, env={"NEWSBEAM_ES_URL": url})
         assert (variable.exit_code, variable.exception.__class__) == (1, SystemExit), variable.output
         assert f"$NEWSBEAM_ES_URL: {message}" in variable.output
+
+
+def test_an_unreachable_elasticsearch_is_one_line_naming_the_fix(tmp_path):
+    env = {"NEWSBEAM_ES_RETRY_SECONDS": "0"}
+    for command in (["search", "ferry"], ["status"]):
+        result = CliRunner().invoke(main, [*command, "--es-url", "http://127.0.0.1:9"], env=env)
+        assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+        assert result.output.strip().splitlines()[-1].startswith("Error: the index is unavailable: "), result.output
+        assert result.output.rstrip().endswith(
+            "check that an Elasticsearch node answers at the URL given by --es-url, NEWSBEAM_ES_URL or "
+            "elasticsearch.url (`newsbeam config show` says which)"), result.output
+
+
+def test_a_server_that_is_not_elasticsearch_is_one_line_naming_the_fix():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = CliRunner().invoke(main, ["search", "ferry", "--es-url", f"http://127.0.0.1:{server.server_port}"])
+    finally:
+        server.shutdown()
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.strip().splitlines()[-1].startswith(
+        "Error: the server refused the request (HTTP 501, ApiError); check that an Elasticsearch node answers at "
+        "the URL given by --es-url"), result.output
 
 
 def _hide_modules(tmp_path: Path, *names: str) -> dict[str, str]:
