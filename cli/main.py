@@ -139,7 +139,8 @@ def main(ctx: click.Context, verbose: int, config_path: Path | None, log_format:
       newsbeam cluster in.jsonl -o out.jsonl     dedup + cluster a file, no index
 
     The index is embedded (SQLite, no server) in --data-dir, default
-    $NEWSBEAM_DATA_DIR or ~/.local/share/newsbeam. Settings come from a command's
+    $NEWSBEAM_DATA_DIR, else $XDG_DATA_HOME/newsbeam or ~/.local/share/newsbeam.
+    Settings come from a command's
     flags, else NEWSBEAM_* environment variables, else the configuration file
     (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
     lists them. Run `newsbeam COMMAND --help` for each command's options.

@@ -59,7 +59,7 @@ data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the embedded index [env NEWSBEAM_DATA_DIR; file index.data_dir; "
-    "default ~/.local/share/newsbeam].",
+    "default $XDG_DATA_HOME/newsbeam or ~/.local/share/newsbeam].",
 )
 es_url_option = click.option(
     "--es-url",
