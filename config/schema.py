@@ -161,7 +161,7 @@ _OPERATIONAL_LIST = [
             default=default_cache_dir, env="NEWSBEAM_CACHE_DIR", deprecated_env=("NEWSBEAM_CACHE",)),
     Setting("runner.prism_release_url", Url(),
             "The zip of Prism's released binary, fetched on first use (default: Beam's GitHub release for "
-            "this machine); when it cannot be fetched, Prism is built with Go.",
+            "this operating system and processor); when it cannot be fetched, Prism is built with Go.",
             env="NEWSBEAM_PRISM_RELEASE_URL"),
 ]
 
