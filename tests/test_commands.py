@@ -139,6 +139,13 @@ def test_search_dates_take_the_forms_the_api_takes(indexed):
     assert _events(indexed, "--from", "2026-02-11", "--to", "2026-02-11") == 1
 
 
+def test_a_page_past_the_last_says_so_instead_of_no_match(indexed):
+    result = CliRunner().invoke(main, ["search", REFERENCE_QUERY, "--data-dir", str(indexed), "--page", "3"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"1 event(s) match {REFERENCE_QUERY!r}, on 1 page(s) of 10: page 3 is past the last."
+
+
 @pytest.mark.parametrize(("bounds", "message"), [
     (["--from", "10/02/2026"], "Invalid value for --from: must be an ISO-8601 date (2025-06-04) or date-time"),
     (["--from", "2026-02-12", "--to", "2026-02-10"], "Invalid value for --from: must not be later than `to`"),
