@@ -96,10 +96,11 @@ class _Commands(click.Group):
             fix = _ES_URL_FIX if _from_elasticsearch_client(error.__cause__) else "re-run the command once it is"
             raise click.ClickException(f"the index is unavailable: {error}; {fix}") from None
         except Exception as error:
-            if not _not_an_elasticsearch_answer(error):
+            refusal = _not_an_elasticsearch_answer(error)
+            if refusal is None:
                 raise
-            raise click.ClickException(f"the server refused the request (HTTP {error.meta.status}, "  # type: ignore[attr-defined]
-                                       f"{type(error).__name__}); {_ES_URL_FIX}, and that the credentials are its") from None
+            raise click.ClickException(f"the server refused the request (HTTP {refusal.meta.status}, "  # type: ignore[attr-defined]
+                                       f"{type(refusal).__name__}); {_ES_URL_FIX}, and that the credentials are its") from None
 
 
 def _from_elasticsearch_client(error: BaseException | None) -> bool:
@@ -112,10 +113,16 @@ def _from_elasticsearch_client(error: BaseException | None) -> bool:
 _WRONG_NODE_STATUSES = frozenset({401, 403, 404, 405, 501})
 
 
-def _not_an_elasticsearch_answer(error: Exception) -> bool:
-    status = getattr(getattr(error, "meta", None), "status", None)
-    return _from_elasticsearch_client(error) and (
-        status in _WRONG_NODE_STATUSES or type(error).__name__ == "UnsupportedProductError")
+def _not_an_elasticsearch_answer(error: BaseException | None) -> BaseException | None:
+    """The client's error in `error`'s chain saying the URL is no Elasticsearch node (Beam wraps
+    the errors of `ingest`'s steps in its own), or None."""
+    while error is not None:
+        status = getattr(getattr(error, "meta", None), "status", None)
+        if _from_elasticsearch_client(error) and (
+                status in _WRONG_NODE_STATUSES or type(error).__name__ == "UnsupportedProductError"):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

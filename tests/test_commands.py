@@ -88,14 +88,16 @@ def test_an_unreachable_elasticsearch_is_one_line_naming_the_fix(tmp_path):
 def test_a_server_that_is_not_elasticsearch_is_one_line_naming_the_fix():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
     try:
-        result = CliRunner().invoke(main, ["search", "ferry", "--es-url", f"http://127.0.0.1:{server.server_port}"])
+        for command in (["search", "ferry"], ["status"], ["ingest", str(REFERENCE_EVENT)]):
+            result = CliRunner().invoke(main, [*command, "--es-url", url])
+            assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+            assert result.output.strip().splitlines()[-1].startswith(
+                "Error: the server refused the request (HTTP 501, ApiError); check that an Elasticsearch node "
+                "answers at the URL given by --es-url"), result.output
     finally:
         server.shutdown()
-    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
-    assert result.output.strip().splitlines()[-1].startswith(
-        "Error: the server refused the request (HTTP 501, ApiError); check that an Elasticsearch node answers at "
-        "the URL given by --es-url"), result.output
 
 
 def _hide_modules(tmp_path: Path, *names: str) -> dict[str, str]:
