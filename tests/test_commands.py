@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -139,6 +140,19 @@ def test_search_dates_take_the_forms_the_api_takes(indexed):
     assert _events(indexed, "--to", "2026-02-10") == 1
     assert _events(indexed, "--to", "2026-02-09T23:59:59Z") == 0
     assert _events(indexed, "--from", "2026-02-11", "--to", "2026-02-11") == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_is_one_line_naming_the_options(indexed, workers):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--data-dir", str(indexed), "--port", str(port),
+                                           "--workers", workers])
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.strip() == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use): choose "
+                                     "another --port or --host, or stop what listens there")
 
 
 def test_a_page_past_the_last_says_so_instead_of_no_match(indexed):
