@@ -91,8 +91,9 @@ def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, w
         if rejected := _find(error, RejectedRecord):
             raise click.ClickException(f"rejected record (--strict): {rejected}") from None
         if unavailable := _find(error, BackendUnavailable):
+            reach = f"Once Elasticsearch answers at {settings.es_url}, re-run" if settings.es_url else "Re-run"
             raise click.ClickException(
-                f"the index is unavailable: {unavailable}. Re-run the same command to finish: "
+                f"the index is unavailable: {unavailable}. {reach} the same command to finish: "
                 "articles already indexed are skipped and writes are idempotent."
             ) from None
         raise

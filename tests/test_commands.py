@@ -84,6 +84,11 @@ def test_an_unreachable_elasticsearch_is_one_line_naming_the_fix(tmp_path):
         assert result.output.rstrip().endswith(
             "check that an Elasticsearch node answers at the URL given by --es-url, NEWSBEAM_ES_URL or "
             "elasticsearch.url (`newsbeam config show` says which)"), result.output
+    result = CliRunner().invoke(main, ["ingest", str(REFERENCE_EVENT), "--es-url", "http://127.0.0.1:9"], env=env)
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.rstrip().endswith(
+        "Once Elasticsearch answers at http://127.0.0.1:9, re-run the same command to finish: articles already "
+        "indexed are skipped and writes are idempotent."), result.output
 
 
 def test_a_server_that_is_not_elasticsearch_is_one_line_naming_the_fix():
