@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newsbeam.cli.options import WebOptions, backend_options, backend_settings, configuration, web_options
+from newsbeam.cli.options import (
+    KindParam,
+    WebOptions,
+    backend_options,
+    backend_settings,
+    configuration,
+    web_options,
+)
 from newsbeam.cli.output import echo_run_summary
+from newsbeam.config.kinds import Url
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +131,7 @@ def _find(error: BaseException | None, kind: type[BaseException]) -> BaseExcepti
 @click.option("--cc-news", "cc_news", metavar="FIRST..LAST",
               help="Backfill from Common Crawl's CC-NEWS: the WARC files of these UTC days "
               "(2025-06-01..2025-06-07, or one day).")
-@click.option("--cc-news-base", metavar="URL",
+@click.option("--cc-news-base", type=KindParam(Url(), "URL"),
               help="Where CC-NEWS is served (a mirror of its tree) [file sources.cc_news_base; "
               "default https://data.commoncrawl.org/].")
 @click.option("--cc-news-host", "cc_news_hosts", multiple=True, metavar="HOST",

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from newsbeam.config import Configuration
-from newsbeam.config.kinds import ElasticsearchUrl, FeedSource, Kind, parse_since
+from newsbeam.config.kinds import ElasticsearchUrl, FeedSource, Kind, Url, parse_since
 from newsbeam.connectors.sinks.select import BackendSettings, require_backend
 
 #: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
@@ -161,7 +161,7 @@ def web_options(command):
     """--feeds, --sitemap, --since and --user-agent."""
     options = [
         feeds_option,
-        click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
+        click.option("--sitemap", "sitemaps", multiple=True, type=KindParam(Url(), "URL"),
                      help="A sitemap or sitemap index URL (plain, gzipped, Google News). Repeatable "
                      "[file sources.sitemaps]."),
         click.option("--since", metavar="WHEN",

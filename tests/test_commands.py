@@ -75,6 +75,16 @@ def test_an_elasticsearch_url_its_client_cannot_use_is_refused_naming_the_fix(ur
         assert f"$NEWSBEAM_ES_URL: {message}" in variable.output
 
 
+@pytest.mark.parametrize("flag", ["--sitemap", "--cc-news-base"])
+def test_a_web_source_flag_refuses_what_is_not_a_url_as_the_file_does(tmp_path, flag):
+    extra = ["--cc-news", "2025-06-01"] if flag == "--cc-news-base" else []
+    result = CliRunner().invoke(main, ["ingest", flag, "ftp://mirror.example.org/", *extra,
+                                       "--data-dir", str(tmp_path / "data")])
+    assert (result.exit_code, result.exception.__class__) == (2, SystemExit), result.output
+    assert f"Invalid value for '{flag}': 'ftp://mirror.example.org/' is not an http:// or https:// URL" in result.output
+    assert not (tmp_path / "data").exists()
+
+
 def test_an_unreachable_elasticsearch_is_one_line_naming_the_fix(tmp_path):
     env = {"NEWSBEAM_ES_RETRY_SECONDS": "0"}
     for command in (["search", "ferry"], ["status"]):
