@@ -93,7 +93,7 @@ class _Commands(click.Group):
         except (ConfigError, MissingExtra) as error:
             raise click.ClickException(str(error)) from None
         except BackendUnavailable as error:
-            fix = _ES_URL_FIX if _from_elasticsearch_client(error.__cause__) else "re-run the command once it is"
+            fix = _ES_URL_FIX if _from_elasticsearch_client(error.__cause__) else "re-run the command once it can be reached"
             raise click.ClickException(f"the index is unavailable: {error}; {fix}") from None
         except Exception as error:
             refusal = _not_an_elasticsearch_answer(error)
@@ -147,10 +147,9 @@ def main(ctx: click.Context, verbose: int, config_path: Path | None, log_format:
 
     The index is embedded (SQLite, no server) in --data-dir, default
     $NEWSBEAM_DATA_DIR, else $XDG_DATA_HOME/newsbeam or ~/.local/share/newsbeam.
-    Settings come from a command's
-    flags, else NEWSBEAM_* environment variables, else the configuration file
-    (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
-    lists them. Run `newsbeam COMMAND --help` for each command's options.
+    Settings come from a command's flags, else NEWSBEAM_* environment variables,
+    else the configuration file (./newsbeam.toml or --config FILE), else the
+    defaults: `newsbeam config show` lists them. Run `newsbeam COMMAND --help` for each command's options.
     """
     ctx.meta[CONFIG_PATH_KEY] = config_path
     _configure_logging(verbose, _log_format(log_format))
