@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shlex
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -15,6 +17,8 @@ from newsbeam.connectors.sinks.select import BackendSettings
 
 SAMPLE = "demo.jsonl"
 SAMPLE_QUERY = "ferry collision harbour"
+#: The search the demo suggests trying next: another of the sample's events.
+NEXT_QUERY = "wildfire evacuation"
 
 
 def sample_path() -> Path:
@@ -49,7 +53,21 @@ def command(data_dir: Path | None, query: str) -> None:
             echo_hit(rank, hit)
     finally:
         backend.close()
-    click.echo(f"\nTry your own: newsbeam search \"…\" --data-dir {data_dir}")
+    click.echo("\n" + next_steps(data_dir))
+
+
+def next_steps(data_dir: Path) -> str:
+    """What to try after the demo, as commands to copy; `serve` names its extra when it is missing."""
+    folder = shlex.quote(str(data_dir))
+    serve = f"newsbeam serve --data-dir {folder}"
+    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
+        serve = f"pip install 'newsbeam[serve]' && {serve}"
+    steps = [
+        (f"newsbeam search \"{NEXT_QUERY}\" --data-dir {folder}", "search the sample yourself (--json for machines)"),
+        (serve, "browse its events at http://127.0.0.1:8080/"),
+        ("newsbeam ingest articles.jsonl", "index your own articles (`newsbeam ingest --help`: every source)"),
+    ]
+    return "Try next:\n" + "\n".join(f"  {command}\n      {what}" for command, what in steps)
 
 
 def _forget_older_demo(data_dir: Path) -> None:

@@ -10,8 +10,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newsbeam.cli.options import WebOptions, backend_options, backend_settings, configuration, web_options
+from newsbeam.cli.options import (
+    KindParam,
+    WebOptions,
+    backend_options,
+    backend_settings,
+    configuration,
+    web_options,
+)
 from newsbeam.cli.output import echo_run_summary
+from newsbeam.config.kinds import Url
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +99,9 @@ def run_ingest(sources: list[str], settings: BackendSettings, *, strict: bool, w
         if rejected := _find(error, RejectedRecord):
             raise click.ClickException(f"rejected record (--strict): {rejected}") from None
         if unavailable := _find(error, BackendUnavailable):
+            reach = f"Once Elasticsearch answers at {settings.es_url}, re-run" if settings.es_url else "Re-run"
             raise click.ClickException(
-                f"the index is unavailable: {unavailable}. Re-run the same command to finish: "
+                f"the index is unavailable: {unavailable}. {reach} the same command to finish: "
                 "articles already indexed are skipped and writes are idempotent."
             ) from None
         raise
@@ -122,7 +131,7 @@ def _find(error: BaseException | None, kind: type[BaseException]) -> BaseExcepti
 @click.option("--cc-news", "cc_news", metavar="FIRST..LAST",
               help="Backfill from Common Crawl's CC-NEWS: the WARC files of these UTC days "
               "(2025-06-01..2025-06-07, or one day).")
-@click.option("--cc-news-base", metavar="URL",
+@click.option("--cc-news-base", type=KindParam(Url(), "URL"),
               help="Where CC-NEWS is served (a mirror of its tree) [file sources.cc_news_base; "
               "default https://data.commoncrawl.org/].")
 @click.option("--cc-news-host", "cc_news_hosts", multiple=True, metavar="HOST",

@@ -17,9 +17,12 @@ from newsbeam import cli as cli_package
 from newsbeam.cli.options import CONFIG_PATH_KEY, configuration
 from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
 from newsbeam.config.schema import LOG_FORMATS
+from newsbeam.connectors.sinks.base import BackendUnavailable
 from newsbeam.connectors.sinks.select import MissingExtra
 
 _NOT_COMMANDS = {"main", "options", "output"}
+_ES_URL_FIX = ("check that an Elasticsearch node answers at the URL given by --es-url, NEWSBEAM_ES_URL or "
+               "elasticsearch.url (`newsbeam config show` says which)")
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -81,13 +84,45 @@ def _configure_logging(verbose: int, log_format: str) -> None:
 
 
 class _Commands(click.Group):
-    """The command group; a setting that cannot be used ends any command with its message, not a traceback."""
+    """The command group; a setting that cannot be used, or an index that cannot be reached,
+    ends any command with its message and what to do, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (ConfigError, MissingExtra) as error:
             raise click.ClickException(str(error)) from None
+        except BackendUnavailable as error:
+            fix = _ES_URL_FIX if _from_elasticsearch_client(error.__cause__) else "re-run the command once it can be reached"
+            raise click.ClickException(f"the index is unavailable: {error}; {fix}") from None
+        except Exception as error:
+            refusal = _not_an_elasticsearch_answer(error)
+            if refusal is None:
+                raise
+            raise click.ClickException(f"the server refused the request (HTTP {refusal.meta.status}, "  # type: ignore[attr-defined]
+                                       f"{type(refusal).__name__}); {_ES_URL_FIX}, and that the credentials are its") from None
+
+
+def _from_elasticsearch_client(error: BaseException | None) -> bool:
+    """Whether `error` is one the Elasticsearch client raised (an answer it could not use, or no answer)."""
+    return error is not None and type(error).__module__.split(".")[0] in ("elasticsearch", "elastic_transport")
+
+
+#: Answers that say the URL is not an Elasticsearch node the credentials open (another server,
+#: a proxy's path, a wrong key), rather than that a request of newsbeam's is wrong.
+_WRONG_NODE_STATUSES = frozenset({401, 403, 404, 405, 501})
+
+
+def _not_an_elasticsearch_answer(error: BaseException | None) -> BaseException | None:
+    """The client's error in `error`'s chain saying the URL is no Elasticsearch node (Beam wraps
+    the errors of `ingest`'s steps in its own), or None."""
+    while error is not None:
+        status = getattr(getattr(error, "meta", None), "status", None)
+        if _from_elasticsearch_client(error) and (
+                status in _WRONG_NODE_STATUSES or type(error).__name__ == "UnsupportedProductError"):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -111,10 +146,10 @@ def main(ctx: click.Context, verbose: int, config_path: Path | None, log_format:
       newsbeam cluster in.jsonl -o out.jsonl     dedup + cluster a file, no index
 
     The index is embedded (SQLite, no server) in --data-dir, default
-    $NEWSBEAM_DATA_DIR or ~/.local/share/newsbeam. Settings come from a command's
-    flags, else NEWSBEAM_* environment variables, else the configuration file
-    (./newsbeam.toml or --config FILE), else the defaults: `newsbeam config show`
-    lists them. Run `newsbeam COMMAND --help` for each command's options.
+    $NEWSBEAM_DATA_DIR, else $XDG_DATA_HOME/newsbeam or ~/.local/share/newsbeam.
+    Settings come from a command's flags, else NEWSBEAM_* environment variables,
+    else the configuration file (./newsbeam.toml or --config FILE), else the
+    defaults: `newsbeam config show` lists them. Run `newsbeam COMMAND --help` for each command's options.
     """
     ctx.meta[CONFIG_PATH_KEY] = config_path
     _configure_logging(verbose, _log_format(log_format))

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from newsbeam.config import Configuration
-from newsbeam.config.kinds import FeedSource, Kind, parse_since
+from newsbeam.config.kinds import ElasticsearchUrl, FeedSource, Kind, Url, parse_since
 from newsbeam.connectors.sinks.select import BackendSettings, require_backend
 
 #: Set to 1 only for tests against a local server: lets fetches reach 127.0.0.1.
@@ -38,15 +38,32 @@ def configuration() -> Configuration:
     return meta[_CONFIGURATION_KEY]
 
 
+class KindParam(click.ParamType):
+    """A flag read and checked by its setting's kind, so the flag, the environment and the file
+    accept the same values and refuse the others in the same words."""
+
+    def __init__(self, kind: Kind, metavar: str) -> None:
+        self.kind = kind
+        self.name = metavar
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return self.kind.from_text(value)
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
 data_dir_option = click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of the embedded index [env NEWSBEAM_DATA_DIR; file index.data_dir; "
-    "default ~/.local/share/newsbeam].",
+    "default $XDG_DATA_HOME/newsbeam or ~/.local/share/newsbeam].",
 )
 es_url_option = click.option(
     "--es-url",
-    metavar="URL",
+    type=KindParam(ElasticsearchUrl(), "URL"),
     help="Use Elasticsearch at URL instead of the embedded index [env NEWSBEAM_ES_URL; file elasticsearch.url]. "
     "Credentials: NEWSBEAM_ES_API_KEY or NEWSBEAM_ES_USERNAME/NEWSBEAM_ES_PASSWORD, or the file's "
     "api_key_env/password_env; NEWSBEAM_ES_CA_FILE for a private CA.",
@@ -74,23 +91,6 @@ def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: boo
                 "`newsbeam ingest` or `newsbeam run` wrote to with --data-dir, or NEWSBEAM_DATA_DIR"
             )
     return settings
-
-
-class KindParam(click.ParamType):
-    """A flag read and checked by its setting's kind, so the flag, the environment and the file
-    accept the same values and refuse the others in the same words."""
-
-    def __init__(self, kind: Kind, metavar: str) -> None:
-        self.kind = kind
-        self.name = metavar
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            return self.kind.from_text(value)
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
 
 
 feeds_option = click.option(
@@ -161,7 +161,7 @@ def web_options(command):
     """--feeds, --sitemap, --since and --user-agent."""
     options = [
         feeds_option,
-        click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
+        click.option("--sitemap", "sitemaps", multiple=True, type=KindParam(Url(), "URL"),
                      help="A sitemap or sitemap index URL (plain, gzipped, Google News). Repeatable "
                      "[file sources.sitemaps]."),
         click.option("--since", metavar="WHEN",

@@ -59,7 +59,12 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
         click.echo(json.dumps([hit.to_json() for hit in result.hits], ensure_ascii=False, indent=2))
         return
     if not result.hits:
-        click.echo(f"No events match {query!r} in the {settings.description}.")
+        if result.total:
+            last = -(-result.total // size)
+            click.echo(f"{result.total} event(s) match {query!r}, on {last} page(s) of {size}: "
+                       f"page {page} is past the last.")
+        else:
+            click.echo(f"No events match {query!r} in the {settings.description}.")
         return
     click.echo(f"{result.total} event(s) match {query!r}; page {page}:\n")
     for rank, hit in enumerate(result.hits, start=(page - 1) * size + 1):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import click
 
 from newsbeam.cli.options import backend_options, backend_settings, configuration
+from newsbeam.connectors.sinks.select import MissingExtra
+
+SERVE_EXTRA = "pip install 'newsbeam[serve]'"
 
 
 @click.command("serve")
@@ -46,9 +50,28 @@ def command(
       newsbeam serve --es-url http://localhost:9200 --port 9000
       newsbeam serve --workers 4 --host 0.0.0.0
     """
-    from newsbeam.search.server import run
+    try:
+        from newsbeam.search.server import run
+    except ModuleNotFoundError as error:
+        if (error.name or "").startswith("newsbeam"):
+            raise
+        raise MissingExtra(f"newsbeam serve needs FastAPI and uvicorn: {SERVE_EXTRA}") from None
 
     config_path = configuration().path
     settings = backend_settings(data_dir, es_url, existing=True)
+    _check_address(host, port)
     click.echo(f"Serving the {settings.description} at http://{host}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
     run(settings, host=host, port=port, workers=workers, cors_origins=cors_origins, config_path=config_path)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse, in one line naming the options, an address the server could not listen on (a port
+    in use, an address not of this host), before announcing it; uvicorn would say so only after."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({error.strerror or error}): choose another "
+                                   "--port or --host, or stop what listens there") from None

@@ -73,6 +73,22 @@ class Url(Kind):
         return check_http_url(Text().from_file(value, base))
 
 
+class ElasticsearchUrl(Url):
+    """The URL of an Elasticsearch node. Its client refuses an http:// URL without a port
+    (it assumes 443 only for https://), so that is refused here in words that say what to add."""
+
+    describe = "an Elasticsearch http(s) URL"
+
+    def from_file(self, value: Any, base: Path) -> str:
+        url = super().from_file(value, base)
+        parts = urlsplit(url)
+        if parts.scheme == "http" and parts.port is None:
+            host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+            raise ValueError(f"{url!r} names no port; Elasticsearch listens on 9200 unless told otherwise: "
+                             f"http://{host}:9200")
+        return url
+
+
 @dataclass(frozen=True)
 class Choice(Kind):
     choices: tuple[str, ...]

@@ -22,6 +22,7 @@ from typing import Any
 from newsbeam.config.kinds import (
     Brokers,
     Choice,
+    ElasticsearchUrl,
     FeedSource,
     Folder,
     HostIntervals,
@@ -120,7 +121,7 @@ _OPERATIONAL_LIST = [
             default=()),
     Setting("index.data_dir", Folder(), "Folder of the embedded index.", default=default_data_dir,
             env="NEWSBEAM_DATA_DIR", flag="--data-dir"),
-    Setting("elasticsearch.url", Url(), "Use Elasticsearch at this URL instead of the embedded index.",
+    Setting("elasticsearch.url", ElasticsearchUrl(), "Use Elasticsearch at this URL instead of the embedded index.",
             env="NEWSBEAM_ES_URL", flag="--es-url"),
     Setting("elasticsearch.index_prefix", Text(), "Prefix of the index aliases (PREFIX-articles, PREFIX-events).",
             default="newsbeam", env="NEWSBEAM_ES_INDEX_PREFIX"),
@@ -160,7 +161,7 @@ _OPERATIONAL_LIST = [
             default=default_cache_dir, env="NEWSBEAM_CACHE_DIR", deprecated_env=("NEWSBEAM_CACHE",)),
     Setting("runner.prism_release_url", Url(),
             "The zip of Prism's released binary, fetched on first use (default: Beam's GitHub release for "
-            "this machine); when it cannot be fetched, Prism is built with Go.",
+            "this operating system and processor); when it cannot be fetched, Prism is built with Go.",
             env="NEWSBEAM_PRISM_RELEASE_URL"),
 ]
 

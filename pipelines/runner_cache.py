@@ -48,7 +48,7 @@ def cache_dir() -> Path:
 
 
 def prism_release_url() -> str:
-    """Beam's released Prism for BEAM_VERSION on this machine, as apache_beam's Prism runner names it."""
+    """Beam's released Prism for BEAM_VERSION on this operating system and processor, as apache_beam's Prism runner names it."""
     from apache_beam.runners.portability.prism_runner import PrismJobServer
 
     tag = f"v{BEAM_VERSION}"

@@ -1,5 +1,5 @@
-"""The search API and the web page for exploring events (`newsbeam serve`)."""
+"""The search API and the web page for exploring events (`newsbeam serve`).
 
-from newsbeam.search.app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here: `newsbeam search` reads `newsbeam.search.params` without the
+`serve` extra (FastAPI, uvicorn) that `newsbeam.search.app` needs.
+"""

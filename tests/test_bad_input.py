@@ -66,5 +66,6 @@ def test_an_unreachable_index_ends_the_run_with_a_clear_message(newsbeam, tmp_pa
     monkeypatch.setenv("NEWSBEAM_ES_RETRY_SECONDS", "1")
     result = newsbeam("ingest", str(REFERENCE_EVENT), "--data-dir", str(tmp_path),
                       "--es-url", "http://127.0.0.1:9", expect_exit=1)
-    assert "the index is unavailable" in result.output and "Re-run" in result.output
+    assert "the index is unavailable" in result.output
+    assert "Once Elasticsearch answers at http://127.0.0.1:9, re-run the same command to finish" in result.output
     assert "Traceback" not in result.output

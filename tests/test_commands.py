@@ -3,10 +3,13 @@ extra is one line naming its fix, and dates are read as the API reads them."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -57,6 +60,84 @@ def test_a_missing_elasticsearch_client_is_one_line_naming_the_install(tmp_path)
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(("url", "message"), [
+    ("localhost:9200", "'localhost:9200' is not an http:// or https:// URL"),
+    ("http://127.0.0.1", "'http://127.0.0.1' names no port; Elasticsearch listens on 9200 unless told otherwise: "
+                         "http://127.0.0.1:9200"),
+])
+def test_an_elasticsearch_url_its_client_cannot_use_is_refused_naming_the_fix(url, message):
+    for command in (["search", "x"], ["status"], ["ingest", str(REFERENCE_EVENT)]):
+        flag = CliRunner().invoke(main, [*command, "--es-url", url])
+        assert (flag.exit_code, flag.exception.__class__) == (2, SystemExit), flag.output
+        assert f"Invalid value for '--es-url': {message}" in flag.output
+        variable = CliRunner().invoke(main, command, env={"NEWSBEAM_ES_URL": url})
+        assert (variable.exit_code, variable.exception.__class__) == (1, SystemExit), variable.output
+        assert f"$NEWSBEAM_ES_URL: {message}" in variable.output
+
+
+@pytest.mark.parametrize("flag", ["--sitemap", "--cc-news-base"])
+def test_a_web_source_flag_refuses_what_is_not_a_url_as_the_file_does(tmp_path, flag):
+    extra = ["--cc-news", "2025-06-01"] if flag == "--cc-news-base" else []
+    result = CliRunner().invoke(main, ["ingest", flag, "ftp://mirror.example.org/", *extra,
+                                       "--data-dir", str(tmp_path / "data")])
+    assert (result.exit_code, result.exception.__class__) == (2, SystemExit), result.output
+    assert f"Invalid value for '{flag}': 'ftp://mirror.example.org/' is not an http:// or https:// URL" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_unreachable_elasticsearch_is_one_line_naming_the_fix(tmp_path):
+    env = {"NEWSBEAM_ES_RETRY_SECONDS": "0"}
+    for command in (["search", "ferry"], ["status"]):
+        result = CliRunner().invoke(main, [*command, "--es-url", "http://127.0.0.1:9"], env=env)
+        assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+        assert result.output.strip().splitlines()[-1].startswith("Error: the index is unavailable: "), result.output
+        assert result.output.rstrip().endswith(
+            "check that an Elasticsearch node answers at the URL given by --es-url, NEWSBEAM_ES_URL or "
+            "elasticsearch.url (`newsbeam config show` says which)"), result.output
+    result = CliRunner().invoke(main, ["ingest", str(REFERENCE_EVENT), "--es-url", "http://127.0.0.1:9"], env=env)
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.rstrip().endswith(
+        "Once Elasticsearch answers at http://127.0.0.1:9, re-run the same command to finish: articles already "
+        "indexed are skipped and writes are idempotent."), result.output
+
+
+def test_a_server_that_is_not_elasticsearch_is_one_line_naming_the_fix():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        for command in (["search", "ferry"], ["status"], ["ingest", str(REFERENCE_EVENT)]):
+            result = CliRunner().invoke(main, [*command, "--es-url", url])
+            assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+            assert result.output.strip().splitlines()[-1].startswith(
+                "Error: the server refused the request (HTTP 501, ApiError); check that an Elasticsearch node "
+                "answers at the URL given by --es-url"), result.output
+    finally:
+        server.shutdown()
+
+
+def _hide_modules(tmp_path: Path, *names: str) -> dict[str, str]:
+    """An environment whose Python cannot import `names`, as if they were not installed (a site hook)."""
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(f"import sys\nsys.modules.update(dict.fromkeys({list(names)!r}))\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(shim), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_search_needs_no_serve_extra_and_serve_names_it(indexed, tmp_path):
+    # `pip install newsbeam` (no extras) then the demo's "Try your own: newsbeam search …".
+    env = _hide_modules(tmp_path, "fastapi", "uvicorn", "starlette", "anyio", "pydantic")
+    found = subprocess.run([sys.executable, "-m", "newsbeam", "search", REFERENCE_QUERY, "--data-dir", str(indexed)],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert found.returncode == 0, found.stderr
+    assert "1 event(s) match" in found.stdout
+    served = subprocess.run([sys.executable, "-m", "newsbeam", "serve", "--data-dir", str(indexed)],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert served.returncode == 1, served.stderr
+    assert served.stderr.strip().splitlines()[-1] == (
+        "Error: newsbeam serve needs FastAPI and uvicorn: pip install 'newsbeam[serve]'"), served.stderr
+
+
 def _events(data_dir: Path, *bounds: str) -> int:
     result = CliRunner().invoke(main, ["search", REFERENCE_QUERY, "--data-dir", str(data_dir), "--json", *bounds],
                                 catch_exceptions=False)
@@ -74,6 +155,26 @@ def test_search_dates_take_the_forms_the_api_takes(indexed):
     assert _events(indexed, "--to", "2026-02-10") == 1
     assert _events(indexed, "--to", "2026-02-09T23:59:59Z") == 0
     assert _events(indexed, "--from", "2026-02-11", "--to", "2026-02-11") == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_on_a_port_in_use_is_one_line_naming_the_options(indexed, workers):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--data-dir", str(indexed), "--port", str(port),
+                                           "--workers", workers])
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.strip() == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use): choose "
+                                     "another --port or --host, or stop what listens there")
+
+
+def test_a_page_past_the_last_says_so_instead_of_no_match(indexed):
+    result = CliRunner().invoke(main, ["search", REFERENCE_QUERY, "--data-dir", str(indexed), "--page", "3"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"1 event(s) match {REFERENCE_QUERY!r}, on 1 page(s) of 10: page 3 is past the last."
 
 
 @pytest.mark.parametrize(("bounds", "message"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 
 import pytest
@@ -39,6 +40,17 @@ def test_demo_runs_searches_and_reruns_idempotently(newsbeam, tmp_path):
     assert "already indexed  34" in second.output and "articles indexed 0" in second.output
     hits = json.loads(newsbeam("search", "Lindmark sleeper trains", "--data-dir", str(data_dir), "--json").output)
     assert set(SYNDICATED) | {"demo-25"} <= set(hits[0]["article_ids"])
+
+
+def test_the_demos_next_steps_run_as_printed(newsbeam, tmp_path):
+    data_dir = tmp_path / "demo folder"
+    output = newsbeam("demo", "--data-dir", str(data_dir)).output
+    steps = output.split("Try next:\n", 1)[1].splitlines()
+    search = shlex.split(steps[0])
+    assert search[0] == "newsbeam" and search[1] == "search"
+    found = newsbeam(*search[1:]).output
+    assert "1. Cedar Ridge fire" in found, found
+    assert "newsbeam serve --data-dir " + shlex.quote(str(data_dir)) in steps[2]
 
 
 def _older_index(data_dir):

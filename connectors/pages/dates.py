@@ -149,7 +149,7 @@ def choose_published(
     claim an offset, two hours off on a German page); a day without a time
     as a day ("2026-07-19": as midnight UTC it would be the evening before
     wherever the clock is behind UTC). Records read a value without an
-    offset as UTC (`parse_published`), as before.
+    offset as UTC (`parse_published`).
     """
     now = now or datetime.now(timezone.utc)
     ref = _parse(reference)

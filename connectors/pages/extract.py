@@ -83,8 +83,8 @@ class ExtractSettings:
 
 def language_code(value: str | None) -> str | None:
     """`en-GB` → `en`; `eng` → `en` (the three-letter ISO 639 codes that WARC and
-    library metadata use, read by langcodes); withdrawn codes as they are now
-    (`iw` → `he`, `in` → `id`); Filipino as `tl`, which the language detector
+    library metadata use, read by langcodes); withdrawn codes as their current
+    ones (`iw` → `he`, `in` → `id`); Filipino as `tl`, which the language detector
     gives; anything without a valid two-letter code (`xx`, `und`) → None."""
     return _language_code((value or "").strip().lower().replace("_", "-").split("-", 1)[0])
 

@@ -6,7 +6,7 @@ is the heaviest term both centroids share. With a merge bar low enough for that 
 alone, the pass merges the two stories, unless the word is weighed by how many hot
 events carry it: when four other festival stories are hot too, the word says "this
 festival", not "this story", and the two stay apart; when the two stories are the
-only events that carry it, it weighs fully and they merge as before.
+only events that carry it, it weighs fully and they merge.
 """
 
 from __future__ import annotations
