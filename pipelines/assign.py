@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from newsbeam.connectors.sinks.base import StateChanges
+from newsbeam.connectors.sinks.base import StateChanges, Withdrawal
 from newsbeam.pipelines.cluster import ClusterConfig, OnlineClusterer
 from newsbeam.pipelines.dedup import ExactDuplicateIndex, NearDuplicateIndex
 from newsbeam.pipelines.features import ArticleFeatures, FeatureConfig, stemming_language
@@ -93,10 +93,15 @@ class OnlineAssigner:
         #: decisions it has taken.
         self.log = uuid.uuid4().hex
         self.position = 0
+        #: Wire items decided since the state was last taken to be saved (`state_changes`),
+        #: with their place in the log (see `unsaved_decision`).
+        self._unsaved_wire: dict[str, int] = {}
         self._codec = StateCodec()
 
     def process(self, article: Article, features: ArticleFeatures) -> Assignment:
         """Decide one article: an exact copy, a near copy, or a (new) event member."""
+        if article.version is not None:
+            self._unsaved_wire[article.id] = self.position
         self.position += 1
         original, kind = self.exact.original_of(article), "exact"
         if original is None:
@@ -126,6 +131,26 @@ class OnlineAssigner:
         self.position += 1
         if self.clusterer.rejoin(event_id, article):
             self.clusterer.retitle(event_id, article)
+
+    def withdraw(self, article_id: str, withdrawal: Withdrawal | None) -> None:
+        """Take a killed article out of the hot event its `withdrawal` names (nothing when None).
+
+        A decision of the log like `restate`'s, and as idempotent: an event that
+        does not list the article, or one no longer hot, is left as it is.
+        """
+        self.position += 1
+        if withdrawal is not None:
+            self.clusterer.withdraw(self.resolve(withdrawal.event_id), article_id, withdrawal.source,
+                                    withdrawal.language)
+
+    def unsaved_decision(self, article_id: str) -> int | None:
+        """The place in the log of this state's decision on wire item `article_id`, while no save covers it.
+
+        A later version of the item written with it takes that place in the index:
+        its write replaces the decision's row, and a crash before the save leaves
+        the catch-up only that row to decide again.
+        """
+        return self._unsaved_wire.get(article_id)
 
     def recorded(self, article: Article) -> Assignment | None:
         """The decision this state already holds for `article`, when it comes again.
@@ -164,6 +189,7 @@ class OnlineAssigner:
         first call of a fresh assigner, then what changed since the previous call
         (or since `restore`). Each result must be saved before the next is taken.
         """
+        self._unsaved_wire.clear()
         return self._codec.changes(self)
 
     @classmethod

@@ -24,11 +24,15 @@ rules each path must apply the same way:
   re-applies its effect on the hot state, which changes nothing unless a
   crash between the index write and the state save left the state without it.
   What was taken is looked up in this core, then in the index.
-- a correction, a re-publication and a replay of either are logged beside the
-  state's decisions (`versions_log`), so a restart whose state save was lost
-  catches up with them (`load_assigner`) without reading them again: a wire
-  feed that answers 304 after the restart sends nothing to replay. A kill's
-  tombstone keeps no text to catch up from; it is repaired by its replay.
+- a correction, a re-publication, a kill and a replay of any of them are logged
+  beside the state's decisions (`versions_log`; a kill's tombstone keeps the
+  event, outlet and language it took out, `Withdrawal`), so a restart whose
+  state save was lost catches up with them (`load_assigner`) without reading
+  them again: a wire feed that answers 304 after the restart sends nothing to
+  replay. A later version of an item whose first decision no save covers yet
+  takes that decision's place in the log instead, since its write replaces the
+  decision's row: the catch-up decides the item there, from the version the
+  index holds.
 
 `commit` writes a worker's results in the one order that lets a re-run or a
 restart repair a crash at any point: articles and events land in the index
@@ -43,7 +47,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition, StoredVersion
+from newsbeam.connectors.sinks import IndexBackend, IndexedArticle, LogPosition, StoredVersion, Withdrawal
 from newsbeam.pipelines import faults
 from newsbeam.pipelines.assign import AssignConfig, EventAliases, OnlineAssigner
 from newsbeam.pipelines.cluster.clusterer import event_id_for
@@ -93,9 +97,10 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
     state is where it would be had the crash not happened. A fresh state is saved
     before anything is written under its log, so a crash in a first run is
     caught up the same way. A state restored as it was stored has nothing to save.
-    The newer versions of wire items it took (`versions_log`) are restated in the
-    same order. A decision whose row a later write replaced leaves a gap in the
-    sequence, so the position follows each caught-up entry's own.
+    The newer versions of wire items it took (`versions_log`) are restated, and
+    its kills taken out again, in the same order. A decision whose row a later
+    write replaced leaves a gap in the sequence, so the position follows each
+    caught-up entry's own.
     """
     assigner = OnlineAssigner.restore(backend.load_state(state_key(key)), config)
     if changes := assigner.state_changes():
@@ -105,7 +110,9 @@ def load_assigner(backend: IndexBackend, key: str, config: AssignConfig) -> Onli
                      *backend.logged_articles(versions_log(assigner.log), assigner.position)],
                     key=lambda item: item.position.seq if item.position else 0)
     for item in behind:
-        if item.position and item.position.log != assigner.log:
+        if item.article.withdrawn:
+            assigner.withdraw(item.article.id, item.withdrawal)
+        elif item.position and item.position.log != assigner.log:
             assigner.restate(item.article, assigner.resolve(item.event_id))
         else:
             assigner.process(item.article, featurize(item.article, config.features))
@@ -184,12 +191,11 @@ class AssignmentCore:
                                  f"version {article.version} is not newer than version {taken.version}, already taken",
                                  article.url or article.id, article.to_json())
         if article.withdrawn:
-            if taken is not None and taken.event_id:
-                assigner.clusterer.withdraw(assigner.resolve(taken.event_id), article.id,
-                                            taken.source or article.source, article.language)
             self._remember(article.id, StoredVersion(article.version, True))
             self.counts["withdrawn"] += 1
-            return IndexedArticle(article, "")
+            left = Withdrawal(assigner.resolve(taken.event_id), taken.source or article.source, article.language) \
+                if taken is not None and taken.event_id else None
+            return self._withdrawn(assigner, article, left)
         # Re-published after its kill: an original goes back to its event; a copy is decided afresh,
         # as the copy of its original again.
         if taken is not None and taken.withdrawn and assigner.exact.original_of(article) in (None, article.id) \
@@ -217,19 +223,36 @@ class AssignmentCore:
         index write of a crashed commit landed, its state save did not.
         """
         if taken.withdrawn:
-            if (event_id := self._held_event(assigner, article)) is not None:
-                assigner.clusterer.withdraw(event_id, article.id, article.source, article.language)
-            return IndexedArticle(article, "")
+            event_id = self._held_event(assigner, article)
+            left = None if event_id is None else Withdrawal(event_id, article.source, article.language)
+            return self._withdrawn(assigner, article, left)
         return self._restated(assigner, article, self.resolve(assigner.resolve(taken.event_id)), taken.duplicate_of)
 
     @staticmethod
     def _restated(assigner: OnlineAssigner, article: Article, event_id: str,
                   duplicate_of: str | None) -> IndexedArticle:
-        """A newer version of an article `assigner` decided, restated in `event_id` and logged in its
-        `versions_log`, so a restart that lost the state save catches up with it."""
-        position = LogPosition(versions_log(assigner.log), assigner.position)
+        """A newer version of an article `assigner` decided, restated in `event_id` and logged, so a restart
+        that lost the state save catches up with it.
+
+        Logged in the `versions_log`, unless no save covers the item's first
+        decision yet: its row, which this write replaces, is then the decision's,
+        and keeps the decision's place in the log, so a catch-up decides the item
+        there (from this version, the one the index holds) before anything later.
+        """
+        if (decided := assigner.unsaved_decision(article.id)) is not None:
+            position = LogPosition(assigner.log, decided)
+        else:
+            position = LogPosition(versions_log(assigner.log), assigner.position)
         assigner.restate(article, event_id)
         return IndexedArticle(article, event_id, duplicate_of, position)
+
+    @staticmethod
+    def _withdrawn(assigner: OnlineAssigner, article: Article, left: Withdrawal | None) -> IndexedArticle:
+        """A kill, taken out of the event `left` names and logged in the `versions_log` with its tombstone,
+        which keeps `left`: a restart that lost the state save takes the item out again from it."""
+        position = LogPosition(versions_log(assigner.log), assigner.position)
+        assigner.withdraw(article.id, left)
+        return IndexedArticle(article, "", None, position, left)
 
     def _held_event(self, assigner: OnlineAssigner, article: Article) -> str | None:
         """The event this state put `article` in: its own (an original), else its original's (a copy

@@ -374,7 +374,7 @@ class PollSourceFn(beam.DoFn):
         unconfirmed = {link: flight.article for link, flight in emitted.items() if flight is not None}
         # An emitted item is confirmed once the index holds it. A read one is sent unless this job
         # confirmed it before or reading it adds nothing (`nothing_to_add`): a wire item at the version
-        # the index holds goes once more after a restart, for the core's replay to repair the state of a kill.
+        # the index holds goes once more after a restart, for the core's replay to re-apply to the state.
         # One lookup of what the index holds answers both.
         asked = [*unconfirmed.values(), *ids.values()]
         held = HeldVersions({})

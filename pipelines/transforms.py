@@ -213,8 +213,8 @@ class SkipIndexedFn(beam.DoFn):
     """Drop articles the index already holds, so a re-run changes nothing.
 
     A wire item's newer version is not held yet: it goes on to the assignment, and
-    so does the version the index holds (`nothing_to_add`), whose replay repairs a
-    state saved without it (a kill, which no decision log holds).
+    so does the version the index holds (`nothing_to_add`), whose replay re-applies
+    its effect on the state (a no-op on a state the catch-up repaired).
 
     The index is asked about `_LOOKUP` articles at a time, gathered here per
     window: a step that batched them (`beam.BatchElements`) would make the

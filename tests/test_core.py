@@ -1,6 +1,6 @@
 """The one assignment core: replays, repeated ids, event counts, and a crash between
-the commit steps caught up from the index (embedded index here; Elasticsearch in
-tests/elasticsearch/test_commit_order.py)."""
+the commit steps caught up from the index (embedded index here, and both backends for
+a replay's place in the log; Elasticsearch in tests/elasticsearch/test_commit_order.py)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,37 @@ def test_without_the_catch_up_the_state_would_miss_the_crashed_bundle(tmp_path, 
         caught_up = load_assigner(backend, key, CONFIG)
         assert saved.position == 0 < caught_up.position
         assert caught_up.recorded(articles[11]) is not None and saved.recorded(articles[11]) is None
+    finally:
+        backend.close()
+
+
+def test_a_replay_after_a_catch_up_keeps_the_decisions_place_in_the_log(wire_index, monkeypatch):
+    """A stream that crashed after a bundle's index writes (NEWSBEAM_CRASH_AT=index_written) sends the bundle
+    again after the restart (its offsets were not committed): the caught-up state answers it as replays, which
+    are written with no place in the log. They must keep the place their rows hold, so a second crash after
+    their index writes is caught up from the log again, on the embedded index and on Elasticsearch."""
+    # One day's stories, an agency copy among them: all within the dedup horizon, so the state answers each.
+    articles = [a for a in _articles() if a.published.date().isoformat() in ("2025-04-30", "2025-05-01")]
+    assert any(a.id.endswith("-c1") for a in articles) and len(articles) >= 5
+    key = assignment_key(articles[0], CONFIG)
+    for attempt in range(2):
+        backend = open_backend(wire_index)
+        try:
+            core = AssignmentCore(CONFIG, lambda k: load_assigner(backend, k, CONFIG), reject_repeated_ids=False)
+            items = [item for item in _offer_all(core, articles) if isinstance(item, IndexedArticle)]
+            assert all(item.position is None for item in items) == (attempt == 1)
+            if attempt == 1:
+                assert backend.write_articles(items) == [], "the replays' writes are taken, not refused"
+            monkeypatch.setenv(faults.ENVIRONMENT, "index_written")
+            with pytest.raises(faults.InjectedCrash):
+                commit(backend, items, core.drain_events(), {k: core.assigner(k) for k in core._assigners})
+            monkeypatch.delenv(faults.ENVIRONMENT)
+        finally:
+            backend.close()
+    backend = open_backend(wire_index)
+    try:
+        restored = load_assigner(backend, key, CONFIG)
+        assert all(restored.recorded(article) is not None for article in articles)
     finally:
         backend.close()
 

@@ -30,7 +30,18 @@ from wire_items import (
     ninjs_lines,
 )
 
-from newsbeam.connectors.sinks import BackendSettings, SearchQuery, open_backend
+from newsbeam.connectors.iptc.ninjs import ninjs_record
+from newsbeam.connectors.sinks import (
+    BackendSettings,
+    IndexedArticle,
+    LogPosition,
+    SearchQuery,
+    StoredVersion,
+    Withdrawal,
+    open_backend,
+)
+from newsbeam.connectors.sinks.withdrawals import WITHDRAWN_FROM, logged_item, tombstone_doc
+from newsbeam.pipelines.normalize import normalize_record
 
 @pytest.fixture
 def cli(wire_index):
@@ -371,6 +382,85 @@ def test_a_crashed_corrections_and_republications_effect_is_repaired_without_rea
     assert whole["articles"]["urn:nw:bridge"][0] == 3
     assert whole["events"][bridge_event][:2] == (["urn:nj:bridge-2", "urn:nw:bridge"], BRIDGE["title"])
     assert views["crashed"] == whole
+
+
+@pytest.mark.parametrize("read_again", [False, True])
+def test_a_crashed_first_decision_and_its_correction_in_one_commit_are_both_caught_up(tmp_path, another_index,
+                                                                                       read_again):
+    """An item's first version and its correction in one commit, crashed after its index writes
+    (NEWSBEAM_CRASH_AT=index_written): the index holds the correction alone, in the first decision's place
+    in the log, so the restored state decides it there and restates nothing lost. Another outlet then joins
+    the item's event, as in a history that never crashed, read again or not (a feed answering 304)."""
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(ninjs("urn:nw:ferry", story=FERRY),
+                                                ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET)))
+    views = _whole_and_crashed(tmp_path, another_index, inputs, read_again=read_again)
+    whole = views["whole"]
+    ferry_event = whole["articles"]["urn:nw:ferry"][2]
+    assert whole["articles"]["urn:nw:ferry"][0] == 2
+    assert whole["events"][ferry_event][:2] == (["urn:nj:ferry-2", "urn:nw:ferry"], FERRY_CORRECTED["title"])
+    assert views["crashed"] == whole
+
+
+def test_a_crashed_kill_is_caught_up_without_reading_it_again(tmp_path, another_index):
+    """A kill crashed after its index write (NEWSBEAM_CRASH_AT=index_written) and not read again, as a wire
+    feed answering 304 after a restart would have it: the restored state takes the item out of its event from
+    the tombstone's place in the decision log, so when a third outlet joins the event it does not bring the
+    killed item (or its outlet) back, as in a history that never crashed."""
+    inputs = tmp_path / "input"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nw:ferry", story=FERRY), ninjs("urn:nj:ferry-2", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", story=BRIDGE), ninjs("urn:nj:bridge-2", story=BRIDGE_OTHER_OUTLET),
+        ninjs("urn:nj:library", story=LIBRARY)))
+    (inputs / "2.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-2", version=2, pubstatus="withheld", story=FERRY_OTHER_OUTLET),
+        ninjs("urn:nw:bridge", version=2, pubstatus="canceled", story=BRIDGE)))
+    (inputs / "3.jsonl").write_text(ninjs_lines(
+        ninjs("urn:nj:ferry-3", story=FERRY_THIRD_OUTLET), ninjs("urn:nw:ferry", version=2, story=FERRY_CORRECTED),
+        ninjs("urn:nw:bridge", version=3, story=BRIDGE)))
+    views = _whole_and_crashed(tmp_path, another_index, inputs, read_again=False)
+    whole = views["whole"]
+    ferry_event = whole["articles"]["urn:nw:ferry"][2]
+    assert whole["events"][ferry_event][0] == ["urn:nj:ferry-3", "urn:nw:ferry"]
+    assert whole["articles"]["urn:nj:ferry-2"] is None
+    bridge_event = whole["articles"]["urn:nw:bridge"][2]
+    assert whole["articles"]["urn:nw:bridge"][0] == 3
+    assert whole["events"][bridge_event][0] == ["urn:nj:bridge-2", "urn:nw:bridge"]
+    assert views["crashed"] == whole
+
+
+def test_a_kills_tombstone_keeps_its_withdrawal_in_the_log_and_older_tombstones_still_load(wire_index):
+    """A kill's tombstone has its place in the decision log and what it took out of the state, which the log
+    gives back; a tombstone in the shape kills left before they were logged (no place in the log, no
+    withdrawal) is still held as a killed version, and a logged tombstone without a withdrawal is a kill
+    that takes nothing out."""
+    ferry, library = (normalize_record(ninjs_record(item)) for item in (ninjs("urn:nw:ferry", story=FERRY),
+                                                           ninjs("urn:nj:library", story=LIBRARY)))
+    kill, old_kill = (normalize_record(ninjs_record(ninjs(a.id, version=2, pubstatus="canceled", story=s)))
+                      for a, s in ((ferry, FERRY), (library, LIBRARY)))
+    backend = open_backend(wire_index)
+    try:
+        backend.write_articles([IndexedArticle(ferry, "evt-ferry", None, LogPosition("log", 0))])
+        left = Withdrawal("evt-ferry", ferry.source, ferry.language)
+        backend.write_articles([IndexedArticle(kill, "", None, LogPosition("log/versions", 1), left),
+                                IndexedArticle(old_kill, "")])
+        [logged] = backend.logged_articles("log/versions", 0)
+        assert (logged.article.id, logged.article.version, logged.article.withdrawn) == (ferry.id, 2, True)
+        assert (logged.event_id, logged.position, logged.withdrawal) == ("", LogPosition("log/versions", 1), left)
+        assert backend.logged_articles("log", 0) == []
+        held = backend.stored_versions([ferry.id, library.id])
+        assert held[ferry.id] == StoredVersion(2, True, "", None, "")
+        assert held[library.id] == StoredVersion(2, True, "", None, "")
+        assert backend.get_article(ferry.id) is None and backend.counts()["articles"] == 0
+    finally:
+        backend.close()
+    old_shape = tombstone_doc(IndexedArticle(old_kill, ""))
+    assert WITHDRAWN_FROM not in old_shape
+    assert logged_item(old_shape, "", None, LogPosition("log/versions", 3)).withdrawal is None
 
 
 def test_cluster_counts_no_event_of_a_killed_item(tmp_path, newsbeam):

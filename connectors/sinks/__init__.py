@@ -15,6 +15,7 @@ from newsbeam.connectors.sinks.base import (
     SearchQuery,
     StateChanges,
     StoredVersion,
+    Withdrawal,
 )
 from newsbeam.connectors.sinks.select import BackendSettings, MissingExtra, open_backend, require_backend
 
@@ -31,6 +32,7 @@ __all__ = [
     "SearchQuery",
     "StateChanges",
     "StoredVersion",
+    "Withdrawal",
     "open_backend",
     "require_backend",
 ]

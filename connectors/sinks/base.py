@@ -78,6 +78,20 @@ class StoredVersion:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """What a kill took out of a clustering state: the hot event it left, with its outlet and language.
+
+    A kill's tombstone keeps it (`withdrawals.tombstone_doc`), so a state saved
+    before the kill takes it out again when it catches up with its decision log
+    (`pipelines/core.py`, `load_assigner`).
+    """
+
+    event_id: str
+    source: str = ""
+    language: str = ""
+
+
 @dataclass(slots=True)
 class IndexedArticle:
     """An article with what the pipeline decided about it."""
@@ -85,8 +99,11 @@ class IndexedArticle:
     article: Article
     event_id: str
     duplicate_of: str | None = None
-    #: Its place in the decision log (None for a decision answered from the state).
+    #: Its place in the decision log. None for a decision answered from the state: the
+    #: write then keeps the place the article's row holds, which the state's save covers.
     position: LogPosition | None = None
+    #: A kill's: what it took out of the state (None when the state held nothing of it).
+    withdrawal: Withdrawal | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = self.article.to_json()

@@ -41,8 +41,14 @@ from newsbeam.connectors.sinks.analysis import (
     snippet,
 )
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
-from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
-from newsbeam.schemas import Article, DeadLetter, Event
+from newsbeam.connectors.sinks.withdrawals import (
+    latest_writes,
+    logged_item,
+    stored_version,
+    tombstone_doc,
+    without_articles,
+)
+from newsbeam.schemas import DeadLetter, Event
 
 log = logging.getLogger(__name__)
 
@@ -264,8 +270,10 @@ class SqliteBackend:
                 if a.withdrawn:
                     if a.id in killed and killed[a.id].event_id:
                         withdrawn.setdefault(killed[a.id].event_id, set()).add(a.id)
-                    item = IndexedArticle(a, "")
-                # A decision answered from the state has no position: the state covers it.
+                    item = IndexedArticle(a, "", None, item.position, item.withdrawal)
+                # A decision answered from the state has no position: the row keeps its own, so a
+                # catch-up still finds the decision when the state saved before it is lost. A tombstone
+                # replaces the whole row.
                 log, seq = (item.position.log, item.position.seq) if item.position else (None, None)
                 doc = tombstone_doc(item) if a.withdrawn else item.to_json()
                 rowid = self._db.execute(
@@ -273,7 +281,11 @@ class SqliteBackend:
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id,"
                     " duplicate_of = excluded.duplicate_of, published = excluded.published,"
                     " source = excluded.source, language = excluded.language, doc = excluded.doc,"
-                    " log = excluded.log, log_seq = excluded.log_seq RETURNING rowid",
+                    " log = CASE WHEN excluded.event_id = '' THEN excluded.log"
+                    " ELSE coalesce(excluded.log, articles.log) END,"
+                    " log_seq = CASE WHEN excluded.event_id = '' THEN excluded.log_seq"
+                    " ELSE coalesce(excluded.log_seq, articles.log_seq) END"
+                    " RETURNING rowid",
                     (a.id, item.event_id, item.duplicate_of,
                      a.published.isoformat() if a.published and not a.withdrawn else None,
                      "" if a.withdrawn else a.source, "" if a.withdrawn else a.language,
@@ -342,7 +354,7 @@ class SqliteBackend:
             "SELECT doc, event_id, duplicate_of, log_seq FROM articles WHERE log = ? AND log_seq >= ? ORDER BY log_seq",
             (log, start),
         )
-        return [IndexedArticle(Article.from_json(json.loads(doc)), event_id, duplicate_of, LogPosition(log, seq))
+        return [logged_item(json.loads(doc), event_id, duplicate_of, LogPosition(log, seq))
                 for doc, event_id, duplicate_of, seq in rows]
 
     def save_state(self, key: str, changes: StateChanges) -> None:

@@ -9,7 +9,9 @@ apply a batch the same way:
   index holds under the id changes nothing;
 - a withdrawn article leaves a tombstone (`tombstone_doc`): its id, version and
   status, no text and no event, which search never matches and counts leave out,
-  so a late older version is still recognised as old;
+  so a late older version is still recognised as old; it keeps its place in the
+  decision log and what the kill took out of the state (`Withdrawal`), so a
+  catch-up repeats the kill (`logged_item`);
 - its event loses it (`without_articles`): membership, outlets, the
   representative headline, dates; an event left with no article is deleted.
 """
@@ -22,8 +24,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from newsbeam.connectors.sinks.base import IndexBackend, IndexedArticle, StoredVersion
-from newsbeam.schemas import WITHDRAWN_STATUSES, Event
+from newsbeam.connectors.sinks.base import IndexBackend, IndexedArticle, LogPosition, StoredVersion, Withdrawal
+from newsbeam.schemas import WITHDRAWN_STATUSES, Article, Event
 
 
 def stored_version(doc: Mapping[str, Any], event_id: str | None = None) -> StoredVersion:
@@ -64,9 +66,8 @@ class HeldVersions:
         A wire item at exactly the version the index holds goes on: the core replays it
         (`AssignmentCore._replay`), which re-applies its effect on the hot state (its
         event, its headline; out of its event for a kill). That changes nothing on a
-        state that has it, and repairs one that a crash between the index write and the
-        state save left without it: a kill's tombstone is in no decision log that
-        `load_assigner` catches up from (a correction's and a re-publication's are).
+        state that has it, as one caught up from the decision log (`load_assigner`)
+        after a crash between the index write and the state save does.
         """
         return self._held(articles, newer_only=True)
 
@@ -104,10 +105,33 @@ def nothing_to_add(backend: IndexBackend, articles: Sequence[tuple[str, int | No
     return held_versions(backend, articles).nothing_to_add(articles)
 
 
+#: The key of a tombstone's `Withdrawal` (not a field of an article: searched by no query).
+WITHDRAWN_FROM = "withdrawn_from"
+
+
 def tombstone_doc(item: IndexedArticle) -> dict[str, Any]:
-    """What stays of a withdrawn article: enough to refuse its older versions, nothing to show."""
+    """What stays of a withdrawn article: enough to refuse its older versions, nothing to show, and
+    what its kill took out of the state (`Withdrawal`), which a catch-up takes out again."""
     article = item.article
-    return {"id": article.id, "version": article.version, "pubstatus": article.pubstatus, "event_id": ""}
+    doc: dict[str, Any] = {"id": article.id, "version": article.version, "pubstatus": article.pubstatus,
+                           "event_id": ""}
+    if (left := item.withdrawal) is not None:
+        doc[WITHDRAWN_FROM] = {"event_id": left.event_id, "source": left.source, "language": left.language}
+    return doc
+
+
+def logged_item(doc: Mapping[str, Any], event_id: str, duplicate_of: str | None, position: LogPosition) -> IndexedArticle:
+    """The decision a row of the log holds: its article, or a kill's tombstone with its `Withdrawal`.
+
+    A tombstone written before kills kept their place in the log has none, and
+    no place in the log either, so it is never read here.
+    """
+    if doc.get("pubstatus") not in WITHDRAWN_STATUSES:
+        return IndexedArticle(Article.from_json(dict(doc)), event_id, duplicate_of, position)
+    left = doc.get(WITHDRAWN_FROM)
+    article = Article(str(doc["id"]), "", "", "", version=doc.get("version"), pubstatus=str(doc["pubstatus"]))
+    withdrawal = Withdrawal(left["event_id"], left.get("source") or "", left.get("language") or "") if left else None
+    return IndexedArticle(article, "", None, position, withdrawal)
 
 
 def without_articles(event: Event, withdrawn: Iterable[str], remaining: Mapping[str, Mapping[str, Any]]) -> Event | None:

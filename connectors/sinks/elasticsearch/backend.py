@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -28,8 +28,14 @@ from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, Re
 from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.elasticsearch.state import StateStore
 from newsbeam.connectors.sinks.select import BackendSettings
-from newsbeam.connectors.sinks.withdrawals import latest_writes, stored_version, tombstone_doc, without_articles
-from newsbeam.schemas import WITHDRAWN_STATUSES, Article, DeadLetter, Event
+from newsbeam.connectors.sinks.withdrawals import (
+    latest_writes,
+    logged_item,
+    stored_version,
+    tombstone_doc,
+    without_articles,
+)
+from newsbeam.schemas import WITHDRAWN_STATUSES, DeadLetter, Event
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +102,18 @@ class ElasticsearchBackend:
             for item in articles:
                 if item.article.withdrawn and (held := stored.get(item.article.id)) and held.event_id:
                     withdrawn.setdefault(held.event_id, set()).add(item.article.id)
-        refused = [_article_dead_letter(f) for f in self.bulk.write(self._article_actions(articles), len(articles))]
+        # A decision answered from the state (no position) keeps the place in the log its document holds,
+        # as in the embedded index: a catch-up still finds the decision when the state saved before it is lost.
+        # Asked for the batch's replays at once; a batch of new decisions asks nothing.
+        unplaced = [item.article.id for item in articles if item.position is None and not item.article.withdrawn]
+        placed = self._mget(self.names.articles, unplaced, includes=["log", "log_seq"]) if unplaced else {}
+        # Built as the writer asks for them, so building the last overlaps with indexing the first.
+        actions = (BulkAction("index", self.names.articles, item.article.id,
+                              _article_doc(item, placed.get(item.article.id))) for item in articles)
+        refused = [_article_dead_letter(f) for f in self.bulk.write(actions, len(articles))]
         if withdrawn:
             self._withdraw_from_events(withdrawn)
         return refused
-
-    def _article_actions(self, articles: Iterable[IndexedArticle]) -> Iterator[BulkAction]:
-        """Bulk actions built as the writer asks for them, so building the last overlaps with indexing the first."""
-        return (BulkAction("index", self.names.articles, a.article.id,
-                           tombstone_doc(a) if a.article.withdrawn else _article_doc(a)) for a in articles)
 
     def _withdraw_from_events(self, withdrawn: dict[str, set[str]]) -> None:
         """Take withdrawn articles out of their stored events, with the same optimistic rounds as `write_events`."""
@@ -142,8 +151,8 @@ class ElasticsearchBackend:
         hits = self.retry.call("read the decision log", lambda: list(helpers.scan(
             self.client, index=self.names.articles, query={"query": query, "sort": [{"log_seq": "asc"}]},
             preserve_order=True)))
-        return [IndexedArticle(Article.from_json(hit["_source"]), hit["_source"]["event_id"],
-                               hit["_source"].get("duplicate_of"), LogPosition(log, hit["_source"]["log_seq"]))
+        return [logged_item(hit["_source"], hit["_source"]["event_id"], hit["_source"].get("duplicate_of"),
+                            LogPosition(log, hit["_source"]["log_seq"]))
                 for hit in hits]
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
@@ -358,10 +367,14 @@ SHOWN_FIELDS = ("id", "title", "published", "source", "language", "event_id")
 INDEX_FIELDS = ("log", "log_seq", *TERMS_FIELDS)
 
 
-def _article_doc(item: IndexedArticle) -> dict[str, Any]:
-    doc = with_terms(item.to_json())
+def _article_doc(item: IndexedArticle, stored: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document of an article (a tombstone for a kill), with its place in the decision log: its
+    position, else the one the `stored` document holds."""
+    doc = tombstone_doc(item) if item.article.withdrawn else with_terms(item.to_json())
     if item.position is not None:
         doc["log"], doc["log_seq"] = item.position.log, item.position.seq
+    elif stored and stored.get("log") is not None:
+        doc["log"], doc["log_seq"] = stored["log"], stored["log_seq"]
     return doc
 
 
