@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import pickle
 import threading
@@ -237,3 +238,82 @@ def test_charset_decoding_trusts_bytes_over_labels():
     assert decode_text(text.encode("cp1252"), "text/html; charset=windows-1252")[0] == text
     meta = b'<html><head><meta charset="iso-8859-2"></head><body>' + "Zaj\u0105c".encode("iso-8859-2")
     assert "Zając" in decode_text(meta, "text/html")[0]
+
+
+def trickling(web, *, part: str):
+    """A handler that sends its headers (`part="headers"`) or its body, plain or
+    chunked, one byte every 0.2 s: no single read ever waits long enough to time out."""
+
+    def handler(request) -> None:
+        if part == "headers":
+            request.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+            pieces = [b"X" for _ in range(200)]
+        else:
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html")
+            if part == "chunked":
+                request.send_header("Transfer-Encoding", "chunked")
+            else:
+                request.send_header("Content-Length", "200")
+            request.end_headers()
+            pieces = [b"1\r\nx\r\n" if part == "chunked" else b"x" for _ in range(200)]
+        for piece in pieces:
+            request.wfile.flush()
+            if web.stop.wait(0.2):
+                return
+            request.wfile.write(piece)
+
+    return handler
+
+
+@pytest.mark.parametrize("part", ["headers", "body", "chunked"])
+def test_a_server_that_trickles_is_cut_at_the_total_deadline(web, make_fetcher, part):
+    web.routes["/drip"] = trickling(web, part=part)
+    fetcher = make_fetcher(read_timeout=1.0, total_timeout=1.0, respect_robots=False)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(web.url("/drip"))
+    assert caught.value.reason == "timeout" and "within 1.0s" in caught.value.detail
+    assert time.monotonic() - started < 2.5  # not the 40 s the server would take
+
+
+def test_retry_after_as_an_http_date_is_honoured(web, fetcher):
+    calls = []
+
+    def unavailable_then_fine(handler):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            handler.send_response(503)
+            handler.send_header("Retry-After", email.utils.formatdate(time.time() + 2, usegmt=True))
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    web.routes["/busy"] = unavailable_then_fine
+    assert fetcher.get(web.url("/busy")).body == b"ok"
+    assert calls[1] - calls[0] >= 0.95  # the date has whole seconds: at least one of the two is waited
+
+
+@pytest.mark.parametrize("location", ["http://[oops/", "http://127.0.0.1:99999/"])
+def test_a_redirect_to_an_unparseable_url_is_bad_url(web, fetcher, location):
+    url = web.add("/out", status=302, headers={"Location": location})
+    assert reason_of(fetcher, url) == "bad_url"
+    assert reason_of(fetcher, location) == "bad_url"
+
+
+def test_user_info_does_not_make_another_host(web, make_fetcher):
+    url = web.add("/a", PAGE)
+    spellings = [url, url.replace("://", "://reader@"), url.replace("://", "://other:pw@")]
+    polite = make_fetcher(min_interval=0.3, respect_robots=False)
+    started = time.monotonic()
+    for spelling in spellings:
+        polite.get(spelling)
+    assert time.monotonic() - started >= 0.55  # one host: two intervals between three requests
+    fetcher = make_fetcher()
+    for spelling in spellings:
+        fetcher.get(spelling)
+    assert web.paths_requested().count("/robots.txt") == 1
