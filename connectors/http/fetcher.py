@@ -371,7 +371,9 @@ class Fetcher:
 
     def _load_robots(self, origin: str) -> Protego:
         """An origin's robots.txt, RFC 9309 §2.3.1: a 4xx means no rules, a 5xx or a
-        network failure means unreachable. Its own redirects are followed without
+        network failure means unreachable. A 429 that outlasts the retries is
+        unreachable too, not "no rules": a host asking us to slow down has not
+        said anything may be crawled. Its own redirects are followed without
         asking robots.txt about them: a redirect within the origin would otherwise
         wait for the very fetch that follows it."""
         try:
@@ -379,7 +381,7 @@ class Fetcher:
                                     keep=_MAX_ROBOTS_BYTES)
         except FetchError as error:
             status = error.response.status if error.response is not None else 0
-            if 400 <= status < 500:
+            if 400 <= status < 500 and status != 429:
                 return Protego.parse("")
             raise RobotsUnreachable(error) from None
         rules = Protego.parse(response.body.decode("utf-8", "replace"))

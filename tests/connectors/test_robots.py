@@ -249,3 +249,12 @@ def test_a_redirect_to_another_host_asks_that_hosts_robots_txt(start_web, fetche
     first.add("/go", status=301, headers={"Location": second.url("/private/a")})
     assert reason_of(fetcher, first.url("/go")) == "robots_disallowed"
     assert second.paths_requested() == ["/robots.txt"]
+
+
+def test_robots_answered_with_429_closes_the_host(web, make_fetcher, clock):
+    web.add("/robots.txt", "slow down", status=429, headers={"Retry-After": "0"})
+    serve_pages(web)
+    fetcher = make_fetcher(clock=clock, retries=1)
+    assert reason_of(fetcher, web.url("/private/a")) == "robots_unreachable"
+    assert "/private/a" not in web.paths_requested()
+    assert web.paths_requested().count("/robots.txt") == 2  # the retry after Retry-After, then no more
