@@ -221,6 +221,9 @@ class Fetcher:
                 current = target
                 continue
             response = Response(current, response.status, response.headers, response.body, tuple(chain))
+            if response.status in _REDIRECTS:  # a redirect to nowhere: its body is not the resource
+                raise FetchError(f"http_{response.status}", f"HTTP {response.status} without a Location from {current}",
+                                 url, response)
             if response.status >= 400:
                 raise FetchError(f"http_{response.status}", f"HTTP {response.status} from {current}", url, response)
             return response

@@ -87,6 +87,11 @@ def test_redirects_followed_and_loop_detected(web, fetcher):
     assert reason_of(fetcher, web.url("/loop-a")) == "redirect_loop"
 
 
+def test_a_redirect_without_location_is_its_status_not_a_page(web, fetcher):
+    url = web.add("/nowhere", "<html><body>Moved</body></html>", status=302)
+    assert reason_of(fetcher, url) == "http_302"
+
+
 def test_more_than_five_redirects_refused(web, fetcher):
     for hop in range(7):
         web.add(f"/hop{hop}", status=307, headers={"Location": f"/hop{hop + 1}"})
