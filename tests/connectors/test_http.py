@@ -161,6 +161,33 @@ def test_undeclared_50mb_body_is_cut_at_the_cap(web, fetcher):
     assert reason_of(fetcher, web.url("/stream")) == "too_large"
 
 
+def test_a_body_shorter_than_its_content_length_is_a_protocol_error(web, fetcher):
+    def short(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(b"<html>cut")
+        handler.close_connection = True
+
+    web.routes["/short"] = short
+    assert reason_of(fetcher, web.url("/short")) == "protocol_error"
+
+
+@pytest.mark.parametrize("headers", [[("X-Long", "v" * 200_000)], [(f"X-{n}", "v") for n in range(300)]])
+def test_oversized_headers_are_a_protocol_error(web, fetcher, headers):
+    def bloated(handler):
+        handler.send_response(200)
+        for name, value in headers:
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    web.routes["/bloated"] = bloated
+    assert reason_of(fetcher, web.url("/bloated")) == "protocol_error"
+
+
 def test_gzip_bomb_stopped_on_decompressed_size(web, fetcher):
     bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 200_000
