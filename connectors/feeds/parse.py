@@ -59,9 +59,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     """
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or ""},
                               sanitize_html=False, resolve_relative_uris=False)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    # `.get`: an empty document has no `version` key, and the attribute would raise.
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         problem = parsed.get("bozo_exception") or "no feed version recognised"
-        raise RecordError("malformed_feed", f"not a readable feed: {problem}")
+        served = f" (served as {content_type.split(';', 1)[0].strip()!r})" if content_type else ""
+        raise RecordError("malformed_feed", f"not a readable feed{served}: {problem}")
     feed = parsed.feed
     source = html_to_text(feed.get("title", ""))
     language = language_code(feed.get("language"))

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from protego import Protego
 from urllib3.exceptions import (
@@ -29,6 +29,7 @@ from urllib3.exceptions import (
 )
 from urllib3.response import BaseHTTPResponse
 
+from newsbeam.connectors.http.deadline import deadline
 from newsbeam.connectors.http.decode import INFLATABLE, CorruptBodyError, TooLargeError, decode_text, inflate
 from newsbeam.connectors.http.guard import PrivateAddressError, guarded_pool_manager
 from newsbeam.connectors.http.politeness import HostGate
@@ -100,8 +101,33 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _parsed(url: str) -> SplitResult:
+    """`url` split, or `bad_url` for what is not an http(s) URL with a host and a valid port."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port out of range or not a number
+    except ValueError as error:
+        raise FetchError("bad_url", str(error), url) from None
+    if parts.scheme not in _DEFAULT_PORTS:
+        raise FetchError("bad_url", "only http and https URLs are fetched", url)
+    if not parts.hostname:
+        raise FetchError("bad_url", "no host", url)
+    return parts
+
+
 def _host(url: str) -> str:
-    return urlsplit(url).netloc.lower()
+    """The server `url` reaches, as politeness and robots.txt count it: the host name
+    without a trailing dot, with its port unless it is the scheme's default, and
+    without user info (`http://a@x.example:80/` and `http://x.example./` are one host)."""
+    parts = urlsplit(url)
+    name = (parts.hostname or "").rstrip(".")
+    if ":" in name:
+        name = f"[{name}]"
+    port = parts.port
+    return name if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f"{name}:{port}"
 
 
 class Fetcher:
@@ -164,8 +190,11 @@ class Fetcher:
         return self._follow(url, accept, etag, last_modified, check_robots=self.settings.respect_robots)
 
     def _follow(
-        self, url: str, accept: Collection[str], etag: str | None, last_modified: str | None, *, check_robots: bool
+        self, url: str, accept: Collection[str], etag: str | None, last_modified: str | None, *, check_robots: bool,
+        keep: int | None = None,
     ) -> Response:
+        """`get`, with robots.txt checks as asked; `keep` bytes of an over-long body are
+        kept instead of failing it as `too_large` (robots.txt)."""
         conditional = {}
         if etag:
             conditional["If-None-Match"] = etag
@@ -174,14 +203,16 @@ class Fetcher:
         chain: list[str] = []
         current = url
         while True:
-            if urlsplit(current).scheme not in ("http", "https"):
-                raise FetchError("bad_url", "only http and https URLs are fetched", current)
+            _parsed(current)
             if check_robots:
                 self._check_robots(current)
-            response = self._send(current, conditional if not chain else {}, accept)
+            response = self._send(current, conditional if not chain else {}, accept, keep)
             location = response.headers.get("location")
             if response.status in _REDIRECTS and location:
-                target = urljoin(current, location.strip())
+                try:
+                    target = urljoin(current, location.strip())
+                except ValueError as error:
+                    raise FetchError("bad_url", f"redirect to {location!r}: {error}", url) from None
                 chain.append(current)
                 if target in chain:
                     raise FetchError("redirect_loop", f"redirect back to {target}", url)
@@ -190,19 +221,22 @@ class Fetcher:
                 current = target
                 continue
             response = Response(current, response.status, response.headers, response.body, tuple(chain))
+            if response.status in _REDIRECTS:  # a redirect to nowhere: its body is not the resource
+                raise FetchError(f"http_{response.status}", f"HTTP {response.status} without a Location from {current}",
+                                 url, response)
             if response.status >= 400:
                 raise FetchError(f"http_{response.status}", f"HTTP {response.status} from {current}", url, response)
             return response
 
     # -- one hop, with retries -------------------------------------------------
 
-    def _send(self, url: str, headers: dict[str, str], accept: Collection[str]) -> Response:
+    def _send(self, url: str, headers: dict[str, str], accept: Collection[str], keep: int | None) -> Response:
         host = _host(url)
         for attempt in range(self.settings.retries + 1):
             last = attempt == self.settings.retries
             with self._gate.slot(host):
                 try:
-                    response = self._exchange(url, headers, accept)
+                    response = self._exchange(url, headers, accept, keep)
                 except FetchError as error:
                     if error.reason != "connect_error" or last:
                         raise
@@ -218,23 +252,31 @@ class Fetcher:
             self._gate.defer(host, wait)
         raise AssertionError("unreachable: the last attempt always returns or raises")
 
-    def _exchange(self, url: str, headers: dict[str, str], accept: Collection[str]) -> Response:
-        deadline = time.monotonic() + self.settings.total_timeout
+    def _exchange(self, url: str, headers: dict[str, str], accept: Collection[str], keep: int | None) -> Response:
+        """One request and its whole response within `total_timeout` (every socket read
+        is held to it, see `deadline.py`), or `FetchError`."""
+        total = self.settings.total_timeout
+        ends = time.monotonic() + total
         raw: BaseHTTPResponse | None = None
         complete = False
         try:
-            raw = self._pools.urlopen(
-                "GET", url, headers={**self._headers, **headers}, redirect=False, retries=False,
-                preload_content=False, decode_content=False,
-            )
-            response_headers = {k.lower(): v for k, v in raw.headers.items()}
-            mime = response_headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if accept and raw.status < 300 and mime and mime not in accept:
-                reason = "not_html" if set(accept) & set(HTML_TYPES) else "unexpected_content_type"
-                raise FetchError(reason, f"content type {mime!r}", url)
-            body = b"".join(self._body(raw, response_headers, deadline, url))
-            complete = True
-            return Response(url, raw.status, response_headers, body)
+            with deadline(total):
+                raw = self._pools.urlopen(
+                    "GET", url, headers={**self._headers, **headers}, redirect=False, retries=False,
+                    preload_content=False, decode_content=False,
+                )
+                response_headers = {k.lower(): v for k, v in raw.headers.items()}
+                mime = response_headers.get("content-type", "").split(";", 1)[0].strip().lower()
+                if accept and raw.status < 300 and mime and mime not in accept:
+                    reason = "not_html" if set(accept) & set(HTML_TYPES) else "unexpected_content_type"
+                    raise FetchError(reason, f"content type {mime!r}", url)
+                chunks = self._body(raw, response_headers, url, check_declared=keep is None)
+                if keep is None:
+                    body = b"".join(chunks)
+                    complete = True
+                else:  # the connection is not reused: the rest of the body may still be coming
+                    body = _first_bytes(chunks, keep)
+                return Response(url, raw.status, response_headers, body)
         except PrivateAddressError as error:
             raise FetchError("private_address", str(error), url) from None
         except TooLargeError as error:
@@ -244,6 +286,8 @@ class Fetcher:
         except (ConnectTimeoutError, SSLError) as error:  # incl. NewConnectionError, NameResolutionError
             raise FetchError("connect_error", f"{type(error).__name__}: {error}", url) from None
         except ReadTimeoutError as error:
+            if time.monotonic() >= ends:
+                raise FetchError("timeout", f"no complete response within {total}s", url) from None
             raise FetchError("timeout", f"{type(error).__name__}: {error}", url) from None
         except ProtocolError as error:  # incl. connection reset and a body shorter than declared
             raise FetchError("protocol_error", str(error) or type(error).__name__, url) from None
@@ -257,11 +301,13 @@ class Fetcher:
                     raw.close()  # the rest of the body is not wanted: the connection cannot be reused
                 raw.release_conn()
 
-    def _body(self, raw: BaseHTTPResponse, headers: dict[str, str], deadline: float, url: str) -> Iterator[bytes]:
-        """The decoded body, stopped at the size cap and the total deadline."""
+    def _body(self, raw: BaseHTTPResponse, headers: dict[str, str], url: str, *, check_declared: bool
+              ) -> Iterator[bytes]:
+        """The decoded body, stopped at the size cap (and, if `check_declared`, refused
+        at once when its Content-Length is over it)."""
         limit = self.settings.max_body_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if check_declared and declared.isdigit() and int(declared) > limit:
             raise TooLargeError(f"Content-Length {int(declared):,} exceeds {limit:,} bytes")
 
         def capped_raw() -> Iterator[bytes]:
@@ -270,8 +316,6 @@ class Fetcher:
                 received += len(chunk)
                 if received > limit:
                     raise TooLargeError(f"body exceeds {limit:,} bytes")
-                if time.monotonic() > deadline:
-                    raise FetchError("timeout", f"no complete body within {self.settings.total_timeout}s", url)
                 yield chunk
 
         encoding = headers.get("content-encoding", "identity").strip().lower()
@@ -290,8 +334,7 @@ class Fetcher:
         redirects: an archive of a gigabyte is read as it arrives, and its reader
         decides what to keep. Content-Encoding is not undone.
         """
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError("bad_url", "only http and https URLs are fetched", url)
+        _parsed(url)
         if self.settings.respect_robots:
             self._check_robots(url)
         with self._gate.slot(_host(url)):
@@ -316,7 +359,7 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
             return  # robots.txt itself is always fetchable
-        origin = f"{parts.scheme}://{parts.netloc.lower()}"
+        origin = f"{parts.scheme}://{_host(url)}"
         try:
             rules = self._robots.rules(origin)
         except RobotsUnreachable as unreachable:
@@ -331,18 +374,31 @@ class Fetcher:
 
     def _load_robots(self, origin: str) -> Protego:
         """An origin's robots.txt, RFC 9309 §2.3.1: a 4xx means no rules, a 5xx or a
-        network failure means unreachable. Its own redirects are followed without
+        network failure means unreachable. A 429 that outlasts the retries is
+        unreachable too, not "no rules": a host asking us to slow down has not
+        said anything may be crawled. Its own redirects are followed without
         asking robots.txt about them: a redirect within the origin would otherwise
         wait for the very fetch that follows it."""
         try:
-            response = self._follow(f"{origin}/robots.txt", (), None, None, check_robots=False)
+            response = self._follow(f"{origin}/robots.txt", (), None, None, check_robots=False,
+                                    keep=_MAX_ROBOTS_BYTES)
         except FetchError as error:
             status = error.response.status if error.response is not None else 0
-            if 400 <= status < 500:
+            if 400 <= status < 500 and status != 429:
                 return Protego.parse("")
             raise RobotsUnreachable(error) from None
-        rules = Protego.parse(response.body[:_MAX_ROBOTS_BYTES].decode("utf-8", "replace"))
+        rules = Protego.parse(response.body.decode("utf-8", "replace"))
         delay = rules.crawl_delay(self.settings.user_agent)
         if delay:
             self._gate.slow_down(_host(origin), min(float(delay), self.settings.max_crawl_delay))
         return rules
+
+
+def _first_bytes(chunks: Iterator[bytes], keep: int) -> bytes:
+    """The first `keep` bytes of a stream, reading no further than they need."""
+    kept = bytearray()
+    for chunk in chunks:
+        kept += chunk
+        if len(kept) >= keep:
+            break
+    return bytes(kept[:keep])

@@ -20,6 +20,8 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager, Timeou
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from newsbeam.connectors.http.deadline import DeadlineSocket, DeadlineSSLSocket
+
 
 class PrivateAddressError(Exception):
     """A host resolved to an address the settings do not allow."""
@@ -101,7 +103,8 @@ class _GuardedConnect:
 
     A mixin for urllib3's connection classes: `_new_conn` is where they open the
     socket (TLS is wrapped around it afterwards, still verified against the host
-    name).
+    name). The socket is a `DeadlineSocket`, so the fetcher's total deadline holds
+    on every read.
     """
 
     #: `address_allowed` keywords, set on the subclass `guarded_pool_manager` makes.
@@ -127,7 +130,7 @@ class _GuardedConnect:
             raise NewConnectionError(self, f"cannot connect to {host}: {error}") from error
         for option in self.socket_options or ():
             sock.setsockopt(*option)
-        return sock
+        return DeadlineSocket.adopt(sock)
 
 
 def guarded_pool_manager(
@@ -143,11 +146,13 @@ def guarded_pool_manager(
     allow = {"allow_loopback": allow_loopback, "allow_private": allow_private}
     http = type("GuardedHTTPConnection", (_GuardedConnect, HTTPConnection), {"allow": allow})
     https = type("GuardedHTTPSConnection", (_GuardedConnect, HTTPSConnection), {"allow": allow})
+    tls = ssl.create_default_context(cafile=certifi.where())
+    tls.sslsocket_class = DeadlineSSLSocket
     manager = PoolManager(
         num_pools=64,
         maxsize=per_host,
         timeout=Timeout(connect=connect_timeout, read=read_timeout),
-        ssl_context=ssl.create_default_context(cafile=certifi.where()),
+        ssl_context=tls,
     )
     manager.pool_classes_by_scheme = {
         "http": type("GuardedHTTPConnectionPool", (HTTPConnectionPool,), {"ConnectionCls": http}),

@@ -104,7 +104,9 @@ def _read(url: str, depth: int, *, since, fetcher, memory, settings, budget
         yield DeadLetter.of(STAGE, "bad_encoding", str(error), url, "")
         return
     except RecordError as error:
-        yield DeadLetter.of(STAGE, error.reason, error.detail, url, response.body[:4096].decode("utf-8", "replace"))
+        served = f" (served as {response.mime!r})" if response.mime else ""
+        yield DeadLetter.of(STAGE, error.reason, error.detail + served, url,
+                            response.body[:4096].decode("utf-8", "replace"))
         return
     children = [node for node in nodes if isinstance(node, SitemapRef)]
     for child in children:

@@ -93,6 +93,15 @@ def test_malformed_and_recoverable_feeds(web, fetcher, state):
     assert titles(records) == ["Harbour reopens after storm repairs"]
 
 
+def test_a_feed_url_answering_nothing_or_not_a_feed_is_a_dead_letter(web, fetcher, state):
+    empty = web.add("/feeds/empty.xml", b"", content_type="application/rss+xml")
+    image = web.add("/feeds/logo", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, content_type="image/png")
+    records, letters = run([empty, image], fetcher, state)
+    assert records == []
+    assert [(letter.reason, letter.origin) for letter in letters] == [("malformed_feed", empty), ("malformed_feed", image)]
+    assert "served as 'image/png'" in letters[1].detail
+
+
 def test_wrong_charset_feed(web, fetcher, state):
     text = web.fixture("feeds/rss091.xml").decode("iso-8859-1").replace("Library to", "Bibliothèque to")
     web.add("/mislabelled.xml", text.encode("cp1252").replace(b"ISO-8859-1", b"utf-8"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import pickle
 import threading
@@ -37,14 +38,18 @@ def test_error_statuses(web, fetcher, status):
     assert reason_of(fetcher, url) == f"http_{status}"
 
 
-def test_429_retry_after_is_honoured(web, fetcher):
+@pytest.mark.parametrize(("status", "retry_after"), [
+    (429, lambda: "1"),
+    (503, lambda: email.utils.formatdate(time.time() + 2, usegmt=True)),  # whole seconds: at least one is waited
+])
+def test_retry_after_is_honoured(web, fetcher, status, retry_after):
     calls = []
 
     def limited(handler):
         calls.append(time.monotonic())
         if len(calls) == 1:
-            handler.send_response(429)
-            handler.send_header("Retry-After", "1")
+            handler.send_response(status)
+            handler.send_header("Retry-After", retry_after())
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return
@@ -84,6 +89,11 @@ def test_redirects_followed_and_loop_detected(web, fetcher):
     web.add("/loop-a", status=302, headers={"Location": "/loop-b"})
     web.add("/loop-b", status=302, headers={"Location": "/loop-a"})
     assert reason_of(fetcher, web.url("/loop-a")) == "redirect_loop"
+
+
+def test_a_redirect_without_location_is_its_status_not_a_page(web, fetcher):
+    url = web.add("/nowhere", "<html><body>Moved</body></html>", status=302)
+    assert reason_of(fetcher, url) == "http_302"
 
 
 def test_more_than_five_redirects_refused(web, fetcher):
@@ -153,6 +163,29 @@ def test_undeclared_50mb_body_is_cut_at_the_cap(web, fetcher):
 
     web.routes["/stream"] = streamed
     assert reason_of(fetcher, web.url("/stream")) == "too_large"
+
+
+def test_a_body_shorter_than_its_content_length_is_a_protocol_error(web, fetcher):
+    def short(handler):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n<html>cut")
+        handler.close_connection = True
+
+    web.routes["/short"] = short
+    assert reason_of(fetcher, web.url("/short")) == "protocol_error"
+
+
+@pytest.mark.parametrize("headers", [[("X-Long", "v" * 200_000)], [(f"X-{n}", "v") for n in range(300)]])
+def test_oversized_headers_are_a_protocol_error(web, fetcher, headers):
+    def bloated(handler):
+        handler.send_response(200)
+        for name, value in headers:
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"ok")
+
+    web.routes["/bloated"] = bloated
+    assert reason_of(fetcher, web.url("/bloated")) == "protocol_error"
 
 
 def test_gzip_bomb_stopped_on_decompressed_size(web, fetcher):
@@ -237,3 +270,61 @@ def test_charset_decoding_trusts_bytes_over_labels():
     assert decode_text(text.encode("cp1252"), "text/html; charset=windows-1252")[0] == text
     meta = b'<html><head><meta charset="iso-8859-2"></head><body>' + "Zaj\u0105c".encode("iso-8859-2")
     assert "Zając" in decode_text(meta, "text/html")[0]
+
+
+def trickling(web, *, part: str):
+    """A handler that sends its headers (`part="headers"`) or its body, plain or
+    chunked, one byte every 0.2 s: no single read ever waits long enough to time out."""
+
+    def handler(request) -> None:
+        if part == "headers":
+            request.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+            pieces = [b"X" for _ in range(200)]
+        else:
+            request.send_response(200)
+            request.send_header("Content-Type", "text/html")
+            if part == "chunked":
+                request.send_header("Transfer-Encoding", "chunked")
+            else:
+                request.send_header("Content-Length", "200")
+            request.end_headers()
+            pieces = [b"1\r\nx\r\n" if part == "chunked" else b"x" for _ in range(200)]
+        for piece in pieces:
+            request.wfile.flush()
+            if web.stop.wait(0.2):
+                return
+            request.wfile.write(piece)
+
+    return handler
+
+
+@pytest.mark.parametrize("part", ["headers", "body", "chunked"])
+def test_a_server_that_trickles_is_cut_at_the_total_deadline(web, make_fetcher, part):
+    web.routes["/drip"] = trickling(web, part=part)
+    fetcher = make_fetcher(read_timeout=1.0, total_timeout=1.0, respect_robots=False)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(web.url("/drip"))
+    assert caught.value.reason == "timeout" and "within 1.0s" in caught.value.detail
+    assert time.monotonic() - started < 2.5  # not the 40 s the server would take
+
+
+@pytest.mark.parametrize("location", ["http://[oops/", "http://127.0.0.1:99999/"])
+def test_a_redirect_to_an_unparseable_url_is_bad_url(web, fetcher, location):
+    url = web.add("/out", status=302, headers={"Location": location})
+    assert reason_of(fetcher, url) == "bad_url"
+    assert reason_of(fetcher, location) == "bad_url"
+
+
+def test_user_info_does_not_make_another_host(web, make_fetcher):
+    url = web.add("/a", PAGE)
+    spellings = [url, url.replace("://", "://reader@"), url.replace("://", "://other:pw@")]
+    polite = make_fetcher(min_interval=0.3, respect_robots=False)
+    started = time.monotonic()
+    for spelling in spellings:
+        polite.get(spelling)
+    assert time.monotonic() - started >= 0.55  # one host: two intervals between three requests
+    fetcher = make_fetcher()
+    for spelling in spellings:
+        fetcher.get(spelling)
+    assert web.paths_requested().count("/robots.txt") == 1

@@ -211,3 +211,50 @@ def test_robots_fetched_once_for_concurrent_first_requests(web, make_fetcher):
         thread.join(10)
     assert results == [200] * 6
     assert web.paths_requested().count("/robots.txt") == 1
+
+
+def test_a_robots_txt_over_the_body_cap_is_read_to_its_first_512_kib(web, make_fetcher):
+    padding = "# " + "x" * 98 + "\n"
+    web.add("/robots.txt", RULES + padding * 15_000, content_type="text/plain")  # 1.5 MB
+    serve_pages(web)
+    fetcher = make_fetcher(max_body_bytes=1024 * 1024)
+    assert reason_of(fetcher, web.url("/private/a")) == "robots_disallowed"
+    assert fetcher.get(web.url("/a")).status == 200
+    with pytest.raises(FetchError) as caught:  # the cap still holds for everything else
+        fetcher.get(web.url("/robots.txt"))
+    assert caught.value.reason == "too_large"
+
+
+def test_crawl_delay_spaces_requests_up_to_its_cap(web, make_fetcher):
+    web.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain")
+    serve_pages(web)
+    fetcher = make_fetcher(min_interval=0.0)
+    started = time.monotonic()
+    for _ in range(3):
+        fetcher.get(web.url("/a"))
+    assert time.monotonic() - started >= 0.75  # two delays between three pages
+    web.add("/robots.txt", "User-agent: *\nCrawl-delay: 3600\n", content_type="text/plain")
+    capped = make_fetcher(min_interval=0.0, max_crawl_delay=0.2)
+    started = time.monotonic()
+    for _ in range(3):
+        capped.get(web.url("/a"))
+    assert 0.35 <= time.monotonic() - started < 5
+
+
+def test_a_redirect_to_another_host_asks_that_hosts_robots_txt(start_web, fetcher):
+    first, second = start_web(), start_web()
+    first.add("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    second.add("/robots.txt", RULES, content_type="text/plain")
+    second.add("/private/a", PAGE)
+    first.add("/go", status=301, headers={"Location": second.url("/private/a")})
+    assert reason_of(fetcher, first.url("/go")) == "robots_disallowed"
+    assert second.paths_requested() == ["/robots.txt"]
+
+
+def test_robots_answered_with_429_closes_the_host(web, make_fetcher, clock):
+    web.add("/robots.txt", "slow down", status=429, headers={"Retry-After": "0"})
+    serve_pages(web)
+    fetcher = make_fetcher(clock=clock, retries=1)
+    assert reason_of(fetcher, web.url("/private/a")) == "robots_unreachable"
+    assert "/private/a" not in web.paths_requested()
+    assert web.paths_requested().count("/robots.txt") == 2  # the retry after Retry-After, then no more

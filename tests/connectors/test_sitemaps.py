@@ -67,6 +67,12 @@ def test_gzip_bomb_sitemap_is_too_large(web, fetcher, state):
     assert [l.reason for l in letters] == ["too_large"]
 
 
+def test_a_sitemap_url_answering_an_image_says_what_it_was_served_as(web, fetcher, state):
+    url = web.add("/sitemap.xml", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, content_type="image/png")
+    records, [letter] = run(url, fetcher, state)
+    assert records == [] and letter.reason == "malformed_sitemap" and "served as 'image/png'" in letter.detail
+
+
 def test_self_referencing_index_is_bounded(web, fetcher, state):
     web.add("/loop-index.xml", '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             f"<sitemap><loc>{web.url('/loop-index.xml')}</loc></sitemap></sitemapindex>", content_type="text/xml")
