@@ -76,8 +76,9 @@ def backend_options(command):
 
 
 def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: bool = False) -> BackendSettings:
-    """Where the index is. `existing`: refuse an embedded data folder that holds no index
-    (reading commands, so a mistyped folder is not answered from a new, empty index)."""
+    """Where the index is. `existing`: refuse an embedded data folder that holds no index, or an
+    Elasticsearch node without this prefix's aliases (reading commands, so a mistyped folder,
+    URL or prefix is not answered from a new, empty index)."""
     from newsbeam.config.build import backend_settings as build
 
     settings = build(configuration(), data_dir, es_url)
@@ -90,7 +91,27 @@ def backend_settings(data_dir: Path | None, es_url: str | None, *, existing: boo
                 f"no index in {settings.data_dir} (looked for {INDEX_FILE} there); give the folder "
                 "`newsbeam ingest` or `newsbeam run` wrote to with --data-dir, or NEWSBEAM_DATA_DIR"
             )
+    if existing and settings.es_url and (missing := _missing_es_aliases(settings)):
+        raise click.ClickException(
+            f"no newsbeam index at {settings.es_url} with prefix {settings.es_index_prefix!r} (no alias "
+            f"{', '.join(missing)} there); make one with `newsbeam ingest FILE --es-url {settings.es_url}` or "
+            "`newsbeam run`, or check the prefix (NEWSBEAM_ES_INDEX_PREFIX, elasticsearch.index_prefix)"
+        )
     return settings
+
+
+def _missing_es_aliases(settings: BackendSettings) -> list[str]:
+    """The aliases the Elasticsearch index of `settings` lacks, asked without creating anything."""
+    from newsbeam.connectors.sinks.elasticsearch.client import connect
+    from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, missing_aliases
+    from newsbeam.connectors.sinks.elasticsearch.retry import RetryPolicy
+
+    client = connect(settings)
+    try:
+        return missing_aliases(client, IndexNames(settings.es_index_prefix),
+                               RetryPolicy(budget_seconds=settings.es_retry_seconds))
+    finally:
+        client.close()
 
 
 feeds_option = click.option(

@@ -88,9 +88,12 @@ def collect(settings: BackendSettings, cache: Path | None = None, runner: str | 
         counts = backend.counts()
         feeds = feed_health(backend)
         index_file = getattr(backend, "path", None)
+        analyzer = getattr(backend, "title_analyzer", None)
     finally:
         backend.close()
     summary: dict[str, Any] = {"index": settings.description, **counts}
+    if analyzer is not None:
+        summary["title_analyzer"] = analyzer
     if index_file is not None and Path(index_file).exists():
         # WAL mode writes the -wal file first; the newer of the two is the last write.
         stamps = [p.stat().st_mtime for p in (Path(index_file), Path(f"{index_file}-wal")) if p.exists()]

@@ -110,3 +110,35 @@ def test_node_stopped_mid_ingest_then_rerun_indexes_each_article_once(es_cli, re
 
     es_cli("ingest", str(source))
     assert reader.counts() == {"articles": len(expected), "events": len(events)}
+
+
+@pytest.mark.parametrize("command", [["search", "ferry"], ["status"], ["serve", "--port", "1"]])
+def test_a_reading_command_refuses_a_prefix_without_an_index_and_creates_none(es_cli, es_url, index_prefix, command):
+    result = es_cli(*command, expect_exit=1)
+    assert f"no newsbeam index at {es_url} with prefix {index_prefix!r}" in result.output
+    assert f"newsbeam ingest FILE --es-url {es_url}" in result.output
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        assert not client.indices.get(index=f"{index_prefix}-*", allow_no_indices=True).body
+        assert not client.options(ignore_status=404).indices.get_index_template(name=f"{index_prefix}-*").body.get(
+            "index_templates")
+    finally:
+        client.close()
+
+
+def test_the_missing_english_analyzer_is_told_at_index_creation_and_in_status_not_on_each_search(es_cli, es_url):
+    from newsbeam.connectors.sinks.elasticsearch.indices import has_english_analyzer
+
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        if has_english_analyzer(client):
+            pytest.skip("the node has the 'english' analyzer (analysis-common): nothing to tell")
+    finally:
+        client.close()
+    created = es_cli("ingest", str(REFERENCE_EVENT)).output
+    assert created.count("'english' analyzer") == 1, created
+    for _ in range(2):
+        searched = es_cli("search", REFERENCE_QUERY).output
+        assert "english" not in searched.lower(), searched
+    status = es_cli("status").output
+    assert "title analyzer" in status and "the cluster has no 'english' analyzer" in status, status

@@ -23,7 +23,7 @@ from newsbeam.connectors.sinks.elasticsearch.bulk import BulkAction, BulkLimits,
 from newsbeam.connectors.sinks.elasticsearch.client import connect
 from newsbeam.connectors.sinks.elasticsearch.documents import TERMS_FIELDS, dead_letter, with_terms
 from newsbeam.connectors.sinks.events import event_from_doc, merge_event
-from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices
+from newsbeam.connectors.sinks.elasticsearch.indices import IndexNames, ensure_indices, has_english_analyzer, title_analyzer
 from newsbeam.connectors.sinks.elasticsearch.retry import ClusterUnavailable, RetryPolicy
 from newsbeam.connectors.sinks.elasticsearch.search import MAX_MATCHES, empty_page, match_query, rank_events, to_hit
 from newsbeam.connectors.sinks.elasticsearch.state import StateStore
@@ -71,7 +71,10 @@ class ElasticsearchBackend:
         self.names = IndexNames(prefix)
         self.retry = retry or RetryPolicy()
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
-        self.indices = ensure_indices(client, self.names, self.retry)
+        english = self.retry.call("analyzer probe", lambda: has_english_analyzer(client))
+        #: Shown by `newsbeam status`: what the events' titles are analyzed with on this cluster.
+        self.title_analyzer = title_analyzer(english)
+        self.indices = ensure_indices(client, self.names, self.retry, english)
         self.state = StateStore(client, self.names.state, self.bulk, self.retry)
         self._languages: tuple[float, list[str]] = (float("-inf"), [])
 

@@ -103,12 +103,33 @@ def template_version(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def ensure_indices(client: Elasticsearch, names: IndexNames, retry: RetryPolicy) -> dict[str, str]:
-    """Make templates, indices and aliases match the shipped schemas; return kind -> concrete index."""
-    english = retry.call("analyzer probe", lambda: has_english_analyzer(client))
+def ensure_indices(client: Elasticsearch, names: IndexNames, retry: RetryPolicy, english: bool) -> dict[str, str]:
+    """Make templates, indices and aliases match the shipped schemas; return kind -> concrete index.
+
+    `english`: whether the cluster has the `english` analyzer (`has_english_analyzer`). Without
+    it, creating an index says so at INFO, where it matters; every other open (each search)
+    says it only at DEBUG, and `newsbeam status` shows it as `title analyzer`.
+    """
     if not english:
-        log.info("cluster has no 'english' analyzer (minimal distribution); using %s", FALLBACK_TEXT_ANALYZER)
+        _note_no_english()
     return {kind: _ensure_kind(client, names, kind, resolve_template(kind, english), retry) for kind in KINDS}
+
+
+@cache
+def _note_no_english() -> None:
+    """Say at DEBUG, once a process however often backends are opened, that the fallback is in use."""
+    log.debug("cluster has no 'english' analyzer (minimal distribution); using %s", FALLBACK_TEXT_ANALYZER)
+
+
+def title_analyzer(english: bool) -> str:
+    """What analyzes the events' `title` and `keywords` on a cluster with or without `english`."""
+    return "english" if english else "standard, English stop words (the cluster has no 'english' analyzer)"
+
+
+def missing_aliases(client: Elasticsearch, names: IndexNames, retry: RetryPolicy) -> list[str]:
+    """The aliases of `names` the cluster lacks: what a reading command checks first, so that
+    a mistyped prefix or URL is refused instead of answered from new, empty indices."""
+    return [names.alias(kind) for kind in KINDS if not _alias_targets(client, names.alias(kind), retry)]
 
 
 def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict[str, Any], retry: RetryPolicy) -> str:
@@ -128,7 +149,10 @@ def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict
     current = _alias_targets(client, alias, retry)
     if current == [target]:
         return target
-    _create_index(client, target, retry)
+    created = _create_index(client, target, retry)
+    if created and FALLBACK_TEXT_ANALYZER in body["settings"].get("analysis", {}).get("analyzer", {}).values():
+        log.info("created %s with %s for the 'english' analyzer, which the cluster lacks", target,
+                 FALLBACK_TEXT_ANALYZER)
     if not current:
         retry.call(f"add alias {alias}", lambda: client.indices.update_aliases(actions=[_add_alias(target, alias)]))
         return target
@@ -158,21 +182,24 @@ def _alias_targets(client: Elasticsearch, alias: str, retry: RetryPolicy) -> lis
         try:
             return sorted(client.indices.get_alias(name=alias).body)
         except ApiError as exc:
-            if exc.meta.status == 404:
+            # Only Elasticsearch's own 404 says the alias is missing; another server's says nothing.
+            if exc.meta.status == 404 and exc.meta.headers.get("X-Elastic-Product") == "Elasticsearch":
                 return []
             raise
 
     return retry.call(f"get alias {alias}", read)
 
 
-def _create_index(client: Elasticsearch, index: str, retry: RetryPolicy) -> None:
-    """Create `index` from its template; fine if a concurrent opener created it first."""
+def _create_index(client: Elasticsearch, index: str, retry: RetryPolicy) -> bool:
+    """Create `index` from its template; fine if a concurrent opener created it first (then False)."""
 
-    def create() -> None:
+    def create() -> bool:
         try:
             client.indices.create(index=index, wait_for_active_shards="1")
+            return True
         except BadRequestError as exc:
             if exc.error != "resource_already_exists_exception":
                 raise
+            return False
 
-    retry.call(f"create index {index}", create)
+    return retry.call(f"create index {index}", create)
