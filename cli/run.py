@@ -127,6 +127,14 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     reading = f"{len(urls)} feed(s) every {stream.poll_interval:g} s" if urls else ""
     if kafka:
         reading = " and ".join(filter(None, [reading, f"Kafka topic {kafka.topic} at {kafka.brokers}"]))
+    if kafka:
+        from newsbeam.pipelines.streaming_kafka import BrokersUnreachable, check_brokers
+
+        try:
+            check_brokers(kafka)
+        except BrokersUnreachable as error:
+            raise click.ClickException(f"{error}: check --kafka, NEWSBEAM_KAFKA_BROKERS or the file's "
+                                       "kafka.brokers, and that the broker is running") from None
     click.echo(f"Polling {reading} on {runner_options.runner} into the {settings.description} …", err=True)
     from newsbeam.pipelines.stream_metrics import MetricsEndpointError
 

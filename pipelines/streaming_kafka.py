@@ -101,6 +101,37 @@ class OffsetLedger:
             return offsets
 
 
+class BrokersUnreachable(Exception):
+    """No broker of a `KafkaSource` answered: its consumers would wait for partitions and take nothing."""
+
+
+#: How long `check_brokers` waits for the cluster to answer.
+BROKER_CHECK_SECONDS = 10.0
+
+
+def check_brokers(source: KafkaSource, timeout: float = BROKER_CHECK_SECONDS) -> None:
+    """Raise `BrokersUnreachable` unless a broker of `source` answers within `timeout` seconds.
+
+    A consumer whose brokers never answer does not fail: it retries the connection
+    and its polls come back empty, so a run over it ends having read nothing, and a
+    wrong address looks like a quiet topic. Asking the cluster for its metadata once,
+    before the job starts, tells the two apart. librdkafka's own connection messages
+    of this one probe go to a logger below the warning level.
+    """
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    client = AdminClient({"bootstrap.servers": source.brokers, "logger": _probe_log})
+    try:
+        client.list_topics(timeout=timeout)
+    except KafkaException as error:
+        raise BrokersUnreachable(f"no Kafka broker answered at {source.brokers} within {timeout:g} s "
+                                 f"({error.args[0].str() if error.args else error})") from None
+
+
+_probe_log = logging.getLogger(f"{__name__}.probe")
+
+
 class KafkaReader:
     """One consumer of the topic per worker process, used under `lock`."""
 

@@ -187,3 +187,22 @@ def test_search_refuses_dates_in_the_apis_words(indexed, bounds, message):
     result = CliRunner().invoke(main, ["search", "x", "--data-dir", str(indexed), *bounds])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_run_with_no_broker_answering_is_one_line_naming_the_setting(tmp_path):
+    # A port nothing listens on: a consumer there would retry quietly and the run would read nothing.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(main, ["run", "--kafka", f"127.0.0.1:{port}", "--topic", "wire", "--once",
+                                       "--data-dir", str(tmp_path / "data")])
+    assert (result.exit_code, result.exception.__class__) == (1, SystemExit), result.output
+    assert result.output.startswith(f"Error: no Kafka broker answered at 127.0.0.1:{port} within 10 s"), result.output
+    assert "check --kafka, NEWSBEAM_KAFKA_BROKERS or the file's kafka.brokers" in result.output
+    assert "Polling" not in result.output
+
+
+def test_run_over_a_broker_that_answers_passes_the_check(kafka_brokers):
+    from newsbeam.pipelines.streaming_kafka import KafkaSource, check_brokers
+
+    check_brokers(KafkaSource(kafka_brokers, "wire"), timeout=10)
