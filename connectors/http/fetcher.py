@@ -149,6 +149,7 @@ class Fetcher:
             max_age=settings.robots_max_age,
             backoff=settings.robots_backoff,
             max_backoff=settings.robots_max_backoff,
+            max_origins=settings.robots_max_origins,
             clock=clock,
         )
         self._pools = guarded_pool_manager(
@@ -371,6 +372,11 @@ class Fetcher:
             raise FetchError("robots_unreachable", detail, url) from None
         if not rules.can_fetch(url, self.settings.user_agent):
             raise FetchError("robots_disallowed", f"robots.txt of {origin} disallows this URL", url)
+        # Applied before every request, not once per robots.txt read: the gate forgets
+        # an idle host, and with it the raise (protego caches the lookup per agent).
+        delay = rules.crawl_delay(self.settings.user_agent)
+        if delay:
+            self._gate.slow_down(_host(url), min(float(delay), self.settings.max_crawl_delay))
 
     def _load_robots(self, origin: str) -> Protego:
         """An origin's robots.txt, RFC 9309 §2.3.1: a 4xx means no rules, a 5xx or a
@@ -387,11 +393,7 @@ class Fetcher:
             if 400 <= status < 500 and status != 429:
                 return Protego.parse("")
             raise RobotsUnreachable(error) from None
-        rules = Protego.parse(response.body.decode("utf-8", "replace"))
-        delay = rules.crawl_delay(self.settings.user_agent)
-        if delay:
-            self._gate.slow_down(_host(origin), min(float(delay), self.settings.max_crawl_delay))
-        return rules
+        return Protego.parse(response.body.decode("utf-8", "replace"))
 
 
 def _first_bytes(chunks: Iterator[bytes], keep: int) -> bytes:

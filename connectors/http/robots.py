@@ -8,11 +8,19 @@ that doubles with each failure in a row, so one bad minute does not shut a host
 out of a long-running job; meanwhile the last rules the origin gave stand in for
 it, which §2.4 allows while robots.txt is unreachable, and with none the origin
 stays closed.
+
+The cache keeps at most `max_origins` origins, the least recently asked leaving
+first; when an entry is stored, the least recently asked ones that are due for a
+refresh leave too: a long run over many hosts keeps the robots.txt of its hot window. An
+origin forgotten is read again when it comes back; forgetting an entry after a
+failure forgets the last rules standing in for it, so the origin stays closed
+until robots.txt answers, never opened.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +47,16 @@ class _Entry:
     refresh_at: float
 
 
+class _Fetching:
+    """The lock one origin's fetch holds, and how many threads hold or wait for it."""
+
+    __slots__ = ("lock", "threads")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads = 0
+
+
 class RobotsCache:
     """Thread-safe: one fetch per origin at a time, the other threads of that origin wait for it.
 
@@ -53,15 +71,19 @@ class RobotsCache:
         max_age: float,
         backoff: float,
         max_backoff: float,
+        max_origins: int,
         clock: Callable[[], float],
     ) -> None:
         self._load = load
         self._max_age = max_age
         self._backoff = backoff
         self._max_backoff = max_backoff
+        self._max_origins = max_origins
         self._clock = clock
-        self._entries: dict[str, _Entry] = {}
-        self._origin_locks: dict[str, threading.Lock] = {}
+        #: Least recently asked first.
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        #: Origins being fetched; an origin leaves when no thread holds or waits for its lock.
+        self._fetching: dict[str, _Fetching] = {}
         self._lock = threading.Lock()
 
     def rules(self, origin: str) -> Protego:
@@ -80,17 +102,37 @@ class RobotsCache:
         with self._lock:
             entry = self._entries.get(origin)
             if entry is not None and self._clock() < entry.refresh_at:
+                self._entries.move_to_end(origin)
                 return entry
-            origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
-        with origin_lock:
+            fetching = self._fetching.setdefault(origin, _Fetching())
+            fetching.threads += 1
+        try:
+            with fetching.lock:
+                with self._lock:
+                    entry = self._entries.get(origin)
+                if entry is not None and self._clock() < entry.refresh_at:
+                    return entry  # another thread fetched it while this one waited
+                entry = self._fetch(origin, entry)
+                with self._lock:
+                    self._keep(origin, entry)
+                return entry
+        finally:
             with self._lock:
-                entry = self._entries.get(origin)
-            if entry is not None and self._clock() < entry.refresh_at:
-                return entry  # another thread fetched it while this one waited
-            entry = self._fetch(origin, entry)
-            with self._lock:
-                self._entries[origin] = entry
-            return entry
+                fetching.threads -= 1
+                if not fetching.threads:
+                    del self._fetching[origin]
+
+    def _keep(self, origin: str, entry: _Entry) -> None:
+        """Store `entry` as the most recently asked, then drop the least recently asked
+        while there are too many or it is due for a refresh; the caller holds `_lock`."""
+        self._entries[origin] = entry
+        self._entries.move_to_end(origin)
+        now = self._clock()
+        while self._entries:
+            oldest = next(iter(self._entries.values()))
+            if len(self._entries) <= self._max_origins and now < oldest.refresh_at:
+                break
+            self._entries.popitem(last=False)
 
     def _fetch(self, origin: str, previous: _Entry | None) -> _Entry:
         try:

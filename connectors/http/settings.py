@@ -48,6 +48,10 @@ class FetchSettings:
     #: any, apply meanwhile.
     robots_backoff: float = 60.0
     robots_max_backoff: float = 30 * 60.0
+    #: Origins whose robots.txt is kept; past it the least recently asked is forgotten
+    #: (and read again if it comes back). Raise it for a crawl whose hot window spans
+    #: more origins than this.
+    robots_max_origins: int = 1024
     #: Private, loopback, link-local and other non-global addresses are refused
     #: (also after DNS and after redirects) unless allowed here.
     allow_loopback: bool = False

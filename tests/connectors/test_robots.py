@@ -258,3 +258,51 @@ def test_robots_answered_with_429_closes_the_host(web, make_fetcher, clock):
     assert reason_of(fetcher, web.url("/private/a")) == "robots_unreachable"
     assert "/private/a" not in web.paths_requested()
     assert web.paths_requested().count("/robots.txt") == 2  # the retry after Retry-After, then no more
+
+
+def test_robots_cache_keeps_at_most_max_origins(start_web, make_fetcher):
+    servers = [start_web() for _ in range(10)]
+    for server in servers:
+        server.add("/robots.txt", RULES, content_type="text/plain")
+        serve_pages(server)
+    fetcher = make_fetcher(robots_max_origins=4)
+    for server in servers:
+        assert fetcher.get(server.url("/a")).status == 200
+    assert len(fetcher._robots._entries) == 4
+    assert not fetcher._robots._fetching
+    assert fetcher.get(servers[-1].url("/a")).status == 200  # kept: not read again
+    assert servers[-1].paths_requested().count("/robots.txt") == 1
+    assert reason_of(fetcher, servers[0].url("/private/a")) == "robots_disallowed"  # forgotten: read again
+    assert servers[0].paths_requested().count("/robots.txt") == 2
+    assert len(fetcher._robots._entries) == 4
+
+
+def test_robots_entries_due_for_a_refresh_are_dropped(start_web, make_fetcher, clock):
+    first, second = start_web(), start_web()
+    for server in (first, second):
+        server.add("/robots.txt", RULES, content_type="text/plain")
+        serve_pages(server)
+    fetcher = make_fetcher(clock=clock)
+    fetcher.get(first.url("/a"))
+    clock.advance(DAY + 1)
+    fetcher.get(second.url("/a"))
+    assert len(fetcher._robots._entries) == 1
+    assert reason_of(fetcher, first.url("/private/a")) == "robots_disallowed"
+    assert first.paths_requested().count("/robots.txt") == 2
+
+
+def test_crawl_delay_outlives_the_gate_forgetting_the_host(web, make_fetcher):
+    web.add("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")
+    serve_pages(web)
+    fetcher = make_fetcher(min_interval=0.0)
+    fetcher.get(web.url("/a"))
+    time.sleep(0.35)
+    gate = fetcher._gate
+    while gate._hosts.get(f"127.0.0.1:{web.port}"):
+        with gate.slot(f"h{len(gate._hosts)}.example"):  # other hosts until a sweep forgets this one
+            pass
+    started = time.monotonic()
+    fetcher.get(web.url("/a"))
+    fetcher.get(web.url("/a"))
+    assert time.monotonic() - started >= 0.3
+    assert web.paths_requested().count("/robots.txt") == 1
