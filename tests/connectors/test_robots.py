@@ -9,6 +9,7 @@ import time
 import pytest
 
 from newsbeam.connectors.http import FetchError, Fetcher
+from newsbeam.connectors.http.politeness import SWEEP_AT
 
 PAGE = "<html><body><p>The harbour reopened on Monday.</p></body></html>"
 RULES = "User-agent: *\nDisallow: /private/\n"
@@ -297,10 +298,13 @@ def test_crawl_delay_outlives_the_gate_forgetting_the_host(web, make_fetcher):
     fetcher = make_fetcher(min_interval=0.0)
     fetcher.get(web.url("/a"))
     time.sleep(0.35)
-    gate = fetcher._gate
-    while gate._hosts.get(f"127.0.0.1:{web.port}"):
-        with gate.slot(f"h{len(gate._hosts)}.example"):  # other hosts until a sweep forgets this one
+    gate, host = fetcher._gate, f"127.0.0.1:{web.port}"
+    for index in range(4 * SWEEP_AT):  # other hosts until a sweep forgets this one
+        if host not in gate._hosts:
+            break
+        with gate.slot(f"h{index}.example"):
             pass
+    assert host not in gate._hosts
     started = time.monotonic()
     fetcher.get(web.url("/a"))
     fetcher.get(web.url("/a"))
