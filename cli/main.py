@@ -17,7 +17,7 @@ from newsbeam import cli as cli_package
 from newsbeam.cli.options import CONFIG_PATH_KEY, configuration
 from newsbeam.config import CONFIG_ENV, DEFAULT_FILE, ConfigError
 from newsbeam.config.schema import LOG_FORMATS
-from newsbeam.connectors.sinks.base import BackendUnavailable
+from newsbeam.connectors.sinks.base import BackendUnavailable, IndexLayoutMismatch
 from newsbeam.connectors.sinks.select import MissingExtra
 
 _NOT_COMMANDS = {"main", "options", "output"}
@@ -90,7 +90,7 @@ class _Commands(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (ConfigError, MissingExtra) as error:
+        except (ConfigError, MissingExtra, IndexLayoutMismatch) as error:
             raise click.ClickException(str(error)) from None
         except BackendUnavailable as error:
             fix = _ES_URL_FIX if _from_elasticsearch_client(error.__cause__) else "re-run the command once it can be reached"

@@ -47,7 +47,7 @@ def command(query: str, data_dir: Path | None, es_url: str | None, as_json: bool
     except InvalidParameter as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
     settings = backend_settings(data_dir, es_url, existing=True)
-    backend = open_backend(settings)
+    backend = open_backend(settings, read_only=True)
     try:
         result = backend.search(SearchQuery(
             text=query, date_from=window.date_from, date_to=window.date_to, source=source, language=language,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsbeam.cli.options import backend_options, backend_settings, configuration
-from newsbeam.connectors.sinks.select import MissingExtra
+from newsbeam.connectors.sinks.select import MissingExtra, open_backend
 
 SERVE_EXTRA = "pip install 'newsbeam[serve]'"
 
@@ -59,6 +59,8 @@ def command(
 
     config_path = configuration().path
     settings = backend_settings(data_dir, es_url, existing=True)
+    if settings.es_url:  # an index this newsbeam cannot read is refused now, in one line, not on each request
+        open_backend(settings, read_only=True).close()
     _check_address(host, port)
     click.echo(f"Serving the {settings.description} at http://{host}:{port}/ with {workers} worker(s) (Ctrl-C stops)", err=True)
     run(settings, host=host, port=port, workers=workers, cors_origins=cors_origins, config_path=config_path)

@@ -83,7 +83,7 @@ def _engine(find, cache: Path | None) -> str:
 
 def collect(settings: BackendSettings, cache: Path | None = None, runner: str | None = None) -> dict[str, Any]:
     """The summary, in the order a person reads it (`feeds` and `dead_letters_last_day` are nested)."""
-    backend = open_backend(settings)
+    backend = open_backend(settings, read_only=True)
     try:
         counts = backend.counts()
         feeds = feed_health(backend)

@@ -244,10 +244,11 @@ class ContainFailures:
 
 
 def app_for_settings(settings: BackendSettings, *, cors_origins: Sequence[str] = ()) -> FastAPI:
-    """The app over the backend `settings` name: what `newsbeam serve` runs."""
+    """The app over the backend `settings` name, opened read-only: what `newsbeam serve` runs."""
     if settings.es_url:
-        return create_app(lambda: open_backend(settings), backend_kind="elasticsearch", cors_origins=cors_origins)
-    return create_app(lambda: open_backend(settings), backend_kind="embedded", cors_origins=cors_origins,
+        return create_app(lambda: open_backend(settings, read_only=True), backend_kind="elasticsearch",
+                          cors_origins=cors_origins)
+    return create_app(lambda: open_backend(settings, read_only=True), backend_kind="embedded", cors_origins=cors_origins,
                       threads=EMBEDDED_THREADS)
 
 

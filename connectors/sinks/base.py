@@ -20,7 +20,8 @@ class BackendUnavailable(RuntimeError):
 
 
 class IndexLayoutMismatch(RuntimeError):
-    """The index on disk was written by a newsbeam version with another layout."""
+    """The index (on disk, or behind an Elasticsearch alias) was written by a newsbeam version
+    with another layout; the message names the fix, and the commands end with it in one line."""
 
 
 @dataclass(frozen=True, slots=True)

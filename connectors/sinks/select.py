@@ -46,13 +46,17 @@ def require_backend(settings: BackendSettings) -> None:
             raise MissingExtra(f"--es-url needs the Elasticsearch client: {ES_EXTRA}") from None
 
 
-def open_backend(settings: BackendSettings) -> IndexBackend:
-    """Open the configured backend; the caller closes it."""
+def open_backend(settings: BackendSettings, *, read_only: bool = False) -> IndexBackend:
+    """Open the configured backend; the caller closes it.
+
+    `read_only`, for the reading commands: on Elasticsearch the open puts no template and
+    creates or migrates no index (`ElasticsearchBackend`); the embedded index opens as always.
+    """
     if settings.es_url:
         require_backend(settings)
         from newsbeam.connectors.sinks.elasticsearch import ElasticsearchBackend
 
-        return ElasticsearchBackend.from_settings(settings)
+        return ElasticsearchBackend.from_settings(settings, read_only=read_only)
     from newsbeam.connectors.sinks.sqlite import SqliteBackend
 
     return SqliteBackend(settings.data_dir)

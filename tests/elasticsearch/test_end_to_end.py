@@ -142,3 +142,69 @@ def test_the_missing_english_analyzer_is_told_at_index_creation_and_in_status_no
         assert "english" not in searched.lower(), searched
     status = es_cli("status").output
     assert "title analyzer" in status and "the cluster has no 'english' analyzer" in status, status
+
+
+def _cluster_state(client: Elasticsearch, prefix: str) -> dict:
+    """What a writer's open would change: the indices (with their mappings), aliases and templates of `prefix`."""
+    templates = client.options(ignore_status=404).indices.get_index_template(name=f"{prefix}-*").body
+    return {
+        "indices": {name: body["mappings"] for name, body in client.indices.get_mapping(index=f"{prefix}-*").body.items()},
+        "aliases": client.indices.get_alias(index=f"{prefix}-*").body,
+        "templates": sorted(json.dumps(t, sort_keys=True) for t in templates.get("index_templates", [])),
+    }
+
+
+def _read_everywhere(es_cli, es_url: str, index_prefix: str, tmp_path) -> None:
+    """`search`, `status` and a request to the app `serve` runs, each answered from the index."""
+    from fastapi.testclient import TestClient
+
+    from newsbeam.search.app import app_for_settings
+
+    assert "1 event(s) match" in es_cli("search", REFERENCE_QUERY).output
+    assert "articles" in es_cli("status").output
+    settings = BackendSettings(data_dir=tmp_path, es_url=es_url, es_index_prefix=index_prefix)
+    with TestClient(app_for_settings(settings)) as client:
+        response = client.get("/search", params={"q": REFERENCE_QUERY})
+    assert response.status_code == 200 and response.json()["total"] == 1, response.text
+
+
+def test_reading_commands_put_no_template_and_create_nothing(es_cli, es_url, index_prefix, tmp_path):
+    es_cli("ingest", str(REFERENCE_EVENT))
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        # Without its templates the cluster shows any template PUT a reader makes.
+        for kind in ("articles", "events", "state"):
+            client.indices.delete_index_template(name=f"{index_prefix}-{kind}")
+        before = _cluster_state(client, index_prefix)
+        _read_everywhere(es_cli, es_url, index_prefix, tmp_path)
+        assert _cluster_state(client, index_prefix) == before
+        assert not before["templates"]
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("command", [["search", REFERENCE_QUERY], ["status"], ["serve", "--port", "1"]])
+def test_a_reading_command_refuses_an_index_of_another_mapping_and_migrates_nothing(
+        es_cli, es_url, index_prefix, tmp_path, command):
+    es_cli("ingest", str(REFERENCE_EVENT))
+    client = Elasticsearch(es_url, request_timeout=30)
+    alias = f"{index_prefix}-articles"
+    try:
+        # The articles alias on an index another newsbeam version would have made.
+        (current,) = client.indices.get_alias(name=alias).body
+        other = f"{alias}-v0000000000"
+        client.indices.create(index=other, mappings=client.indices.get_mapping(index=current)[current]["mappings"])
+        client.indices.update_aliases(actions=[{"remove": {"index": current, "alias": alias}},
+                                               {"add": {"index": other, "alias": alias, "is_write_index": True}}])
+        before = _cluster_state(client, index_prefix)
+        output = es_cli(*command, expect_exit=1).output
+        assert f"{alias} points at {other}, not at {current}" in output and "newsbeam ingest FILE" in output, output
+        assert len(output.strip().splitlines()) == 1, output
+        assert _cluster_state(client, index_prefix) == before
+        # The fix the line names: a writer's open migrates the index, and reading works again.
+        empty = tmp_path / "empty.jsonl"
+        empty.write_text("")
+        es_cli("ingest", str(empty))
+        assert client.indices.get_alias(name=alias).body.keys() == {current}
+    finally:
+        client.close()

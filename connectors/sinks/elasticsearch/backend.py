@@ -58,6 +58,10 @@ class ElasticsearchBackend:
     number, merged with the incoming view (`merge_event`) and written back only if
     nobody changed it meanwhile; a conflict re-reads and merges again. No script is
     used, so this also works on nodes without the painless module.
+
+    `read_only` (the reading commands): the open writes nothing, neither templates nor
+    indices nor a migration (`ensure_indices`), and nothing is refreshed; an index this
+    newsbeam cannot read as it is raises `IndexLayoutMismatch` naming the fix.
     """
 
     def __init__(
@@ -66,15 +70,17 @@ class ElasticsearchBackend:
         prefix: str = "newsbeam",
         limits: BulkLimits | None = None,
         retry: RetryPolicy | None = None,
+        read_only: bool = False,
     ) -> None:
         self.client = client
+        self.read_only = read_only
         self.names = IndexNames(prefix)
         self.retry = retry or RetryPolicy()
         self.bulk = BulkWriter(client, limits or BulkLimits(), self.retry)
         english = self.retry.call("analyzer probe", lambda: has_english_analyzer(client))
         #: Shown by `newsbeam status`: what the events' titles are analyzed with on this cluster.
         self.title_analyzer = title_analyzer(english)
-        self.indices = ensure_indices(client, self.names, self.retry, english)
+        self.indices = ensure_indices(client, self.names, self.retry, english, read_only=read_only)
         self.state = StateStore(client, self.names.state, self.bulk, self.retry)
         self._languages: tuple[float, list[str]] = (float("-inf"), [])
 
@@ -313,7 +319,10 @@ class ElasticsearchBackend:
     # -- housekeeping -----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Make everything written so far visible to search (Elasticsearch does this every second anyway)."""
+        """Make everything written so far visible to search (Elasticsearch does this every second anyway);
+        a read-only backend wrote nothing, so asks nothing of the node."""
+        if self.read_only:
+            return
         aliases = ",".join([self.names.articles, self.names.events])
         self.retry.call("refresh", lambda: self.client.indices.refresh(index=aliases))
 

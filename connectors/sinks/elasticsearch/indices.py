@@ -10,6 +10,10 @@ that `helpers.reindex` needs), article documents getting their search terms made
 again on the way (`documents.with_terms`), and the alias moves to the new index in
 one atomic step. Run that migration with writers stopped. The articles mapping names
 the version of the analysis, so a change in how terms are made is such a change too.
+
+Opened read-only (the reading commands), nothing of this is written: the aliases must
+already point at the indices this newsbeam would make, else the open is refused with
+what to run, so a search never puts a template, creates an index or migrates a mapping.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, helpers
 
 from newsbeam.connectors.sinks.analysis import ANALYSIS_VERSION
+from newsbeam.connectors.sinks.base import IndexLayoutMismatch
 from newsbeam.connectors.sinks.elasticsearch.documents import with_terms
 from newsbeam.connectors.sinks.elasticsearch.retry import RetryPolicy
 
@@ -103,16 +108,21 @@ def template_version(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def ensure_indices(client: Elasticsearch, names: IndexNames, retry: RetryPolicy, english: bool) -> dict[str, str]:
+def ensure_indices(client: Elasticsearch, names: IndexNames, retry: RetryPolicy, english: bool,
+                   *, read_only: bool = False) -> dict[str, str]:
     """Make templates, indices and aliases match the shipped schemas; return kind -> concrete index.
 
     `english`: whether the cluster has the `english` analyzer (`has_english_analyzer`). Without
     it, creating an index says so at INFO, where it matters; every other open (each search)
     says it only at DEBUG, and `newsbeam status` shows it as `title analyzer`.
+    `read_only`: write nothing (a reader's API key may not be allowed to, and two newsbeam
+    versions reading one cluster must not fight over its templates); raise
+    `IndexLayoutMismatch` naming the fix when an alias is missing or points elsewhere.
     """
     if not english:
         _note_no_english()
-    return {kind: _ensure_kind(client, names, kind, resolve_template(kind, english), retry) for kind in KINDS}
+    return {kind: _ensure_kind(client, names, kind, resolve_template(kind, english), retry, read_only)
+            for kind in KINDS}
 
 
 @cache
@@ -132,10 +142,13 @@ def missing_aliases(client: Elasticsearch, names: IndexNames, retry: RetryPolicy
     return [names.alias(kind) for kind in KINDS if not _alias_targets(client, names.alias(kind), retry)]
 
 
-def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict[str, Any], retry: RetryPolicy) -> str:
+def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict[str, Any], retry: RetryPolicy,
+                 read_only: bool = False) -> str:
     version = template_version(body)
     alias = names.alias(kind)
     target = names.versioned(kind, version)
+    if read_only:
+        return _readable(alias, target, _alias_targets(client, alias, retry))
     retry.call(
         f"put template {names.template(kind)}",
         lambda: client.indices.put_index_template(
@@ -163,6 +176,18 @@ def _ensure_kind(client: Elasticsearch, names: IndexNames, kind: str, body: dict
     retry.call(f"move alias {alias}", lambda: client.indices.update_aliases(actions=actions))
     retry.call("refresh", lambda: client.indices.refresh(index=target))
     return target
+
+
+def _readable(alias: str, target: str, current: list[str]) -> str:
+    """`target` when `alias` points at it alone; else what a reader cannot fix without writing, and the fix."""
+    if current == [target]:
+        return target
+    if not current:
+        raise IndexLayoutMismatch(f"no alias {alias}: make the index with `newsbeam ingest FILE` or `newsbeam run`")
+    raise IndexLayoutMismatch(
+        f"{alias} points at {', '.join(current)}, not at {target}, the mapping this newsbeam reads: run "
+        "`newsbeam ingest FILE` (an empty FILE will do) or `newsbeam run` of this version once, with writers "
+        "stopped, to migrate it, or read with the newsbeam version that wrote it")
 
 
 def _copy_documents(client: Elasticsearch, source: str, target: str,
