@@ -127,7 +127,6 @@ def command(feeds: tuple[str, ...], data_dir: Path | None, es_url: str | None, u
     reading = f"{len(urls)} feed(s) every {stream.poll_interval:g} s" if urls else ""
     if kafka:
         reading = " and ".join(filter(None, [reading, f"Kafka topic {kafka.topic} at {kafka.brokers}"]))
-    if kafka:
         from newsbeam.pipelines.streaming_kafka import BrokersUnreachable, check_brokers
 
         try:

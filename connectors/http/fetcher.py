@@ -360,7 +360,8 @@ class Fetcher:
         parts = urlsplit(url)
         if parts.path == "/robots.txt":
             return  # robots.txt itself is always fetchable
-        origin = f"{parts.scheme}://{_host(url)}"
+        host = _host(url)
+        origin = f"{parts.scheme}://{host}"
         try:
             rules = self._robots.rules(origin)
         except RobotsUnreachable as unreachable:
@@ -376,7 +377,7 @@ class Fetcher:
         # an idle host, and with it the raise (protego caches the lookup per agent).
         delay = rules.crawl_delay(self.settings.user_agent)
         if delay:
-            self._gate.slow_down(_host(url), min(float(delay), self.settings.max_crawl_delay))
+            self._gate.slow_down(host, min(float(delay), self.settings.max_crawl_delay))
 
     def _load_robots(self, origin: str) -> Protego:
         """An origin's robots.txt, RFC 9309 §2.3.1: a 4xx means no rules, a 5xx or a
